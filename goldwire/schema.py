@@ -358,6 +358,10 @@ class Document:
         """Inverse of :meth:`to_row`; ClassLabel integers are mapped back through ``labels``."""
         data = dict(row)
         data["meta"] = {kv["key"]: kv["value"] for kv in row.get("meta") or []}
+        data["paragraphs"] = [
+            {**p, "kind": _label_name(p["kind"], list(PARAGRAPH_KINDS))}
+            for p in row.get("paragraphs") or []
+        ]
         if labels is not None:
             data["entities"] = [
                 {**e, "label": _label_name(e["label"], labels.entity_labels)}

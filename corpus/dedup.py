@@ -1,0 +1,139 @@
+"""Exact and near-duplicate detection.
+
+* Per document (pure, runs in workers): :func:`signature` gives a MinHash signature
+  (``num_perm`` unsigned 32-bit values, computed by ``rensa``) over lower-cased word
+  ``shingle``-grams of the text.
+* Global (main process, over signatures only): :func:`near_duplicate_pairs` bands the
+  signature matrix (LSH), groups equal band hashes with a sort (no per-document Python
+  objects), and verifies each candidate pair by its estimated Jaccard similarity, which must
+  reach the threshold. :class:`UnionFind` turns pairs into clusters.
+
+Memory of the global step per document: the signature (4 bytes x num_perm) plus one
+8-byte band hash per band during the sort of that band.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+_WORD = re.compile(r"\w+")
+
+
+@dataclass(frozen=True)
+class MinHashConfig:
+    num_perm: int = 128
+    shingle: int = 5
+    threshold: float = 0.8
+    seed: int = 1
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.threshold <= 1.0:
+            raise ValueError(f"near-duplicate threshold must be in (0, 1], got {self.threshold}")
+        if self.num_perm < 16 or self.shingle < 1:
+            raise ValueError("num_perm must be >= 16 and shingle >= 1")
+
+    @property
+    def bands(self) -> tuple[int, int]:
+        return optimal_bands(self.threshold, self.num_perm)
+
+
+def shingles(text: str, n: int) -> list[str]:
+    words = _WORD.findall(text.lower())
+    if len(words) <= n:
+        return [" ".join(words)] if words else [""]
+    return [" ".join(words[i : i + n]) for i in range(len(words) - n + 1)]
+
+
+def signature(text: str, config: MinHashConfig) -> np.ndarray:
+    """The MinHash signature of a text: ``config.num_perm`` values, dtype uint32."""
+    from rensa import RMinHash
+
+    m = RMinHash(num_perm=config.num_perm, seed=config.seed)
+    m.update(shingles(text, config.shingle))
+    return np.asarray(m.digest(), dtype=np.uint32)
+
+
+def optimal_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimising false positives + false negatives around the threshold."""
+
+    def area(f, lo: float, hi: float, steps: int = 200) -> float:
+        step = (hi - lo) / steps
+        return sum(f(lo + (i + 0.5) * step) for i in range(steps)) * step
+
+    best, best_err = (1, num_perm), math.inf
+    for b in range(1, num_perm + 1):
+        r = num_perm // b
+        if r < 1 or b * r != num_perm and b * r < num_perm // 2:
+            continue
+        fp = area(lambda s, b=b, r=r: 1 - (1 - s**r) ** b, 0.0, threshold)
+        fn = area(lambda s, b=b, r=r: 1 - (1 - (1 - s**r) ** b), threshold, 1.0)
+        if fp + fn < best_err:
+            best, best_err = (b, r), fp + fn
+    return best
+
+
+def near_duplicate_pairs(
+    sigs: np.ndarray, config: MinHashConfig
+) -> list[tuple[int, int, float]]:
+    """Verified pairs ``(i, j, similarity)`` with i < j among the rows of ``sigs``."""
+    n = sigs.shape[0]
+    if n < 2:
+        return []
+    bands, rows = config.bands
+    rng = np.random.default_rng(12345)
+    mult = rng.integers(1, 2**61, size=rows, dtype=np.uint64) | np.uint64(1)
+    candidates: set[tuple[int, int]] = set()
+    for b in range(bands):
+        block = sigs[:, b * rows : (b + 1) * rows].astype(np.uint64)
+        keys = (block * mult).sum(axis=1)  # wraps modulo 2**64: a hash of the band
+        order = np.argsort(keys, kind="stable")
+        sorted_keys = keys[order]
+        same = np.flatnonzero(sorted_keys[1:] == sorted_keys[:-1])
+        if same.size == 0:
+            continue
+        # runs of equal keys: pair every member with the run's first member
+        starts = np.ones(n, dtype=bool)
+        starts[same + 1] = False
+        run_first = np.maximum.accumulate(np.where(starts, np.arange(n), 0))
+        for pos in same + 1:
+            i, j = int(order[run_first[pos]]), int(order[pos])
+            candidates.add((min(i, j), max(i, j)))
+    pairs = []
+    for i, j in sorted(candidates):
+        sim = float(np.count_nonzero(sigs[i] == sigs[j])) / sigs.shape[1]
+        if sim >= config.threshold:
+            pairs.append((i, j, sim))
+    return pairs
+
+
+class UnionFind:
+    def __init__(self, n: int) -> None:
+        self.parent = np.arange(n)
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return int(root)
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            # the smaller index becomes the root, so roots are the earliest member
+            if ri < rj:
+                self.parent[rj] = ri
+            else:
+                self.parent[ri] = rj
+
+    def clusters(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for i in range(len(self.parent)):
+            out.setdefault(self.find(i), []).append(i)
+        return out

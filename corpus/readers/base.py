@@ -1,0 +1,67 @@
+"""The reader interface.
+
+A reader turns one decoded file into documents. It is a generator: for each document it
+yields a :class:`goldwire.schema.Document` (``id`` and ``text_sha256`` are filled by the
+pipeline afterwards from the final text, so readers may leave ``id`` empty) or a
+:class:`Rejection` naming what could not be read and why. Nothing is dropped silently:
+whatever a reader skips, it yields a Rejection for.
+
+Readers are pure: same input, same output; they never touch global state, so the pipeline
+can run them in worker processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from goldwire.schema import Document
+
+
+@dataclass(frozen=True)
+class ReadOptions:
+    """Options every reader may use; each reader ignores what it does not need."""
+
+    year: int | None = None
+    language: str | None = None
+    # JSONL field mapping: goldwire field -> JSON key (dotted paths allowed: "meta.date")
+    fields: tuple[tuple[str, str], ...] = ()
+    strict: bool = False
+
+
+@dataclass
+class Rejection:
+    """Something in the input that did not become a document, with the reason."""
+
+    source: str
+    reason: str  # a short code: empty, binary, undecodable, unparseable, schema, no-body, ...
+    message: str  # one line: what is wrong and what to do
+    item: str = ""  # where inside the file: "line 12", "document 3"
+
+    def to_json(self) -> dict[str, str]:
+        return {
+            "source": self.source,
+            "reason": self.reason,
+            "item": self.item,
+            "message": self.message,
+        }
+
+
+@dataclass
+class Reader:
+    """Base class: subclasses set ``name``/``suffixes`` and implement ``read``."""
+
+    name: str = ""
+    suffixes: tuple[str, ...] = ()
+    description: str = ""
+    extra_meta: dict[str, str] = field(default_factory=dict)
+
+    def sniff(self, path: Path, head: str) -> bool:
+        """Whether this reader recognises a file (used by ``--format auto``)."""
+        return path.suffix.lower() in self.suffixes
+
+    def read(
+        self, path: Path, text: str, options: ReadOptions
+    ) -> Iterator[Document | Rejection]:  # pragma: no cover - interface
+        raise NotImplementedError
