@@ -354,14 +354,15 @@ def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
     try:
         for res in run_local(files, config):
             report.formats[res.reader or "none"] += 1
-            if res.encoding:
-                report.encodings[res.encoding] += 1
-            file_level = res.reader is None or (res.documents_seen == 0 and res.rejections)
+            # a file that yields no document at all is a rejected file; otherwise its bad
+            # items are rejected documents of a file that was read
+            file_level = not res.docs and bool(res.rejections)
             if file_level:
                 report.files_rejected += 1
             else:
                 report.files_read += 1
-            report.documents_seen += res.documents_seen
+                report.documents_seen += res.documents_seen
+                report.encodings[res.encoding or "unknown"] += 1
             for rej in res.rejections:
                 if config.strict:
                     raise InputError(f"{rej.message} (stopped by --strict)")

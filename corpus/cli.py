@@ -184,13 +184,9 @@ def _print_report(data: dict) -> None:
         table.add_row(label, str(value))
     console.print(table)
     if data["rejections"]:
-        rej = Table(title="rejected", show_header=True)
-        rej.add_column("reason")
-        rej.add_column("where")
-        rej.add_column("message", overflow="fold")
+        console.print(f"[bold]rejected ({len(data['rejections'])}):[/bold]")
         for r in data["rejections"]:
-            rej.add_row(r["reason"], (r["source"] + (f" {r['item']}" if r["item"] else "")), r["message"])
-        console.print(rej)
+            console.print(f"  [red]{r['reason']}[/red] {r['message']}", highlight=False, soft_wrap=True)
     if data["duplicates"]:
         dup = Table(title="duplicates removed", show_header=True)
         for col in ("kind", "source", "id", "duplicate of"):

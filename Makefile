@@ -1,0 +1,38 @@
+# goldwire developer and CI entry points. Every target sets up what it needs itself.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+PIP    := $(BIN)/python -m pip
+SEED_OUT ?= data/seed
+
+.PHONY: help venv demo test test-fast lint format bench clean
+
+help:  ## list targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
+
+$(BIN)/goldwire: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade "pip>=24"
+	$(PIP) install -q -c constraints.txt -e ".[test,report]"
+	@touch $@
+
+venv: $(BIN)/goldwire  ## create .venv with goldwire and its test dependencies
+
+demo: venv  ## run the main job end to end on the seed articles
+	$(BIN)/goldwire corpus build seeds/articles --out $(SEED_OUT) --name seed
+	$(BIN)/goldwire corpus info $(SEED_OUT)
+
+test: venv  ## run the whole test suite (starts the servers it needs)
+	$(BIN)/python -m pytest -q
+
+test-fast: venv  ## tests without the Doccano server or ../shared/data
+	$(BIN)/python -m pytest -q -m "not doccano and not shared_data"
+
+lint: venv  ## ruff
+	$(BIN)/ruff check goldwire corpus annotate evaluate tests bench
+
+bench: venv  ## benchmarks (minutes; figures printed with ratios to references)
+	$(BIN)/python bench/corpus_build.py
+
+clean:  ## remove generated data (not the venv)
+	rm -rf data/ .pytest_cache .hypothesis

@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from gwtest import SEED_ARTICLES, TEST_DATA, tass_article
+
+from goldwire.corpus import build as build_mod
+from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents, load_corpus
+from goldwire.corpus.split import SplitRatios
+from goldwire.errors import InputError
+
+
+def _build(inputs, out, **kw):
+    inputs = tuple(Path(p) for p in (inputs if isinstance(inputs, list | tuple) else [inputs]))
+    return build_corpus(BuildConfig(inputs=inputs, out=out, **kw))
+
+
+def test_seed_article(tmp_path):
+    report = _build(SEED_ARTICLES, tmp_path / "seed")
+    docs = list(iter_documents(tmp_path / "seed"))
+    assert len(docs) == 1
+    doc = docs[0]
+    assert doc.title == "CSTO ready to help Armenia by sending mission to its border with Azerbaijan"
+    assert (doc.dateline, doc.agency, doc.published, doc.published_raw) == (
+        "MOSCOW", "TASS", None, "March 31",
+    )  # fmt: skip
+    assert doc.language == "en"
+    raw = (SEED_ARTICLES / "000_cb2353d6230e5346.txt").read_text(encoding="utf-8")
+    paras = [p for p in raw.split("\n\n") if p.strip()]
+    # title, blank line, lead, blank line, body with its dateline line kept
+    assert doc.text.startswith(paras[1] + "\n\n" + paras[2] + "\n\nMOSCOW, March 31. /TASS/. The")
+    assert "All news" not in doc.text
+    assert doc.text.count("top brass said") == 1  # the body's repeat of the lead is removed
+    assert doc.text.endswith(paras[-1])
+    kinds = [p.kind for p in doc.paragraphs]
+    assert kinds == ["title", "lead", "body", "body", "body", "body"]
+    for p in doc.paragraphs:
+        assert doc.text[p.start : p.end] in paras
+    assert report.reconciles() and report.kept == 1
+
+
+def test_ids_are_stable_across_rebuilds_paths_and_workers(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(6):
+        (src / f"a{i}.txt").write_text(tass_article(i), encoding="utf-8")
+    _build(src, tmp_path / "one")
+    moved = tmp_path / "elsewhere" / "deeper"
+    shutil.copytree(src, moved)
+    _build(moved, tmp_path / "two", workers=2, fresh=True)
+
+    def rows(path):
+        dd, _, _ = load_corpus(path)
+        return sorted((r["id"], s, r["text"]) for s in dd for r in dd[s])
+
+    assert rows(tmp_path / "one") == rows(tmp_path / "two")
+    assert len(rows(tmp_path / "one")) == 6
+
+
+def test_bad_inputs_report_line_by_line(tmp_path):
+    expected = json.loads((TEST_DATA / "bad_inputs_expected.json").read_text(encoding="utf-8"))
+    report = _build(TEST_DATA / "bad_inputs", tmp_path / "out").to_json()
+    assert {k: report["files"][k] for k in ("found", "read", "rejected")} == expected["files"]
+    assert report["documents"] == expected["documents"]
+    got = sorted([Path(r["source"]).name, r["reason"]] for r in report["rejections"])
+    assert got == expected["rejections"]
+    for r in report["rejections"]:
+        assert r["message"].startswith(r["source"] + ":"), r  # names its file
+        assert "\n" not in r["message"]
+    assert report["files"]["encodings"] == expected["encodings"]
+    assert report["reconciles"] is True
+    on_disk = json.loads((tmp_path / "out" / "build_report.json").read_text(encoding="utf-8"))
+    assert on_disk["rejections"] == report["rejections"]
+    docs = {Path(d.source).name: d for d in iter_documents(tmp_path / "out")}
+    for name, fields in expected["documents_by_file"].items():
+        assert {k: getattr(docs[name], k) for k in fields} == fields, name
+    assert "\r" not in docs["crlf_tass.txt"].text
+
+
+def test_strict_stops_at_first_problem_and_writes_nothing(tmp_path):
+    with pytest.raises(InputError, match=r"bad_utf16\.txt: starts with a utf-16 byte-order mark"):
+        _build(TEST_DATA / "bad_inputs", tmp_path / "out", strict=True)
+    assert not (tmp_path / "out").exists()
+    assert not list(tmp_path.glob(".out.*"))
+
+
+def test_failed_build_leaves_the_previous_dataset(tmp_path, monkeypatch):
+    out = tmp_path / "seed"
+    _build(SEED_ARTICLES, out)
+    before = sorted(p.relative_to(out) for p in out.rglob("*"))
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(build_mod, "_replace", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        _build(SEED_ARTICLES, out)
+    assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
+    assert len(list(iter_documents(out))) == 1
+    assert [p.name for p in tmp_path.iterdir()] == ["seed"]  # no temporary folder left
+
+
+def test_exact_and_near_duplicates_are_listed_with_what_they_duplicate(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    base = tass_article(1, paragraphs=8)
+    (src / "a.txt").write_text(base, encoding="utf-8")
+    (src / "b_exact.txt").write_text(base.replace("\n", "\r\n"), encoding="utf-8")
+    lines = base.split("\n\n")
+    lines[1] = lines[1] + " (updated)"  # edited headline
+    (src / "c_reissue.txt").write_text("\n\n".join(lines), encoding="utf-8")
+    (src / "d_other.txt").write_text(tass_article(2, paragraphs=8), encoding="utf-8")
+    report = _build(src, tmp_path / "out").to_json()
+    kept_id = next(d.id for d in iter_documents(tmp_path / "out") if d.source.endswith("a.txt"))
+    dups = {Path(d["source"]).name: d for d in report["duplicates"]}
+    assert dups["b_exact.txt"]["kind"] == "exact"
+    assert dups["b_exact.txt"]["duplicate_of"] == kept_id
+    assert dups["c_reissue.txt"]["kind"] == "near"
+    assert dups["c_reissue.txt"]["duplicate_of"] == kept_id
+    assert dups["c_reissue.txt"]["similarity"] >= 0.8
+    assert report["documents"]["kept"] == 2
+    assert report["reconciles"]
+
+
+def test_language_override_and_year(tmp_path):
+    report = build_corpus(
+        BuildConfig(
+            inputs=(SEED_ARTICLES,),
+            out=tmp_path / "o",
+            read=build_mod.ReadOptions(year=2023, language="xx"),
+        )
+    )
+    doc = next(iter_documents(tmp_path / "o"))
+    assert (doc.language, doc.published) == ("xx", "2023-03-31")
+    assert report.kept == 1
+
+
+def test_split_ratios_are_used(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(5):
+        (src / f"a{i}.txt").write_text(tass_article(i), encoding="utf-8")
+    report = _build(src, tmp_path / "o", ratios=SplitRatios(0.0, 0.0, 1.0))
+    assert report.splits == {"train": 0, "validation": 0, "test": 5}

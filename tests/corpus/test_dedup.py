@@ -1,0 +1,76 @@
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from gwtest import tass_article
+
+from goldwire.corpus.dedup import (
+    MinHashConfig,
+    UnionFind,
+    near_duplicate_pairs,
+    optimal_bands,
+    shingles,
+    signature,
+)
+
+
+def _jaccard(a: str, b: str, n: int = 5) -> float:
+    sa, sb = set(shingles(a, n)), set(shingles(b, n))
+    return len(sa & sb) / len(sa | sb)
+
+
+def test_signature_estimates_jaccard():
+    cfg = MinHashConfig()
+    a = tass_article(1, paragraphs=10)
+    rng = random.Random(0)
+    words = a.split(" ")
+    for k in (5, 20, 60):
+        b_words = list(words)
+        for i in rng.sample(range(len(b_words)), k):
+            b_words[i] = "changed"
+        b = " ".join(b_words)
+        est = float(np.mean(signature(a, cfg) == signature(b, cfg)))
+        assert abs(est - _jaccard(a, b)) < 0.15, (k, est, _jaccard(a, b))
+
+
+def test_pairs_find_reissues_and_not_unrelated_articles():
+    cfg = MinHashConfig(threshold=0.8)
+    texts = [tass_article(i, paragraphs=8) for i in range(40)]
+    parts = texts[3].split("\n\n")
+    texts.append("\n\n".join([parts[0], parts[1] + " (updated)", *parts[2:]]))  # 40 ~ 3
+    parts = texts[7].split("\n\n")
+    texts.append("\n\n".join([*parts[:-1], "A changed last paragraph."]))  # 41 ~ 7
+    sigs = np.stack([signature(t, cfg) for t in texts])
+    pairs = {(i, j) for i, j, _ in near_duplicate_pairs(sigs, cfg)}
+    truth = {
+        (i, j)
+        for i in range(len(texts))
+        for j in range(i + 1, len(texts))
+        if _jaccard(texts[i], texts[j]) >= 0.8
+    }
+    assert truth == {(3, 40), (7, 41)}
+    assert truth <= pairs
+    for i, j in pairs:
+        assert _jaccard(texts[i], texts[j]) > 0.6, (i, j)
+
+
+@pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
+def test_bands_cover_num_perm(threshold):
+    b, r = optimal_bands(threshold, 128)
+    assert b * r <= 128
+    assert abs((1 / b) ** (1 / r) - threshold) < 0.15
+
+
+def test_union_find_roots_are_earliest_members():
+    uf = UnionFind(6)
+    uf.union(4, 2)
+    uf.union(5, 4)
+    uf.union(1, 3)
+    assert uf.clusters() == {0: [0], 1: [1, 3], 2: [2, 4, 5]}
+
+
+def test_bad_threshold():
+    with pytest.raises(ValueError, match="threshold"):
+        MinHashConfig(threshold=0)
