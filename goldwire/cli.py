@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from typing import Annotated
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -21,7 +20,7 @@ from goldwire.errors import GoldwireError
 class _GoldwireGroup(TyperGroup):
     """Turns GoldwireError into one clean line and its exit code."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: typer.Context):
         try:
             return super().invoke(ctx)
         except GoldwireError as exc:
