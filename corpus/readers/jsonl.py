@@ -1,0 +1,350 @@
+"""Reader for JSON lines (``jsonl``): one article per line, as a JSON object.
+
+Two kinds of objects:
+
+* **goldwire documents** (``text``, ``paragraphs`` and ``text_sha256`` or ``entities``, as
+  written by goldwire's own JSONL export) are kept as they are: text, paragraphs and
+  annotations (entities, stances, document stances), every span checked. The id is left for
+  the pipeline to derive from the text; an earlier ``source`` goes to
+  ``meta["original_source"]``.
+* **any other article object** is mapped field by field (``ReadOptions.fields``: goldwire
+  field -> JSON key, dotted keys reach into nested objects: ``("published", "meta.date")``).
+  Without a mapping each goldwire field is read from the key of its own name, and ``text``
+  falls back to ``body``. The text is built with the wire layout (:func:`parse_wire` on the
+  title and the body's paragraphs, then :func:`assemble`), so a dateline in the body is
+  parsed. ``published`` comes from the mapped date (``YYYY-MM-DD`` or an ISO timestamp),
+  else from the dateline and ``options.year``. The ``id`` goes to ``meta["source_id"]``
+  (goldwire ids come from the text); ``split`` (train / validation / dev / test) to
+  ``meta["split"]``; the other top-level scalar fields to ``meta`` as strings, and the names
+  of unused nested fields to ``meta["unused_fields"]``.
+
+The body's paragraphs are separated by blank lines; a body without blank lines has one
+paragraph per line. A line that is not JSON, not an object, or has no text is a Rejection
+naming ``file:line`` and the fix; the rest of the file goes on.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+import unicodedata
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from goldwire.corpus.normalize import normalize_text, split_paragraphs
+from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
+from goldwire.corpus.readers.wiretext import wire_document
+from goldwire.corpus.wire import WireParts, parse_wire
+
+from goldwire.errors import SchemaError, UsageError
+from goldwire.schema import Document
+
+# goldwire field -> the JSON keys tried when no --field maps it
+DEFAULT_KEYS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "body"),
+    "title": ("title",),
+    "lead": ("lead",),
+    "published": ("published",),
+    "id": ("id",),
+    "language": ("language",),
+    "agency": ("agency",),
+    "dateline": ("dateline",),
+    "split": ("split",),
+}
+SPLITS = {
+    "train": "train",
+    "training": "train",
+    "validation": "validation",
+    "valid": "validation",
+    "val": "validation",
+    "dev": "validation",
+    "test": "test",
+}
+GOLDWIRE_KEYS = ("text_sha256", "entities")
+_MISSING = object()
+
+
+def field_keys(fields: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
+    """The JSON keys to try for each goldwire field; UsageError for an unknown field."""
+    keys = dict(DEFAULT_KEYS)
+    for name, key in fields:
+        if name not in DEFAULT_KEYS:
+            raise UsageError(
+                f"--field {name}={key}: {name!r} is not a goldwire field that JSONL input can "
+                f"map; use one of {', '.join(DEFAULT_KEYS)}"
+            )
+        keys[name] = (key,)
+    return keys
+
+
+def lookup(obj: dict[str, Any], key: str) -> Any:
+    """``obj[key]``, or the nested value for a dotted key (``meta.date``); _MISSING if absent."""
+    if key in obj:
+        return obj[key]
+    value: Any = obj
+    for part in key.split("."):
+        if not isinstance(value, dict) or part not in value:
+            return _MISSING
+        value = value[part]
+    return value
+
+
+def parse_date(value: str) -> str | None:
+    """``YYYY-MM-DD`` from an ISO date or timestamp (the date as written), else None."""
+    value = value.strip()
+    if not re.match(r"^\d{4}-\d{2}-\d{2}(?:$|[T ])", value):
+        return None
+    try:
+        if len(value) == 10:
+            return datetime.date.fromisoformat(value).isoformat()
+        stamp = value[:-1] + "+00:00" if value.endswith(("Z", "z")) else value
+        return datetime.datetime.fromisoformat(stamp).date().isoformat()
+    except ValueError:
+        return None
+
+
+def body_paragraphs(text: str) -> list[str]:
+    """Paragraphs at blank lines; when the text has none, one paragraph per line."""
+    if re.search(r"\n[ \t\u00a0]*\n", text):
+        return split_paragraphs(text)
+    return [line.strip() for line in text.split("\n") if line.strip()]
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\W_]+", " ", text).strip().casefold()
+
+
+def _scalar(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return json.dumps(value)
+    return None
+
+
+class JsonlReader(Reader):
+    """JSON lines: goldwire documents, or article objects mapped with ``--field``."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "jsonl", (".jsonl", ".ndjson", ".json"), "JSON lines, one article object per line"
+        )
+
+    def sniff(self, path: Path, head: str) -> bool:
+        if path.suffix.lower() in (".jsonl", ".ndjson"):
+            return True
+        first = next((line.strip() for line in head.split("\n") if line.strip()), "")
+        if not first.startswith("{"):
+            return False
+        try:
+            return isinstance(json.loads(first), dict)
+        except json.JSONDecodeError:
+            # a first line longer than the head is cut off: still JSON lines if it is the
+            # whole head and reads like an object ({"key": ...)
+            return "\n" not in head.strip() and re.match(r'^\{\s*"', first) is not None
+
+    def read(self, path: Path, text: str, options: ReadOptions) -> Iterator[Document | Rejection]:
+        keys = field_keys(options.fields)
+        for lineno, line in enumerate(text.split("\n"), 1):
+            if not line.strip():
+                continue
+            where = f"{path}:{lineno}"
+            item = f"line {lineno}"
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                yield Rejection(
+                    str(path),
+                    "unparseable",
+                    f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line "
+                    "must be one complete JSON object",
+                    item,
+                )
+                continue
+            if not isinstance(obj, dict):
+                yield Rejection(
+                    str(path),
+                    "schema",
+                    f"{where}: a JSON {_json_type(obj)}, not an object; each line must be one "
+                    'article object such as {"title": ..., "text": ...}',
+                    item,
+                )
+                continue
+            if _is_goldwire(obj):
+                yield self._goldwire(obj, str(path), where, item)
+            else:
+                yield self._article(obj, str(path), where, item, keys, options)
+
+    # ---- goldwire documents, kept as they are
+
+    def _goldwire(
+        self, obj: dict[str, Any], source: str, where: str, item: str
+    ) -> Document | Rejection:
+        if not unicodedata.is_normalized("NFC", obj["text"]):
+            return Rejection(
+                source,
+                "schema",
+                f"{where}: the goldwire document's text is not Unicode NFC, so its offsets "
+                "cannot be kept; normalise the text (NFC) and its offsets before importing",
+                item,
+            )
+        try:
+            doc = Document.from_json({"id": "", **obj}, where=where)
+        except SchemaError as exc:
+            msg = str(exc)
+            return Rejection(
+                source, "schema", msg if msg.startswith(where) else f"{where}: {msg}", item
+            )
+        if doc.source and doc.source != where:
+            doc.meta["original_source"] = doc.source
+        if doc.meta.get("reader", self.name) != self.name:
+            doc.meta["original_reader"] = doc.meta["reader"]
+        doc.id = ""
+        doc.source = where
+        doc.meta["reader"] = self.name
+        return doc
+
+    # ---- article objects, mapped field by field
+
+    def _article(
+        self,
+        obj: dict[str, Any],
+        source: str,
+        where: str,
+        item: str,
+        keys: dict[str, tuple[str, ...]],
+        options: ReadOptions,
+    ) -> Document | Rejection:
+        values: dict[str, Any] = {}
+        used: set[str] = set()
+        for name, candidates in keys.items():
+            for key in candidates:
+                value = lookup(obj, key)
+                if value is not _MISSING and value is not None:
+                    values[name] = value
+                    used.add(key.split(".", 1)[0] if key not in obj else key)
+                    break
+        text = values.get("text")
+        if text is None:
+            tried = " or ".join(repr(k) for k in keys["text"])
+            return Rejection(
+                source,
+                "schema",
+                f"{where}: no {tried} field; map the article text with --field text=KEY",
+                item,
+            )
+        if isinstance(text, list) and all(isinstance(p, str) for p in text):
+            text = values["text"] = "\n\n".join(text)
+        for name, value in values.items():
+            if not isinstance(value, str) and (name == "text" or _scalar(value) is None):
+                return Rejection(
+                    source,
+                    "schema",
+                    f"{where}: field {keys[name][0]!r} ({name}) is a JSON {_json_type(value)}, "
+                    f"not a string; map another key with --field {name}=KEY",
+                    item,
+                )
+        strings = {n: normalize_text(_scalar(v) or "") for n, v in values.items() if n != "text"}
+        parts = _wire_parts(normalize_text(text), strings.get("title", ""), strings.get("lead", ""))
+        if not parts.body:
+            return Rejection(
+                source,
+                "no-body",
+                f"{where}: the article text is empty"
+                + (" apart from its title" if parts.title else "")
+                + "; give the line a non-empty text or map another key with --field text=KEY",
+                item,
+            )
+        meta = _meta(obj, used)
+        doc = wire_document(parts, where, self.name, options, meta)
+        self._apply_fields(doc, strings)
+        return doc
+
+    def _apply_fields(self, doc: Document, strings: dict[str, str]) -> None:
+        """Mapped fields override what the text's dateline says."""
+        date = strings.get("published", "").strip()
+        if date:
+            iso = parse_date(date)
+            if iso is not None:
+                doc.published, doc.published_raw = iso, date
+            else:
+                doc.meta["published_unparsed"] = date
+        for name in ("agency", "dateline", "language"):
+            value = " ".join(strings.get(name, "").split())
+            if value:
+                setattr(doc, name, value)
+        if strings.get("id", "").strip():
+            doc.meta["source_id"] = strings["id"].strip()
+        split = strings.get("split", "").strip()
+        if split:
+            if split.lower() in SPLITS:
+                doc.meta["split"] = SPLITS[split.lower()]
+            else:
+                doc.meta["source_split"] = split
+        doc.meta["reader"] = self.name
+
+
+def _wire_parts(text: str, title: str, lead: str) -> WireParts:
+    """Title, lead and body in the wire layout; a body paragraph repeating them is removed."""
+    title = " ".join(title.split())
+    lead = "\n".join(split_paragraphs(lead))
+    body = body_paragraphs(text)
+    removed = []
+    if title and body and _key(body[0]) == _key(title):
+        body = body[1:]
+        removed.append("title-repeat")
+    parts = parse_wire([title, *body])
+    parts.removed = removed + parts.removed
+    if lead:
+        lead_key = _key(lead)
+        if parts.lead and _key(parts.lead) != lead_key:
+            parts.lead = lead + "\n" + parts.lead
+        else:
+            parts.lead = lead
+        kept = [p for p in parts.body if _key(p) != lead_key]
+        if len(kept) != len(parts.body) and "lead-repeat" not in parts.removed:
+            parts.removed.append("lead-repeat")
+        parts.body = kept
+    return parts
+
+
+def _meta(obj: dict[str, Any], used: set[str]) -> dict[str, str]:
+    meta: dict[str, str] = {}
+    unused = []
+    for key, value in obj.items():
+        if key in used or value is None:
+            continue
+        text = _scalar(value)
+        if text is None:
+            unused.append(key)
+        else:
+            meta[key] = text
+    if unused:
+        meta["unused_fields"] = ",".join(unused)
+    return meta
+
+
+def _is_goldwire(obj: dict[str, Any]) -> bool:
+    return (
+        isinstance(obj.get("text"), str)
+        and isinstance(obj.get("paragraphs"), list)
+        and any(k in obj for k in GOLDWIRE_KEYS)
+    )
+
+
+def _json_type(value: Any) -> str:
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, bool):
+        return "boolean"
+    if value is None:
+        return "null"
+    return "number"
