@@ -226,6 +226,7 @@ class BuildReport:
     files_read: int = 0
     files_rejected: int = 0
     formats: Counter = field(default_factory=Counter)
+    file_formats: dict[str, str] = field(default_factory=dict)  # path -> reader (auto says which)
     encodings: Counter = field(default_factory=Counter)
     documents_seen: int = 0
     kept: int = 0
@@ -261,6 +262,7 @@ class BuildReport:
                 "read": self.files_read,
                 "rejected": self.files_rejected,
                 "formats": dict(self.formats),
+                "reader_by_file": self.file_formats,
                 "encodings": dict(self.encodings),
             },
             "documents": {
@@ -354,6 +356,7 @@ def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
     try:
         for res in run_local(files, config):
             report.formats[res.reader or "none"] += 1
+            report.file_formats[res.path] = res.reader or "none"
             # a file that yields no document at all is a rejected file; otherwise its bad
             # items are rejected documents of a file that was read
             file_level = not res.docs and bool(res.rejections)

@@ -183,6 +183,8 @@ def _print_report(data: dict) -> None:
     ):
         table.add_row(label, str(value))
     console.print(table)
+    formats = ", ".join(f"{k} ({v})" for k, v in files["formats"].items())
+    console.print(f"readers: {formats}; encodings: {files['encodings']}", highlight=False)
     if data["rejections"]:
         console.print(f"[bold]rejected ({len(data['rejections'])}):[/bold]")
         for r in data["rejections"]:
