@@ -161,9 +161,9 @@ class ConllReader(Reader):
         )
 
     def sniff(self, path: Path, head: str) -> bool:
-        if path.suffix.lower() in SNIFF_SUFFIXES or DOCSTART in head:
+        if path.suffix.lower() in SNIFF_SUFFIXES or re.search(f"^{DOCSTART}", head, re.M):
             return True
-        lines = [line for line in head.split("\n")[:-1] if line.strip()]  # last may be cut
+        lines = [line for line in head.split("\n") if line.strip()]
         tagged = sum(1 for line in lines if _tagged_line(line))
         return tagged >= 2 and tagged > len(lines) / 2
 

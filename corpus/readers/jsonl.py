@@ -160,7 +160,7 @@ class JsonlReader(Reader):
                 yield Rejection(
                     str(path),
                     "unparseable",
-                    f"{where}: not valid JSON ({exc.msg} at column {exc.colno}); each line "
+                    f"{where}: not valid JSON ({exc.msg}: column {exc.colno}); each line "
                     "must be one complete JSON object",
                     item,
                 )

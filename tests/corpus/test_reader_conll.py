@@ -204,6 +204,8 @@ def test_sniff():
     assert READER.sniff(Path("a.conll"), "anything")
     assert not READER.sniff(Path("a.txt"), "MOSCOW, March 31. /TASS/. Talks began.\n\nMore.\n")
     assert not READER.sniff(Path("a.txt"), "Fell O\nbut the rest is prose\nand more prose\n")
+    assert not READER.sniff(Path("a.txt"), "Talks\n\nThe -DOCSTART- line starts documents.\n")
+    assert READER.sniff(Path("a.txt"), "Paris B-LOC\nRome B-LOC")
     assert detect(Path("a.txt"), conll) is READERS["conll"]
     assert detect(Path("a.txt"), two) is READERS["conll"]
 
