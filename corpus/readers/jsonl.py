@@ -63,6 +63,9 @@ SPLITS = {
     "test": "test",
 }
 GOLDWIRE_KEYS = ("text_sha256", "entities")
+# a string with raw U+2028/U+2029 (valid JSON) reaches the reader split over lines, because
+# normalisation turns them into "\n"; up to this many following lines are joined back
+MAX_JOINED_LINES = 20
 _MISSING = object()
 
 
@@ -103,6 +106,33 @@ def parse_date(value: str) -> str | None:
         return datetime.datetime.fromisoformat(stamp).date().isoformat()
     except ValueError:
         return None
+
+
+def _loads(line: str, following: list[str]) -> tuple[Any, int]:
+    """The JSON value of a line, and how many following lines it took (see MAX_JOINED_LINES).
+
+    Only a line that ends inside a string is joined with the next ones (as ``\n`` inside the
+    string, which is what normalisation made of the line separators there); the original
+    error is raised when no join makes a JSON object.
+    """
+    try:
+        return json.loads(line), 0
+    except json.JSONDecodeError as exc:
+        if not exc.msg.startswith("Unterminated string"):
+            raise
+        joined = line
+        for n, more in enumerate(following, 1):
+            joined += "\n" + more
+            try:
+                value = json.loads(joined, strict=False)
+            except json.JSONDecodeError as again:
+                if again.msg.startswith("Unterminated string"):
+                    continue
+                raise exc from None
+            if isinstance(value, dict):
+                return value, n
+            raise exc from None
+        raise
 
 
 def body_paragraphs(text: str) -> list[str]:
@@ -149,13 +179,17 @@ class JsonlReader(Reader):
 
     def read(self, path: Path, text: str, options: ReadOptions) -> Iterator[Document | Rejection]:
         keys = field_keys(options.fields)
-        for lineno, line in enumerate(text.split("\n"), 1):
+        lines = text.split("\n")
+        lineno = 0
+        while lineno < len(lines):
+            line = lines[lineno]
+            lineno += 1
             if not line.strip():
                 continue
             where = f"{path}:{lineno}"
             item = f"line {lineno}"
             try:
-                obj = json.loads(line)
+                obj, joined = _loads(line, lines[lineno : lineno + MAX_JOINED_LINES])
             except json.JSONDecodeError as exc:
                 yield Rejection(
                     str(path),
@@ -165,6 +199,7 @@ class JsonlReader(Reader):
                     item,
                 )
                 continue
+            lineno += joined
             if not isinstance(obj, dict):
                 yield Rejection(
                     str(path),

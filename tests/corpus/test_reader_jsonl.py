@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers import READERS, ReadOptions, Rejection, detect
 from goldwire.corpus.readers.jsonl import JsonlReader, parse_date
 
@@ -158,6 +159,21 @@ def test_field_of_the_wrong_type():
 def test_unknown_goldwire_field_is_a_usage_error():
     with pytest.raises(UsageError, match="'headline' is not a goldwire field"):
         read(Path("a.jsonl"), '{"text": "x"}', fields=(("headline", "title"),))
+
+
+def test_line_separator_inside_a_string_survives_normalisation():
+    # json.dumps(ensure_ascii=False) writes U+2028 raw; normalisation makes it a "\n" that
+    # splits the JSON line in two: the reader joins the pieces back into one object
+    first = json.dumps(
+        {"title": "T", "text": "First paragraph.\u2028Second one."}, ensure_ascii=False
+    )
+    assert "\u2028" in first
+    second = json.dumps({"title": "U", "text": "Another article."})
+    text = normalize_text(first + "\n" + second + "\n")
+    assert text.count("\n") == 3
+    one, two = read(Path("a.jsonl"), text)
+    assert one.text == "T\n\nFirst paragraph.\n\nSecond one."
+    assert (one.source, two.source, two.text) == ("a.jsonl:1", "a.jsonl:3", "U\n\nAnother article.")
 
 
 def test_text_is_normalised():
