@@ -255,13 +255,12 @@ class JsonlReader(Reader):
         options: ReadOptions,
     ) -> Document | Rejection:
         values: dict[str, Any] = {}
-        used: set[str] = set()
+        found: dict[str, str] = {}  # goldwire field -> the JSON key it was read from
         for name, candidates in keys.items():
             for key in candidates:
                 value = lookup(obj, key)
                 if value is not _MISSING and value is not None:
-                    values[name] = value
-                    used.add(key.split(".", 1)[0] if key not in obj else key)
+                    values[name], found[name] = value, key
                     break
         text = values.get("text")
         if text is None:
@@ -279,7 +278,7 @@ class JsonlReader(Reader):
                 return Rejection(
                     source,
                     "schema",
-                    f"{where}: field {keys[name][0]!r} ({name}) is a JSON {_json_type(value)}, "
+                    f"{where}: field {found[name]!r} ({name}) is a JSON {_json_type(value)}, "
                     f"not a string; map another key with --field {name}=KEY",
                     item,
                 )
@@ -294,7 +293,7 @@ class JsonlReader(Reader):
                 + "; give the line a non-empty text or map another key with --field text=KEY",
                 item,
             )
-        meta = _meta(obj, used)
+        meta = _meta(obj, {key if key in obj else key.split(".", 1)[0] for key in found.values()})
         doc = wire_document(parts, where, self.name, options, meta)
         self._apply_fields(doc, strings)
         return doc
@@ -311,7 +310,7 @@ class JsonlReader(Reader):
         for name in ("agency", "dateline", "language"):
             value = " ".join(strings.get(name, "").split())
             if value:
-                setattr(doc, name, value)
+                setattr(doc, name, value.lower() if name == "language" else value)
         if strings.get("id", "").strip():
             doc.meta["source_id"] = strings["id"].strip()
         split = strings.get("split", "").strip()

@@ -146,6 +146,14 @@ def test_a_missing_mapped_field_names_the_key():
     )
 
 
+def test_field_of_the_wrong_type_names_the_key_it_came_from():
+    (rej,) = read(Path("a.jsonl"), json.dumps({"body": {"html": "<p>x</p>"}}))
+    assert rej.message == (
+        "a.jsonl:1: field 'body' (text) is a JSON object, not a string; map another key "
+        "with --field text=KEY"
+    )
+
+
 def test_field_of_the_wrong_type():
     line = json.dumps({"text": "Some text here.", "title": {"main": "T"}})
     (rej,) = read(Path("a.jsonl"), line)
