@@ -1,0 +1,264 @@
+"""Where the managed Doccano server keeps its files, and which server goldwire talks to.
+
+Everything a user sets per machine comes from an environment variable (the CLI also accepts
+options with the same ``envvar=``):
+
+- ``GOLDWIRE_HOME``: goldwire's data folder (default: ``platformdirs.user_data_dir("goldwire")``);
+  the managed server lives in its ``doccano/`` subfolder.
+- ``GOLDWIRE_DOCCANO_URL``, ``GOLDWIRE_DOCCANO_USERNAME``, ``GOLDWIRE_DOCCANO_PASSWORD``: use any
+  Doccano server instead of the managed one.
+- ``GOLDWIRE_DOCCANO_PORT``: port of the managed server (default 8000).
+- ``GOLDWIRE_DOCCANO_VENV``: an existing (or wanted) virtual environment for the server, e.g. a
+  cache shared by several homes; ``GOLDWIRE_DOCCANO_PYTHON``: the interpreter to build it with.
+
+Only the standard library and platformdirs are imported here, so the CLI starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+from goldwire.errors import UsageError
+
+ENV_HOME = "GOLDWIRE_HOME"
+ENV_URL = "GOLDWIRE_DOCCANO_URL"
+ENV_USERNAME = "GOLDWIRE_DOCCANO_USERNAME"
+ENV_PASSWORD = "GOLDWIRE_DOCCANO_PASSWORD"
+ENV_PORT = "GOLDWIRE_DOCCANO_PORT"
+ENV_VENV = "GOLDWIRE_DOCCANO_VENV"
+ENV_PYTHON = "GOLDWIRE_DOCCANO_PYTHON"
+
+DEFAULT_PORT = 8000
+DEFAULT_USERNAME = "admin"
+HOST = "127.0.0.1"
+
+
+def _env(name: str) -> str | None:
+    value = os.environ.get(name, "").strip()
+    return value or None
+
+
+def goldwire_home() -> Path:
+    """goldwire's data folder: ``$GOLDWIRE_HOME`` or the platform's user data folder."""
+    value = _env(ENV_HOME)
+    if value:
+        return Path(value).expanduser().resolve()
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("goldwire")).resolve()
+
+
+def default_port() -> int:
+    """The managed server's port: ``$GOLDWIRE_DOCCANO_PORT`` or 8000."""
+    value = _env(ENV_PORT)
+    if value is None:
+        return DEFAULT_PORT
+    return check_port(value)
+
+
+def check_port(value: int | str) -> int:
+    """Return ``value`` as a TCP port number or raise a UsageError naming the fix."""
+    try:
+        port = int(value)
+    except (TypeError, ValueError):
+        port = -1
+    if not 1 <= port <= 65535:
+        raise UsageError(
+            f"port {value!r} is not a TCP port; pass --port (or GOLDWIRE_DOCCANO_PORT) "
+            "with a number from 1 to 65535"
+        )
+    return port
+
+
+def local_url(port: int) -> str:
+    return f"http://{HOST}:{port}"
+
+
+def display_url(url: str) -> str:
+    """``url`` without any ``user:password@`` part and trailing slash, for messages."""
+    parts = urlsplit(url.strip())
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit((parts.scheme, netloc, parts.path, "", "")).rstrip("/")
+
+
+@dataclass(frozen=True)
+class ServerPaths:
+    """The files of one managed Doccano server, all under ``<GOLDWIRE_HOME>/doccano``."""
+
+    root: Path
+    venv: Path
+
+    @property
+    def database(self) -> Path:
+        return self.root / "db.sqlite3"
+
+    @property
+    def broker(self) -> Path:
+        """The task queue's own SQLite file, so queue polling never locks the main database."""
+        return self.root / "broker.sqlite3"
+
+    @property
+    def media(self) -> Path:
+        return self.root / "media"
+
+    @property
+    def secret_key(self) -> Path:
+        return self.root / "secret_key"
+
+    @property
+    def credentials(self) -> Path:
+        return self.root / "credentials.json"
+
+    @property
+    def state(self) -> Path:
+        """The pid file: which processes this home started, on which port."""
+        return self.root / "server.json"
+
+    @property
+    def initialised(self) -> Path:
+        return self.root / "initialised.json"
+
+    @property
+    def settings_module(self) -> Path:
+        return self.root / "goldwire_doccano_settings.py"
+
+    @property
+    def lock(self) -> Path:
+        return self.root / ".lock"
+
+    @property
+    def logs(self) -> Path:
+        return self.root / "logs"
+
+    def log(self, name: str) -> Path:
+        return self.logs / f"{name}.log"
+
+
+def venv_dir(home: Path | None = None) -> Path:
+    """The server's virtual environment: ``$GOLDWIRE_DOCCANO_VENV`` or ``<home>/doccano/venv``."""
+    value = _env(ENV_VENV)
+    if value:
+        return Path(value).expanduser().resolve()
+    return (home or goldwire_home()) / "doccano" / "venv"
+
+
+def server_paths(home: Path | None = None, venv: Path | None = None) -> ServerPaths:
+    home = Path(home).expanduser().resolve() if home is not None else goldwire_home()
+    return ServerPaths(root=home / "doccano", venv=Path(venv) if venv else venv_dir(home))
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` atomically to a file that only the user can read (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def generate_password() -> str:
+    return secrets.token_urlsafe(24)
+
+
+@dataclass(frozen=True)
+class Connection:
+    """Where a Doccano server is and who logs in; the password never shows in its repr."""
+
+    url: str
+    username: str
+    password: str = field(repr=False)
+
+    def __str__(self) -> str:
+        return f"{self.username} at {display_url(self.url)}"
+
+
+def load_credentials(paths: ServerPaths) -> tuple[str, str] | None:
+    """The managed server's admin ``(username, password)``, or None before its first start."""
+    try:
+        data = json.loads(paths.credentials.read_text(encoding="utf-8"))
+        return str(data["username"]), str(data["password"])
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UsageError(
+            f"{paths.credentials} is not a goldwire credentials file; delete it and run "
+            "`goldwire annotate server start` to make a new admin password"
+        ) from exc
+
+
+def save_credentials(paths: ServerPaths, username: str, password: str) -> None:
+    write_private(paths.credentials, json.dumps({"username": username, "password": password}))
+
+
+def managed_url(paths: ServerPaths) -> str:
+    """The managed server's URL: the running one's, else the one it would start on."""
+    try:
+        state = json.loads(paths.state.read_text(encoding="utf-8"))
+        return str(state["url"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return local_url(default_port())
+
+
+def resolve_connection(
+    url: str | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    *,
+    home: Path | None = None,
+) -> Connection:
+    """Which Doccano server to use and how to log in.
+
+    Explicit arguments win, then ``GOLDWIRE_DOCCANO_URL`` / ``_USERNAME`` / ``_PASSWORD``.
+    Without a URL the managed server is meant, and missing credentials come from its
+    credentials file (written by ``goldwire annotate server start``). A remote server needs
+    both a username and a password.
+    """
+    url = (url or _env(ENV_URL) or "").strip() or None
+    username = username or _env(ENV_USERNAME)
+    password = password or _env(ENV_PASSWORD)
+    paths = server_paths(home)
+    own_url = managed_url(paths)
+    if url is None:
+        url = own_url
+    url = url.rstrip("/")
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
+        raise UsageError(
+            f"{display_url(url)!r} is not an http(s) URL; pass --url (or set GOLDWIRE_DOCCANO_URL) "
+            "like http://127.0.0.1:8000"
+        )
+    is_managed = display_url(url) == display_url(own_url)
+    if (username is None or password is None) and is_managed:
+        stored = load_credentials(paths)
+        if stored is not None and (username is None or username == stored[0]):
+            username, password = stored[0], password or stored[1]
+        elif stored is None and password is None:
+            raise UsageError(
+                f"no credentials for the managed doccano at {display_url(url)} yet; run "
+                "`goldwire annotate server start` first (it creates the admin account), or set "
+                "GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD"
+            )
+    missing = [
+        (what, env)
+        for what, env, value in (
+            ("username", ENV_USERNAME, username),
+            ("password", ENV_PASSWORD, password),
+        )
+        if value is None
+    ]
+    if missing:
+        raise UsageError(
+            f"no {' or '.join(what for what, _ in missing)} for doccano at {display_url(url)}; "
+            f"set {' and '.join(env for _, env in missing)}"
+        )
+    return Connection(url=url, username=username, password=password)

@@ -1,0 +1,89 @@
+"""Fixtures for the annotate tests.
+
+``doccano_server`` starts the real managed Doccano server once per test session, with the
+project's own ``server.start`` code, on a free port under a temporary GOLDWIRE_HOME. The
+server's virtual environment is slow to build, so it is reused: ``$GOLDWIRE_DOCCANO_VENV`` when
+set, else the default one of the real goldwire home (CI builds it beforehand with
+``python -m goldwire.annotate.server install``; when missing, the fixture builds it once).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from goldwire.annotate import server, settings
+
+SERVER_ENV = (
+    settings.ENV_URL,
+    settings.ENV_USERNAME,
+    settings.ENV_PASSWORD,
+    settings.ENV_PORT,
+)
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass(frozen=True)
+class DoccanoServer:
+    home: Path
+    port: int
+    url: str
+    paths: settings.ServerPaths
+    connection: settings.Connection
+
+
+@pytest.fixture(scope="session")
+def doccano_venv() -> Path:
+    """The cached server venv (built once if missing)."""
+    cached = os.environ.get(settings.ENV_VENV) or None
+    venv = Path(cached) if cached else settings.server_paths().venv
+    return server.install(venv).path
+
+
+@pytest.fixture(scope="session")
+def doccano_server(
+    doccano_venv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DoccanoServer]:
+    home = tmp_path_factory.mktemp("goldwire-home")
+    port = free_port()
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv(settings.ENV_HOME, str(home))
+        env.setenv(settings.ENV_VENV, str(doccano_venv))
+        for name in SERVER_ENV:
+            env.delenv(name, raising=False)
+        status = server.start(port=port)
+        try:
+            yield DoccanoServer(
+                home=home,
+                port=port,
+                url=status.url,
+                paths=settings.server_paths(home),
+                connection=settings.resolve_connection(),
+            )
+        finally:
+            server.stop()
+
+
+@pytest.fixture
+def unused_port() -> int:
+    return free_port()
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """A fresh GOLDWIRE_HOME and no doccano variables; returns the home folder."""
+    monkeypatch.setenv(settings.ENV_HOME, str(tmp_path / "home"))
+    for name in SERVER_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path / "home"
