@@ -31,7 +31,7 @@ _BOMS = (
 _CONTROL = re.compile(rb"[\x00-\x08\x0e-\x1f\x7f]")
 _CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 _CYRILLIC_LOWER = re.compile(r"[\u0430-\u044f\u0451]")
-_NEWLINES = re.compile(r"\r\n?|\u2028|\u2029")
+_NEWLINES = re.compile(r"\r\n?")
 
 
 class EmptyFileError(InputError):

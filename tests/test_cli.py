@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer.main
 
-from gwtest import REPO
 from goldwire.cli import app
+from gwtest import REPO
 
 
 def _commands(group, prefix: tuple[str, ...] = ()):

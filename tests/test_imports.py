@@ -25,7 +25,6 @@ def test_hf_evaluate_importable_from_repo_root():
 
 def test_hf_evaluate_importable_in_pytest_process():
     import evaluate
-
     import goldwire.evaluate  # noqa: F401
 
     assert hasattr(evaluate, "load")

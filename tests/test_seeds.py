@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from gwtest import SEED_ARTICLES, SEED_GOLD
-
 from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
 from goldwire.schema import LabelSchema, read_jsonl
+from gwtest import SEED_ARTICLES, SEED_GOLD
 
 
 def test_seed_article_is_the_users_file_unchanged():

@@ -5,12 +5,12 @@ import shutil
 from pathlib import Path
 
 import pytest
-from gwtest import SEED_ARTICLES, TEST_DATA, tass_article
 
 from goldwire.corpus import build as build_mod
 from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents, load_corpus
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import InputError
+from gwtest import SEED_ARTICLES, TEST_DATA, tass_article
 
 
 def _build(inputs, out, **kw):

@@ -1,9 +1,8 @@
 from __future__ import annotations
 
-from gwtest import SEED_ARTICLES, TEST_DATA
-
 from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.card import size_category, write_card
+from gwtest import SEED_ARTICLES, TEST_DATA
 
 
 def test_card_is_readable_by_huggingface_hub_and_filled_from_data(tmp_path):

@@ -3,12 +3,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from goldwire.corpus.conll_export import documents_to_conll
-from goldwire.corpus.readers import ReadOptions
-from goldwire.corpus.readers.conll import ConllReader
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from goldwire.corpus.conll_export import documents_to_conll
+from goldwire.corpus.readers import ReadOptions
+from goldwire.corpus.readers.conll import ConllReader
 from goldwire.errors import SpanError
 from goldwire.schema import Document, Entity
 from goldwire.tokenize import tokenize

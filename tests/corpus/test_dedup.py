@@ -4,7 +4,6 @@ import random
 
 import numpy as np
 import pytest
-from gwtest import tass_article
 
 from goldwire.corpus.dedup import (
     MinHashConfig,
@@ -14,6 +13,7 @@ from goldwire.corpus.dedup import (
     shingles,
     signature,
 )
+from gwtest import tass_article
 
 
 def _jaccard(a: str, b: str, n: int = 5) -> float:

@@ -3,12 +3,12 @@ from __future__ import annotations
 import json
 
 import pytest
-from gwtest import SEED_ARTICLES, tass_article
 
 from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
 from goldwire.corpus.export import export, export_parquet
 from goldwire.errors import UsageError
 from goldwire.schema import read_jsonl
+from gwtest import SEED_ARTICLES, tass_article
 
 
 @pytest.fixture()

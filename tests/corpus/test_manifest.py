@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from gwtest import tass_article
 
 from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
 from goldwire.corpus.dedup import MinHashConfig
 from goldwire.corpus.manifest import KEPT, NEAR, Entry, Manifest, decide
 from goldwire.corpus.split import SplitRatios
+from gwtest import tass_article
 
 
 def _write(folder: Path, name: str, text: str) -> None:

@@ -4,12 +4,12 @@ import re
 from pathlib import Path
 
 import pytest
-from goldwire.corpus.readers import READERS, ReadOptions, Rejection, detect
-from goldwire.corpus.readers.conll import ConllReader, find_dateline, split_from_name
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goldwire.bio import iob2_to_token_spans, spans_to_iob2
+from goldwire.corpus.readers import READERS, ReadOptions, Rejection, detect
+from goldwire.corpus.readers.conll import ConllReader, find_dateline, split_from_name
 from goldwire.schema import Document
 from goldwire.tokenize import token_offsets
 

@@ -5,9 +5,9 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+
 from goldwire.corpus.readers import READERS, ReadOptions, Rejection, detect
 from goldwire.corpus.readers.html import HtmlReader, full_date
-
 from goldwire.schema import Document
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "readers"

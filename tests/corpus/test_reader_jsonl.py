@@ -4,10 +4,10 @@ import json
 from pathlib import Path
 
 import pytest
+
 from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers import READERS, ReadOptions, Rejection, detect
 from goldwire.corpus.readers.jsonl import JsonlReader, parse_date
-
 from goldwire.errors import UsageError
 from goldwire.schema import DocStance, Document, Entity, Mention, Paragraph, Stance
 
@@ -170,18 +170,18 @@ def test_unknown_goldwire_field_is_a_usage_error():
 
 
 def test_line_separator_inside_a_string_survives_normalisation():
-    # json.dumps(ensure_ascii=False) writes U+2028 raw; normalisation makes it a "\n" that
-    # splits the JSON line in two: the reader joins the pieces back into one object
+    # json.dumps(ensure_ascii=False) writes U+2028 raw; normalisation only turns CRLF / CR
+    # into LF, so the JSON line stays whole and the separator stays in the text
     first = json.dumps(
         {"title": "T", "text": "First paragraph.\u2028Second one."}, ensure_ascii=False
     )
     assert "\u2028" in first
     second = json.dumps({"title": "U", "text": "Another article."})
-    text = normalize_text(first + "\n" + second + "\n")
-    assert text.count("\n") == 3
+    text = normalize_text(first + "\r\n" + second + "\n")
+    assert text.count("\n") == 2
     one, two = read(Path("a.jsonl"), text)
-    assert one.text == "T\n\nFirst paragraph.\n\nSecond one."
-    assert (one.source, two.source, two.text) == ("a.jsonl:1", "a.jsonl:3", "U\n\nAnother article.")
+    assert one.text == "T\n\nFirst paragraph.\u2028Second one."
+    assert (one.source, two.source, two.text) == ("a.jsonl:1", "a.jsonl:2", "U\n\nAnother article.")
 
 
 def test_text_is_normalised():
