@@ -30,13 +30,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from goldwire import SCHEMA_VERSION, __version__
 from goldwire.corpus.dedup import MinHashConfig, signature
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, Manifest, decide
 from goldwire.corpus.normalize import decode_bytes, normalize_text
 from goldwire.corpus.readers import ReadOptions, Rejection, detect, get_reader
 from goldwire.corpus.split import SPLITS, SplitRatios
-
-from goldwire import SCHEMA_VERSION, __version__
 from goldwire.errors import InputError, SchemaError, UsageError
 from goldwire.schema import Document, LabelSchema, document_id, features
 

@@ -93,7 +93,6 @@ def build_cli(
     from goldwire.corpus.dedup import MinHashConfig
     from goldwire.corpus.readers import ReadOptions
     from goldwire.corpus.split import SplitRatios
-
     from goldwire.errors import UsageError
     from goldwire.schema import LabelSchema
 
@@ -146,8 +145,9 @@ def _default_name(first: Path) -> str:
 
 
 def _run_with_progress(config, build):
-    from goldwire.corpus.build import discover
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from goldwire.corpus.build import discover
 
     total = len(discover(config.inputs))
     with Progress(
@@ -214,9 +214,10 @@ def info_cli(
 
     Example: goldwire corpus info data/seed
     """
+    from rich.table import Table
+
     from goldwire.corpus.build import load_corpus
     from goldwire.corpus.card import corpus_stats
-    from rich.table import Table
 
     dd, labels, meta = load_corpus(dataset)
     stats = corpus_stats(dd, labels)

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
 from goldwire.corpus.dedup import MinHashConfig, UnionFind, near_duplicate_pairs
 from goldwire.corpus.split import SplitRatios
-
 from goldwire.errors import DatasetError
 
 KEPT, EXACT, NEAR = "kept", "exact-duplicate", "near-duplicate"

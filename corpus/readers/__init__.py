@@ -13,7 +13,6 @@ from goldwire.corpus.readers.conll import ConllReader
 from goldwire.corpus.readers.html import HtmlReader
 from goldwire.corpus.readers.jsonl import JsonlReader
 from goldwire.corpus.readers.wiretext import TassReader, TextReader
-
 from goldwire.errors import UsageError
 
 READERS: dict[str, Reader] = {

@@ -34,9 +34,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
-
 from goldwire.bio import iob2_to_spans
+from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.schema import Document, Entity, Paragraph
 
 DOCSTART = "-DOCSTART-"

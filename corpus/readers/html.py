@@ -24,7 +24,6 @@ from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.readers.wiretext import wire_document
 from goldwire.corpus.wire import parse_wire
-
 from goldwire.schema import Document
 
 MIN_BODY_WORDS = 5  # below this the page has navigation or a caption, not an article

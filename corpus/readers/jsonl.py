@@ -37,7 +37,6 @@ from goldwire.corpus.normalize import normalize_text, split_paragraphs
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.readers.wiretext import wire_document
 from goldwire.corpus.wire import WireParts, parse_wire
-
 from goldwire.errors import SchemaError, UsageError
 from goldwire.schema import Document
 

@@ -8,7 +8,6 @@ from pathlib import Path
 from goldwire.corpus.normalize import split_paragraphs
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.wire import WireParts, assemble, parse_dateline, parse_wire
-
 from goldwire.schema import Document
 
 
