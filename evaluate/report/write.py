@@ -1,0 +1,319 @@
+"""Rendering a :class:`Report`: one content list, a Markdown and an HTML renderer."""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from goldwire.evaluate.report import format as fmt
+from goldwire.evaluate.report import plots
+from goldwire.evaluate.report.build import Report, RunEntry
+from goldwire.evaluate.scoring import Section
+
+SCHEMA_SECTIONS = ("entities.strict", "entities.exact", "entities.partial", "entities.type")
+
+
+@dataclass
+class Heading:
+    text: str
+    level: int = 2
+
+
+@dataclass
+class Para:
+    text: str
+
+
+@dataclass
+class Table:
+    header: list[str]
+    rows: list[list[str]]
+    title: str = ""
+
+
+@dataclass
+class Image:
+    key: str
+    title: str
+    png: bytes = field(repr=False)
+
+
+Content = Heading | Para | Table | Image
+
+
+# --------------------------------------------------------------------------- content
+
+
+def _leaderboard(report: Report) -> list[Content]:
+    resamples = report.best.result.options.resamples
+    header = ["#", "run", "sig."] + [c[0] for c in report.columns] + ["Δ vs best", "p"]
+    rows = []
+    for rank, entry in enumerate(report.runs, 1):
+        comp = report.main_comparison(entry)
+        rows.append([str(rank), entry.name, report.mark(entry)]
+                    + [fmt.estimate(entry.figure(s, f)) for _, s, f in report.columns]
+                    + [fmt.delta(comp), fmt.p_value(comp.p_value if comp else None, resamples)])
+    main_col = next((c[0] for c in report.columns if (c[1], c[2]) == report.main),
+                    "/".join(report.main))
+    out: list[Content] = [
+        Heading("Leaderboard"),
+        Para(f"Ranked by {main_col}. Scores in percent with {_ci_words(report)}. "
+             f"Δ and p: paired bootstrap test of each run against the best "
+             f"(Berg-Kirkpatrick et al. 2012) on {main_col}; "
+             f"* = significantly below the best (p < {report.alpha}), "
+             "≈ = not significantly different."),
+        Table(header, rows),
+    ]
+    values = [entry.figure(*report.main) for entry in report.runs]
+    if all(v is not None for v in values):
+        png = plots.leaderboard([e.name for e in report.runs],
+                                [(v.value, v.low, v.high) for v in values if v is not None],
+                                main_col)
+        out.append(Image("leaderboard", f"{main_col} by run", png))
+    return out
+
+
+def _ci_words(report: Report) -> str:
+    o = report.best.result.options
+    if not o.resamples:
+        return "no confidence intervals (bootstrap off)"
+    return (f"{round(o.confidence * 100)}% bootstrap confidence intervals "
+            f"({o.resamples} resamples of {report.best.result.documents.get('unit', 'document')}s, "
+            f"seed {o.seed})")
+
+
+def _main_entity_section(entry: RunEntry) -> Section | None:
+    for name in ("conll.conlleval", "entities.strict"):
+        sec = entry.result.sections.get(name)
+        if sec is not None and sec.labels:
+            return sec
+    return None
+
+
+def _per_label_plot(report: Report) -> list[Content]:
+    sections = [(e.name, _main_entity_section(e)) for e in report.runs]
+    labels = sorted({lab for _, s in sections if s for lab in s.labels})
+    if not labels:
+        return []
+    runs = []
+    for name, sec in sections:
+        vals = []
+        for lab in labels:
+            est = sec.figures.get(f"label.{lab}.f1") if sec else None
+            vals.append((est.value, est.low, est.high) if est else (0.0, None, None))
+        runs.append((name, vals))
+    title = sections[0][1].title if sections[0][1] else "F1 by label"
+    return [Heading("F1 by label"),
+            Image("f1_by_label", "F1 by label with confidence intervals",
+                  plots.f1_by_label(labels, runs, title))]
+
+
+def _labelled_table(sec: Section, extra_f1: dict[str, Section] | None = None) -> Table:
+    counts = sec.counts()
+    others = extra_f1 or {}
+    header = ["", "support", "P", "R", "F1"] + [f"{n.split('.')[-1]} F1" for n in others]
+    rows = []
+    averages = ["micro", "macro"] + (["weighted"] if sec.weighted else [])
+    for avg in averages:
+        rows.append([avg, str(counts["micro"].possible)]
+                    + [fmt.estimate(sec.figures.get(f"{avg}.{m}"))
+                       for m in ("precision", "recall", "f1")]
+                    + [fmt.estimate(o.figures.get(f"{avg}.f1")) for o in others.values()])
+    for lab in sec.labels:
+        rows.append([lab, str(counts[lab].possible)]
+                    + [fmt.estimate(sec.figures.get(f"label.{lab}.{m}"))
+                       for m in ("precision", "recall", "f1")]
+                    + [fmt.estimate(o.figures.get(f"label.{lab}.f1")) for o in others.values()])
+    return Table(header, rows, sec.title)
+
+
+def _classification(sec: Section) -> list[Content]:
+    figs = [(n, sec.figures.get(k)) for n, k in (("accuracy", "accuracy"),
+                                                 ("macro-F1", "macro_f1"),
+                                                 ("SemEval-2016 (F1 mean of "
+                                                  + "/".join(sec.extra.get("opinion_classes") or [])
+                                                  + ")", "semeval2016"),
+                                                 ("FNC-1 relative score", "fnc1"))]
+    out: list[Content] = [
+        Table(["figure", "value"], [[n, fmt.estimate(e)] for n, e in figs if e is not None],
+              sec.title),
+        Para(f"{sec.extra['pairs']} gold (document, target) pairs, "
+             f"{sec.extra['pairs_without_prediction']} without a prediction (counted wrong), "
+             f"{sec.extra['predictions_for_targets_not_in_gold']} predictions for targets "
+             "the gold does not have (not scored)."),
+        Table(["class", "support", "P", "R", "F1"],
+              [[c, str(sec.extra["support"].get(c, 0))]
+               + [fmt.estimate(sec.figures.get(f"class.{c}.{m}"))
+                  for m in ("precision", "recall", "f1")] for c in sec.labels]),
+    ]
+    cm = sec.extra["confusion_matrix"]
+    out.append(Image(f"docstance_confusion_{id(sec)}", "Document stance confusion matrix",
+                     plots.heatmap(cm["rows"], cm["columns"], cm["counts"],
+                                   "Document stance: confusion matrix")))
+    return out
+
+
+def _run_content(entry: RunEntry, report: Report) -> list[Content]:
+    res = entry.result
+    docs = res.documents
+    out: list[Content] = [Heading(f"Run: {entry.name}"),
+                          Para(f"Predictions {res.source.get('pred')}; "
+                               f"{docs.get('gold')} {docs.get('unit', 'document')}s, "
+                               f"{docs.get('without_prediction', 0)} without a prediction "
+                               f"(scored as predicting nothing), "
+                               f"{len(docs.get('skipped', []))} items skipped (--lenient).")]
+    for msg in docs.get("skipped", [])[:10]:
+        out.append(Para(f"skipped: {msg}"))
+    main = _main_entity_section(entry)
+    if main is not None:
+        others = {n: res.sections[n] for n in SCHEMA_SECTIONS
+                  if n in res.sections and n != main.name}
+        out.append(_labelled_table(main, others))
+    if "conll.iob2_strict" in res.sections:
+        out.append(_labelled_table(res.sections["conll.iob2_strict"]))
+    for name in ("stances.mention_strict", "stances.mention_relaxed", "stances.entity"):
+        if name in res.sections and res.sections[name].labels:
+            out.append(_labelled_table(res.sections[name]))
+    if "doc_stances" in res.sections:
+        out += _classification(res.sections["doc_stances"])
+    out += _analysis(entry)
+    return out
+
+
+def _analysis(entry: RunEntry) -> list[Content]:
+    a = entry.result.analysis
+    if a is None or len(a.gold_labels) <= 1:
+        return []
+    out: list[Content] = [
+        Heading(f"Error analysis: {entry.name}", 3),
+        Image(f"confusion_{entry.name}", "Entity label confusion (partial-match pairs)",
+              plots.heatmap(a.gold_labels, a.pred_labels, a.matrix,
+                            f"{entry.name}: entity labels (overlap pairs)")),
+    ]
+    if a.confusions:
+        out.append(Table(["gold", "predicted", "count", "same span", "example"],
+                         [[c.gold, c.pred, str(c.count), str(c.exact_span), c.example]
+                          for c in a.confusions], "Most frequent label confusions"))
+    if a.missed:
+        out.append(Table(["entity", "label", "missed", "document", "context"],
+                         [[m.text, m.label, str(m.count), m.doc, m.context] for m in a.missed],
+                         "Most missed gold entities (no overlapping prediction)"))
+    if a.spurious:
+        out.append(Table(["prediction", "label", "count", "document", "context"],
+                         [[m.text, m.label, str(m.count), m.doc, m.context] for m in a.spurious],
+                         "Most frequent spurious predictions"))
+    return out
+
+
+def report_content(report: Report) -> list[Content]:
+    best = report.best.result
+    docs = best.documents
+    split = f" (split {report.split})" if report.split else ""
+    out: list[Content] = [
+        Heading("goldwire evaluation report", 1),
+        Para(f"Gold: {report.gold}{split}, {docs.get('gold')} {docs.get('unit', 'document')}s; "
+             f"{len(report.runs)} run(s); entity schemas as SemEval-2013 / nervaluate, "
+             f"overlap threshold {best.options.min_overlap}% of the gold span."),
+    ]
+    out += _leaderboard(report)
+    out += _per_label_plot(report)
+    for entry in report.runs:
+        out += _run_content(entry, report)
+    return out
+
+
+# --------------------------------------------------------------------------- renderers
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(content: list[Content], image_paths: dict[str, str]) -> str:
+    lines: list[str] = []
+    for item in content:
+        if isinstance(item, Heading):
+            lines += ["#" * item.level + " " + item.text, ""]
+        elif isinstance(item, Para):
+            lines += [item.text, ""]
+        elif isinstance(item, Table):
+            if item.title:
+                lines += [f"**{item.title}**", ""]
+            lines.append("| " + " | ".join(_md_cell(h) or " " for h in item.header) + " |")
+            lines.append("|" + "|".join("---" for _ in item.header) + "|")
+            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in item.rows]
+            lines.append("")
+        elif isinstance(item, Image):
+            lines += [f"![{item.title}]({image_paths[item.key]})", ""]
+    return "\n".join(lines)
+
+
+CSS = """
+body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:1150px;margin:2em auto;
+padding:0 1em;color:#1d2430;line-height:1.45}
+h1{border-bottom:2px solid #1f3b63;padding-bottom:.3em}
+h2{margin-top:2em;border-bottom:1px solid #d0d7e2;padding-bottom:.2em}
+table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:13px}
+caption{text-align:left;font-weight:600;padding:.3em 0}
+th,td{border:1px solid #d0d7e2;padding:4px 8px;text-align:right;vertical-align:top}
+th{background:#eef2f8}
+td:first-child,th:first-child{text-align:left}
+td.text{text-align:left;max-width:520px;font-family:ui-monospace,Menlo,monospace;font-size:12px}
+tr:nth-child(even) td{background:#f8fafc}
+img{max-width:100%;display:block;margin:.5em 0 1.5em}
+p{max-width:900px}
+"""
+
+
+def _is_text(header: str) -> bool:
+    return header in {"example", "context", "entity", "prediction", "document", "run", "gold",
+                      "predicted", "label", "class", "figure"}
+
+
+def render_html(content: list[Content]) -> str:
+    e = html.escape
+    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+             "<title>goldwire evaluation report</title>", f"<style>{CSS}</style></head><body>"]
+    for item in content:
+        if isinstance(item, Heading):
+            parts.append(f"<h{item.level}>{e(item.text)}</h{item.level}>")
+        elif isinstance(item, Para):
+            parts.append(f"<p>{e(item.text)}</p>")
+        elif isinstance(item, Table):
+            parts.append("<table>")
+            if item.title:
+                parts.append(f"<caption>{e(item.title)}</caption>")
+            parts.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in item.header) + "</tr>")
+            for row in item.rows:
+                cells = "".join(
+                    f'<td class="text">{e(c)}</td>' if _is_text(h) and i else f"<td>{e(c)}</td>"
+                    for i, (h, c) in enumerate(zip(item.header, row, strict=True)))
+                parts.append(f"<tr>{cells}</tr>")
+            parts.append("</table>")
+        elif isinstance(item, Image):
+            data = base64.b64encode(item.png).decode("ascii")
+            parts.append(f'<img alt="{e(item.title)}" title="{e(item.title)}" '
+                         f'src="data:image/png;base64,{data}">')
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def write_report(report: Report, out_dir: str | Path) -> list[Path]:
+    """Write report.md (with its PNGs under plots/), report.html and results.json."""
+    out = Path(out_dir)
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    content = report_content(report)
+    paths: dict[str, str] = {}
+    for i, item in enumerate(c for c in content if isinstance(c, Image)):
+        name = f"plots/{i:02d}_{''.join(ch if ch.isalnum() else '_' for ch in item.key)}.png"
+        (out / name).write_bytes(item.png)
+        paths[item.key] = name
+    written = [out / "report.md", out / "report.html", out / "results.json"]
+    written[0].write_text(render_markdown(content, paths), encoding="utf-8")
+    written[1].write_text(render_html(content), encoding="utf-8")
+    written[2].write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n",
+                          encoding="utf-8")
+    return written
