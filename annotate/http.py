@@ -109,9 +109,7 @@ class DoccanoSession:
         self.username: str | None = None
         self._secrets: tuple[str, ...] = ()
         self.session = requests.Session()
-        self.session.headers.update(
-            {"Accept": "application/json", "Referer": self.url + "/"}
-        )
+        self.session.headers.update({"Accept": "application/json", "Referer": self.url + "/"})
 
     def __enter__(self) -> DoccanoSession:
         return self

@@ -84,6 +84,6 @@ def unused_port() -> int:
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     """A fresh GOLDWIRE_HOME and no doccano variables; returns the home folder."""
     monkeypatch.setenv(settings.ENV_HOME, str(tmp_path / "home"))
-    for name in SERVER_ENV:
+    for name in (*SERVER_ENV, settings.ENV_VENV):
         monkeypatch.delenv(name, raising=False)
     return tmp_path / "home"

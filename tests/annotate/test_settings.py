@@ -64,8 +64,11 @@ def test_remote_server_without_a_password_is_a_usage_error(clean_env: Path, monk
         "no password for doccano at https://doccano.example.org; set GOLDWIRE_DOCCANO_PASSWORD"
     )
     monkeypatch.delenv("GOLDWIRE_DOCCANO_USERNAME")
-    with pytest.raises(UsageError, match="no username or password .* set "
-                       "GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD$"):
+    with pytest.raises(
+        UsageError,
+        match="no username or password .* set "
+        "GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD$",
+    ):
         resolve_connection(url="https://doccano.example.org")
 
 

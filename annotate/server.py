@@ -1,0 +1,734 @@
+"""The managed Doccano server: install, start, stop and inspect it.
+
+doccano 1.8.4 runs from its own virtual environment (it cannot share one with doccano-client),
+built from the pins in ``doccano-constraints.txt``. Its data live in ``<GOLDWIRE_HOME>/doccano``:
+
+    venv/                      the server's virtual environment (or $GOLDWIRE_DOCCANO_VENV)
+    db.sqlite3, broker.sqlite3 the database, and the task queue's own SQLite file
+    media/                     uploaded files
+    secret_key                 this server's Django secret key (0600)
+    credentials.json           the admin's username and password (0600)
+    server.json                pid file: port, pids and start times of the processes we started
+    logs/                      install.log (in the venv), setup.log, webserver.log, worker.log
+    goldwire_doccano_settings.py   Django settings: doccano's production settings + the above
+
+``start`` runs gunicorn bound to 127.0.0.1 (``doccano webserver`` binds 0.0.0.0) and one celery
+worker, each in its own process group, and waits until ``/v1/health/`` answers 200, which needs
+both (the health check runs a task on the worker). Every function returns a value and never
+prints; ``goldwire annotate server`` is the CLI over them.
+
+CI pre-installs the server venv with ``python -m goldwire.annotate.server install``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from goldwire.annotate.settings import (
+    DEFAULT_USERNAME,
+    ENV_PASSWORD,
+    ENV_PYTHON,
+    ENV_USERNAME,
+    HOST,
+    ServerPaths,
+    _env,
+    check_port,
+    default_port,
+    display_url,
+    generate_password,
+    load_credentials,
+    local_url,
+    save_credentials,
+    server_paths,
+    write_private,
+)
+from goldwire.errors import MissingDependencyError, ServerError, UsageError
+
+DOCCANO_VERSION = "1.8.4"
+CONSTRAINTS = Path(__file__).with_name("doccano-constraints.txt")
+#: pandas 1.5.3 (doccano 1.8.4 needs pandas<2) has wheels up to CPython 3.11 only.
+SERVER_PYTHONS = ((3, 11), (3, 10))
+#: Two sync web workers and one task process: SQLite serialises writers, and with a 30 s busy
+#: timeout this many concurrent writers wait for each other instead of failing with
+#: "database is locked". The task queue has its own SQLite file, so polling never blocks a save.
+WEB_WORKERS = 2
+TASK_CONCURRENCY = 1
+SQLITE_TIMEOUT = 30
+START_TIMEOUT = 180.0
+STOP_TIMEOUT = 20.0
+PROCESS_NAMES = ("webserver", "worker")
+VENV_MARKER = "goldwire-doccano.json"
+
+
+# -- results -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VenvInfo:
+    """The server's virtual environment; ``installed`` is False when it was already there."""
+
+    path: Path
+    python: str
+    doccano: str
+    installed: bool
+    seconds: float
+    log: Path
+
+
+@dataclass
+class ServerStatus:
+    """What ``status`` (and ``start``) report. Never holds a password."""
+
+    url: str
+    running: bool
+    healthy: bool
+    health: str
+    pids: dict[str, int] = field(default_factory=dict)
+    home: str | None = None
+    logs: dict[str, str] = field(default_factory=dict)
+    credentials: str | None = None
+    username: str | None = None
+    managed: bool = True
+    already_running: bool = False
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class StopReport:
+    """Which of our processes were stopped; ``not_ours`` lists recorded pids now used by others."""
+
+    url: str | None
+    stopped: dict[str, int] = field(default_factory=dict)
+    not_ours: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def was_running(self) -> bool:
+        return bool(self.stopped)
+
+
+# -- the server's virtual environment --------------------------------------------------------
+
+
+def _constraints_hash() -> str:
+    return hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / "bin" / "python"
+
+
+def venv_ready(venv: Path) -> bool:
+    """True when ``venv`` holds doccano installed from the current constraints file."""
+    try:
+        marker = json.loads((venv / VENV_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        _venv_python(venv).exists()
+        and marker.get("doccano") == DOCCANO_VERSION
+        and marker.get("constraints_sha256") == _constraints_hash()
+    )
+
+
+def _python_version(python: str) -> tuple[int, int] | None:
+    try:
+        out = subprocess.run(
+            [python, "-c", "import sys; print(*sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        ).stdout.split()
+        return int(out[0]), int(out[1])
+    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
+        return None
+
+
+def _server_python(python: str | None) -> str:
+    """An interpreter doccano 1.8.4 runs on: ``python``, $GOLDWIRE_DOCCANO_PYTHON, ours, or PATH."""
+    import shutil
+
+    wanted = " or ".join(f"{major}.{minor}" for major, minor in SERVER_PYTHONS)
+    explicit = python or _env(ENV_PYTHON)
+    if explicit:
+        if _python_version(explicit) not in SERVER_PYTHONS:
+            raise UsageError(
+                f"{explicit} is not a Python {wanted} interpreter; point --python (or "
+                f"GOLDWIRE_DOCCANO_PYTHON) at one, since doccano {DOCCANO_VERSION} needs it"
+            )
+        return explicit
+    if sys.version_info[:2] in SERVER_PYTHONS:
+        return sys.executable
+    for major, minor in SERVER_PYTHONS:
+        found = shutil.which(f"python{major}.{minor}")
+        if found and _python_version(found) == (major, minor):
+            return found
+    raise MissingDependencyError(
+        f"doccano {DOCCANO_VERSION} needs Python {wanted} for its server venv and none was "
+        f"found; install one and set GOLDWIRE_DOCCANO_PYTHON to its path"
+    )
+
+
+def install(
+    venv: Path | None = None, *, python: str | None = None, force: bool = False
+) -> VenvInfo:
+    """Install doccano into its own virtual environment (a no-op when already done).
+
+    ``venv`` defaults to ``$GOLDWIRE_DOCCANO_VENV`` or ``<GOLDWIRE_HOME>/doccano/venv``. The pins
+    come from ``doccano-constraints.txt``; a changed constraints file triggers a re-install.
+    """
+    venv = Path(venv).expanduser().resolve() if venv else server_paths().venv
+    log = venv / "goldwire-install.log"
+    if not force and venv_ready(venv):
+        return VenvInfo(venv, str(_venv_python(venv)), DOCCANO_VERSION, False, 0.0, log)
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with _locked(venv.parent / f".{venv.name}.lock"):
+        if not force and venv_ready(venv):  # another process installed it meanwhile
+            return VenvInfo(venv, str(_venv_python(venv)), DOCCANO_VERSION, False, 0.0, log)
+        began = time.monotonic()
+        base = _server_python(python)
+        (venv / VENV_MARKER).unlink(missing_ok=True)
+        steps = [
+            [base, "-m", "venv", *(["--clear"] if force else []), str(venv)],
+            [
+                str(_venv_python(venv)),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--constraint",
+                str(CONSTRAINTS),
+                f"doccano=={DOCCANO_VERSION}",
+                "setuptools",
+            ],
+            [str(_venv_python(venv)), "-c", "import backend, celery, gunicorn, pkg_resources"],
+        ]
+        for step in steps:
+            _run_logged(step, log, what=f"installing doccano {DOCCANO_VERSION} into {venv}")
+        marker = {"doccano": DOCCANO_VERSION, "constraints_sha256": _constraints_hash()}
+        (venv / VENV_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+        seconds = round(time.monotonic() - began, 1)
+    return VenvInfo(venv, str(_venv_python(venv)), DOCCANO_VERSION, True, seconds, log)
+
+
+def _run_logged(argv: list[str], log: Path, *, what: str) -> None:
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        out.write(f"$ {' '.join(argv)}\n".encode())
+        out.flush()
+        code = subprocess.run(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=_clean_env(),
+            check=False,
+        ).returncode
+    if code != 0:
+        raise ServerError(f"{what} failed (exit code {code}); see {log}, fix the cause and retry")
+
+
+def _backend_dir(venv: Path) -> Path:
+    found = sorted(venv.glob("lib/python3*/site-packages/backend/config/wsgi.py"))
+    if not found:
+        raise ServerError(
+            f"{venv} has no doccano package; reinstall it with "
+            "`goldwire annotate server install --force`"
+        )
+    return found[-1].parent.parent
+
+
+# -- the home folder -------------------------------------------------------------------------
+
+SETTINGS_TEMPLATE = '''\
+"""Doccano settings written by goldwire (`goldwire annotate server start` rewrites this file)."""
+
+from pathlib import Path as _Path
+
+from config.settings.production import *  # noqa: F401,F403
+from config.settings.production import DATABASES
+
+_HOME = _Path(__file__).resolve().parent
+SECRET_KEY = (_HOME / "secret_key").read_text(encoding="utf-8").strip()
+DATABASES["default"] = {{
+    **DATABASES["default"],
+    "ENGINE": "django.db.backends.sqlite3",
+    "NAME": str(_HOME / "db.sqlite3"),
+    "OPTIONS": {{"timeout": {timeout}}},
+}}
+MEDIA_ROOT = str(_HOME / "media")
+DJANGO_DRF_FILEPOND_FILE_STORE_PATH = MEDIA_ROOT
+DJANGO_DRF_FILEPOND_UPLOAD_TMP = str(_HOME / "media" / "filepond-temp-uploads")
+CELERY_BROKER_URL = "sqla+sqlite:///" + str(_HOME / "broker.sqlite3")
+CELERY_BROKER_TRANSPORT_OPTIONS = {{"connect_args": {{"timeout": {timeout}}}}}
+'''
+
+INIT_SCRIPT = r"""
+import json, sqlite3, sys
+request = json.loads(sys.stdin.read())
+import django
+django.setup()
+from django.conf import settings
+from django.core import management
+if request["migrate"]:
+    management.call_command("migrate", interactive=False)
+    management.call_command("create_roles")
+    for name in (settings.DATABASES["default"]["NAME"], request["broker"]):
+        with sqlite3.connect(name) as db:
+            db.execute("PRAGMA journal_mode=WAL")
+# Declare the task queue now: the web server and the worker would both create its row on
+# first use, and kombu's SQL transport lets the loser of that race crash the worker.
+from config.celery import app as celery_app
+with celery_app.connection_for_write() as connection:
+    connection.default_channel.queue_declare(queue=celery_app.conf.task_default_queue)
+from django.contrib.auth import get_user_model
+user, created = get_user_model().objects.get_or_create(username=request["username"])
+user.is_staff = user.is_superuser = True
+user.set_password(request["password"])
+user.save()
+print(f"admin account {user.username!r} {'created' if created else 'updated'}")
+"""
+
+
+def _clean_env() -> dict[str, str]:
+    """Our environment without passwords and without settings that would redirect doccano."""
+    dropped = {
+        ENV_PASSWORD,
+        "DATABASE_URL",
+        "CELERY_BROKER_URL",
+        "SECRET_KEY",
+        "DJANGO_SETTINGS_MODULE",
+        "MEDIA_ROOT",
+        "DEBUG",
+        "PYTHONPATH",
+        "PYTHONHOME",
+    }
+    return {key: value for key, value in os.environ.items() if key not in dropped}
+
+
+def _server_env(paths: ServerPaths, backend: Path) -> dict[str, str]:
+    return {
+        **_clean_env(),
+        "PYTHONPATH": f"{backend}{os.pathsep}{paths.root}",
+        "DJANGO_SETTINGS_MODULE": paths.settings_module.stem,
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def _prepare_home(paths: ServerPaths) -> None:
+    for folder in (paths.root, paths.media, paths.logs):
+        folder.mkdir(parents=True, exist_ok=True)
+    os.chmod(paths.root, 0o700)
+    if not paths.secret_key.exists():
+        import secrets
+
+        write_private(paths.secret_key, secrets.token_urlsafe(50))
+    paths.settings_module.write_text(
+        SETTINGS_TEMPLATE.format(timeout=SQLITE_TIMEOUT), encoding="utf-8"
+    )
+
+
+def _admin_credentials(
+    paths: ServerPaths, username: str | None, password: str | None
+) -> tuple[str, str]:
+    """The admin account to ensure: explicit/env values, else the saved ones, else generated."""
+    username = username or _env(ENV_USERNAME)
+    password = password or _env(ENV_PASSWORD)
+    stored = load_credentials(paths)
+    if password:
+        return username or (stored[0] if stored else DEFAULT_USERNAME), password
+    if stored and (username is None or username == stored[0]):
+        return stored
+    return username or DEFAULT_USERNAME, generate_password()
+
+
+def _initialise(paths: ServerPaths, backend: Path, username: str, password: str) -> None:
+    """Migrate (once per doccano version) and ensure the admin account; password via stdin."""
+    marker = {"doccano": DOCCANO_VERSION}
+    try:
+        migrated = json.loads(paths.initialised.read_text(encoding="utf-8")) == marker
+    except (OSError, ValueError):
+        migrated = False
+    migrated = migrated and paths.database.exists()
+    request = {
+        "migrate": not migrated,
+        "broker": str(paths.broker),
+        "username": username,
+        "password": password,
+    }
+    log = paths.log("setup")
+    with open(log, "ab") as out:
+        result = subprocess.run(
+            [str(_venv_python(paths.venv)), "-c", INIT_SCRIPT],
+            input=json.dumps(request).encode(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=backend,
+            env=_server_env(paths, backend),
+            check=False,
+        )
+    if result.returncode != 0:
+        raise ServerError(
+            f"setting up doccano's database in {paths.root} failed (exit code "
+            f"{result.returncode}); see {log}"
+        )
+    paths.initialised.write_text(json.dumps(marker), encoding="utf-8")
+    save_credentials(paths, username, password)
+
+
+# -- processes -------------------------------------------------------------------------------
+
+
+def _proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/<pid>/stat from the state on (index 0 = state), or None."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return raw.rsplit(")", 1)[1].split()
+
+
+def _fingerprint(pid: int) -> str | None:
+    """When process ``pid`` started (its identity across pid reuse); None if not running."""
+    if Path("/proc/self/stat").exists():
+        fields = _proc_stat(pid)
+        if fields is None or fields[0] in ("Z", "X"):
+            return None
+        return fields[19]
+    out = subprocess.run(
+        ["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return out or None
+
+
+def _group_alive(pgid: int) -> bool:
+    """True while process group ``pgid`` has a member that is not a zombie."""
+    if Path("/proc/self/stat").exists():
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                fields = _proc_stat(int(entry.name))
+                if fields and fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
+                    return True
+        return False
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _ownership(record: dict) -> str:
+    """'ours' (alive, same start time), 'orphans' (leader gone, group left) or 'gone'/'other'."""
+    pid = int(record["pid"])
+    started = _fingerprint(pid)
+    if started is not None:
+        try:
+            same_group = os.getpgid(pid) == int(record["pgid"])
+        except ProcessLookupError:
+            same_group = False
+        return "ours" if started == record["start_time"] and same_group else "other"
+    # Linux and macOS never hand out a pid that is still some group's id, so members of
+    # the recorded group are leftovers of the group we started.
+    return "orphans" if _group_alive(int(record["pgid"])) else "gone"
+
+
+LAUNCHER = r"""
+import json, os, subprocess, sys
+spec = json.loads(sys.stdin.read())
+with open(spec["log"], "ab", buffering=0) as log:
+    child = subprocess.Popen(
+        spec["argv"], cwd=spec["cwd"], env=spec["env"], stdin=subprocess.DEVNULL,
+        stdout=log, stderr=subprocess.STDOUT, start_new_session=True, close_fds=True,
+    )
+print(child.pid, flush=True)
+os._exit(0)
+"""
+
+
+def _launch(name: str, argv: list[str], paths: ServerPaths, backend: Path) -> dict:
+    """Start ``argv`` detached (own session and process group, not our child); record it."""
+    log = paths.log(name)
+    spec = {"argv": argv, "cwd": str(backend), "env": _server_env(paths, backend), "log": str(log)}
+    result = subprocess.run(
+        [sys.executable, "-c", LAUNCHER],
+        input=json.dumps(spec),
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_clean_env(),
+    )
+    try:
+        pid = int(result.stdout.strip())
+    except ValueError:
+        raise ServerError(
+            f"could not start doccano's {name} ({result.stderr.strip()[-200:]}); see {log}"
+        ) from None
+    start_time = _fingerprint(pid)
+    return {"pid": pid, "pgid": pid, "start_time": start_time, "log": str(log)}
+
+
+def _commands(paths: ServerPaths, backend: Path, port: int) -> dict[str, list[str]]:
+    bin_dir = paths.venv / "bin"
+    return {
+        "webserver": [
+            str(bin_dir / "gunicorn"),
+            "--bind",
+            f"{HOST}:{port}",
+            "--workers",
+            str(WEB_WORKERS),
+            "--timeout",
+            "120",
+            "--graceful-timeout",
+            "10",
+            "--chdir",
+            str(backend),
+            "--access-logfile",
+            "-",
+            "--error-logfile",
+            "-",
+            "--capture-output",
+            "config.wsgi",
+        ],
+        "worker": [
+            str(bin_dir / "celery"),
+            "--app=config",
+            f"--workdir={backend}",
+            "worker",
+            "--loglevel=info",
+            f"--concurrency={TASK_CONCURRENCY}",
+            "--without-gossip",
+            "--without-mingle",
+            "--hostname=goldwire-doccano@%h",
+        ],
+    }
+
+
+def _terminate(records: dict[str, dict], timeout: float) -> tuple[dict[str, int], dict[str, int]]:
+    """Stop each of our process groups: SIGTERM to its leader (gunicorn's master and celery's
+    main process stop their workers and let running requests and tasks finish), then SIGKILL
+    to whatever is left of the group after ``timeout`` seconds."""
+    stopped: dict[str, int] = {}
+    not_ours: dict[str, int] = {}
+    for name, record in records.items():
+        owner = _ownership(record)
+        if owner == "other":
+            not_ours[name] = int(record["pid"])
+        elif owner in ("ours", "orphans"):
+            with contextlib.suppress(ProcessLookupError):
+                if owner == "ours":
+                    os.kill(int(record["pid"]), signal.SIGTERM)
+                else:
+                    os.killpg(int(record["pgid"]), signal.SIGTERM)
+            stopped[name] = int(record["pid"])
+    deadline = time.monotonic() + timeout
+    groups = [int(records[name]["pgid"]) for name in stopped]
+    while any(_group_alive(g) for g in groups) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pgid in groups:
+        if _group_alive(pgid):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pgid, signal.SIGKILL)
+    return stopped, not_ours
+
+
+# -- state (pid file) and locking ------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _read_state(paths: ServerPaths) -> dict | None:
+    try:
+        state = json.loads(paths.state.read_text(encoding="utf-8"))
+        return state if isinstance(state.get("processes"), dict) else None
+    except (OSError, ValueError, AttributeError):
+        return None
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            raise ServerError(
+                f"port {port} on {HOST} is already in use by another program; pick a free one "
+                "with --port (or GOLDWIRE_DOCCANO_PORT), or stop that program"
+            ) from None
+
+
+def _health(url: str, timeout: float = 10.0):
+    from goldwire.annotate.http import DoccanoSession
+
+    with DoccanoSession(url, retries=0) as session:
+        return session.health(timeout=timeout)
+
+
+def _wait_healthy(state: dict, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        for name, record in state["processes"].items():
+            if _ownership(record) != "ours":
+                raise ServerError(
+                    f"doccano's {name} exited during start-up; see {record['log']}, fix the "
+                    "cause and run `goldwire annotate server start` again"
+                )
+        health = _health(state["url"], timeout=5.0)
+        if health.ok:
+            return
+        if time.monotonic() > deadline:
+            logs = " and ".join(r["log"] for r in state["processes"].values())
+            raise ServerError(
+                f"doccano at {state['url']} did not become healthy within {timeout:g} s "
+                f"({health}); see {logs}"
+            )
+        time.sleep(0.5)
+
+
+# -- start / stop / status -------------------------------------------------------------------
+
+
+def start(
+    *,
+    port: int | None = None,
+    home: Path | None = None,
+    username: str | None = None,
+    password: str | None = None,
+    timeout: float = START_TIMEOUT,
+) -> ServerStatus:
+    """Start the managed server (installing and initialising it first when needed).
+
+    Harmless when it already runs on ``port``: the running server's status is returned with
+    ``already_running=True``. The admin is ``username``/``password`` (default: the
+    GOLDWIRE_DOCCANO_USERNAME / _PASSWORD variables), else the saved or a generated account.
+    """
+    paths = server_paths(home)
+    port = check_port(port) if port is not None else default_port()
+    paths.root.mkdir(parents=True, exist_ok=True)
+    with _locked(paths.lock):
+        state = _read_state(paths)
+        if state is not None:
+            owners = {n: _ownership(r) for n, r in state["processes"].items()}
+            if all(owner == "ours" for owner in owners.values()):
+                if state["port"] != port:
+                    raise UsageError(
+                        f"the managed doccano already runs at {state['url']}; stop it with "
+                        "`goldwire annotate server stop` before starting it on port "
+                        f"{port}"
+                    )
+                return _status(paths, state, already_running=True)
+            _terminate(state["processes"], STOP_TIMEOUT)  # a half-dead earlier start
+            paths.state.unlink(missing_ok=True)
+        _check_port_free(port)
+        install(paths.venv)
+        backend = _backend_dir(paths.venv)
+        _prepare_home(paths)
+        _initialise(paths, backend, *_admin_credentials(paths, username, password))
+        state = {"url": local_url(port), "port": port, "venv": str(paths.venv), "processes": {}}
+        try:
+            for name, argv in _commands(paths, backend, port).items():
+                state["processes"][name] = _launch(name, argv, paths, backend)
+                write_private(paths.state, json.dumps(state, indent=2))
+            _wait_healthy(state, timeout)
+        except BaseException:
+            _terminate(state["processes"], STOP_TIMEOUT)
+            paths.state.unlink(missing_ok=True)
+            raise
+        return _status(paths, state)
+
+
+def stop(*, home: Path | None = None, timeout: float = STOP_TIMEOUT) -> StopReport:
+    """Stop the processes that ``start`` recorded, and only those; harmless when none run."""
+    paths = server_paths(home)
+    if not paths.root.exists():
+        return StopReport(url=None)
+    with _locked(paths.lock):
+        state = _read_state(paths)
+        if state is None:
+            return StopReport(url=None)
+        stopped, not_ours = _terminate(state["processes"], timeout)
+        paths.state.unlink(missing_ok=True)
+        return StopReport(url=state.get("url"), stopped=stopped, not_ours=not_ours)
+
+
+def _status(paths: ServerPaths, state: dict, *, already_running: bool = False) -> ServerStatus:
+    processes = state["processes"]
+    alive = {name: _ownership(record) == "ours" for name, record in processes.items()}
+    running = bool(processes) and all(alive.values())
+    health = _health(state["url"]) if running else None
+    if health is None:
+        dead = ", ".join(name for name, ok in alive.items() if not ok) or "all"
+        text = f"not running ({dead} stopped; run `goldwire annotate server start`)"
+    else:
+        text = str(health)
+    stored = load_credentials(paths)
+    return ServerStatus(
+        url=state["url"],
+        running=running,
+        healthy=bool(health and health.ok),
+        health=text,
+        pids={name: int(r["pid"]) for name, r in processes.items() if alive[name]},
+        home=str(paths.root),
+        logs={name: r["log"] for name, r in processes.items()},
+        credentials=str(paths.credentials) if stored else None,
+        username=stored[0] if stored else None,
+        already_running=already_running,
+    )
+
+
+def status(*, home: Path | None = None, url: str | None = None) -> ServerStatus:
+    """The managed server's URL, pids and health; with ``url``, the health of that server."""
+    if url:
+        health = _health(url)
+        return ServerStatus(
+            url=display_url(url),
+            running=health.reachable,
+            healthy=health.ok,
+            health=str(health),
+            managed=False,
+        )
+    paths = server_paths(home)
+    state = _read_state(paths)
+    if state is None:
+        stored = load_credentials(paths) if paths.root.exists() else None
+        return ServerStatus(
+            url=local_url(default_port()),
+            running=False,
+            healthy=False,
+            health="not running (start it with `goldwire annotate server start`)",
+            home=str(paths.root),
+            credentials=str(paths.credentials) if stored else None,
+            username=stored[0] if stored else None,
+        )
+    return _status(paths, state)
+
+
+if __name__ == "__main__":  # python -m goldwire.annotate.server install|start|stop|status
+    from goldwire.cli import app
+
+    app(["annotate", "server", *sys.argv[1:]], prog_name="python -m goldwire.annotate.server")
