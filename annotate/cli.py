@@ -27,7 +27,7 @@ PortOption = Annotated[
     typer.Option(
         "--port",
         envvar="GOLDWIRE_DOCCANO_PORT",
-        help="Port on 127.0.0.1 for the managed server [default: 8000].",
+        help="Port on 127.0.0.1 for the managed server (default 8000).",
         show_default=False,
     ),
 ]
@@ -57,7 +57,7 @@ def install_cli(
         typer.Option(
             "--venv",
             envvar="GOLDWIRE_DOCCANO_VENV",
-            help="Virtual environment to install into [default: GOLDWIRE_HOME/doccano/venv].",
+            help="Virtual environment to install into (default: GOLDWIRE_HOME/doccano/venv).",
             show_default=False,
         ),
     ] = None,
@@ -91,7 +91,7 @@ def start_cli(
         typer.Option(
             "--username",
             envvar="GOLDWIRE_DOCCANO_USERNAME",
-            help="Admin account to create [default: admin]. Its password comes from "
+            help="Admin account to create (default: admin). Its password comes from "
             "GOLDWIRE_DOCCANO_PASSWORD, else one is generated and saved (mode 0600).",
             show_default=False,
         ),
@@ -106,8 +106,9 @@ def start_cli(
     Example: goldwire annotate server start --port 8000
     """
     from goldwire.annotate import server
-    from goldwire.annotate.settings import server_paths
+    from goldwire.annotate.settings import check_port, server_paths
 
+    port = check_port(port) if port is not None else None
     if not server.venv_ready(server_paths().venv) and not as_json:
         typer.echo("installing doccano into its own venv (takes a minute or two)...", err=True)
     status = server.start(port=port, username=username, timeout=timeout)

@@ -301,3 +301,35 @@ def test_status_and_stop_when_never_started(clean_env: Path) -> None:
     shown = json.loads(result.output)
     assert shown["running"] is False and shown["pids"] == {}
     assert invoke("stop").output == "doccano was not running\n"
+
+
+def test_admin_account_comes_from_variables_then_the_saved_file(
+    clean_env: Path, monkeypatch
+) -> None:
+    paths = settings.server_paths()
+    username, generated = server._admin_credentials(paths, None, None)
+    assert username == "admin" and len(generated) >= 24
+    settings.save_credentials(paths, "admin", generated)
+    assert server._admin_credentials(paths, None, None) == ("admin", generated)  # kept
+    monkeypatch.setenv("GOLDWIRE_DOCCANO_PASSWORD", "pw-from-env-1")
+    assert server._admin_credentials(paths, None, None) == ("admin", "pw-from-env-1")
+    monkeypatch.setenv("GOLDWIRE_DOCCANO_USERNAME", "lead")
+    assert server._admin_credentials(paths, None, None) == ("lead", "pw-from-env-1")
+    monkeypatch.delenv("GOLDWIRE_DOCCANO_PASSWORD")
+    username, password = server._admin_credentials(paths, None, None)
+    assert username == "lead" and password not in (generated, "pw-from-env-1")
+
+
+def test_server_venv_needs_python_3_10_or_3_11(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("GOLDWIRE_DOCCANO_PYTHON", raising=False)
+    fake = tmp_path / "python3.13"
+    fake.write_text("#!/bin/sh\necho 3 13\n")
+    fake.chmod(0o755)
+    with pytest.raises(UsageError) as caught:
+        server._server_python(str(fake))
+    assert str(caught.value) == (
+        f"{fake} is not a Python 3.11 or 3.10 interpreter; point --python (or "
+        "GOLDWIRE_DOCCANO_PYTHON) at one, since doccano 1.8.4 needs it"
+    )
+    if sys.version_info[:2] in server.SERVER_PYTHONS:
+        assert server._server_python(None) == sys.executable
