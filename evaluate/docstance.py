@@ -13,6 +13,7 @@ FNC-1's (agree, disagree, discuss, unrelated).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -149,12 +150,14 @@ def sklearn_view(pairs: DocStancePairs, setup: DocStanceSetup) -> SklearnView:
 
     labels = list(setup.classes)
     y_true, y_pred = pairs.gold, pairs.y_pred
-    p, r, f, s = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, average=None, zero_division=0)
-    _, _, macro, _ = precision_recall_fscore_support(
-        y_true, y_pred, labels=labels, average="macro", zero_division=0)
     cm_labels = labels + ([MISSING] if MISSING in y_pred else [])
-    cm = confusion_matrix(y_true, y_pred, labels=cm_labels)
+    with warnings.catch_warnings():  # "a single label was found": we pass all labels
+        warnings.simplefilter("ignore", UserWarning)
+        p, r, f, s = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average=None, zero_division=0)
+        _, _, macro, _ = precision_recall_fscore_support(
+            y_true, y_pred, labels=labels, average="macro", zero_division=0)
+        cm = confusion_matrix(y_true, y_pred, labels=cm_labels)
     return SklearnView(float(accuracy_score(y_true, y_pred)), float(macro),
                        [float(x) for x in p], [float(x) for x in r], [float(x) for x in f],
                        [int(x) for x in s], cm_labels, cm.tolist())
