@@ -535,15 +535,22 @@ def _terminate(records: dict[str, dict], timeout: float) -> tuple[dict[str, int]
                 else:
                     os.killpg(int(record["pgid"]), signal.SIGTERM)
             stopped[name] = int(record["pid"])
-    deadline = time.monotonic() + timeout
     groups = [int(records[name]["pgid"]) for name in stopped]
-    while any(_group_alive(g) for g in groups) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    for pgid in groups:
-        if _group_alive(pgid):
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(pgid, signal.SIGKILL)
+    for pgid in _wait_gone(groups, timeout):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+    _wait_gone(groups, 5.0)  # SIGKILL is delivered asynchronously
     return stopped, not_ours
+
+
+def _wait_gone(groups: list[int], seconds: float) -> list[int]:
+    """Wait up to ``seconds`` for the process groups to end; return those still alive."""
+    deadline = time.monotonic() + seconds
+    while True:
+        alive = [pgid for pgid in groups if _group_alive(pgid)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.1)
 
 
 # -- state (pid file) and locking ------------------------------------------------------------

@@ -51,28 +51,45 @@ def doccano_venv() -> Path:
     return server.install(venv).path
 
 
+def _server_env(env: pytest.MonkeyPatch, home: Path, venv: Path) -> None:
+    env.setenv(settings.ENV_HOME, str(home))
+    env.setenv(settings.ENV_VENV, str(venv))
+    for name in SERVER_ENV:
+        env.delenv(name, raising=False)
+
+
 @pytest.fixture(scope="session")
-def doccano_server(
+def _doccano_session(
     doccano_venv: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DoccanoServer]:
+    """Starts the server once; the environment is set only while starting and stopping."""
     home = tmp_path_factory.mktemp("goldwire-home")
     port = free_port()
     with pytest.MonkeyPatch.context() as env:
-        env.setenv(settings.ENV_HOME, str(home))
-        env.setenv(settings.ENV_VENV, str(doccano_venv))
-        for name in SERVER_ENV:
-            env.delenv(name, raising=False)
+        _server_env(env, home, doccano_venv)
         status = server.start(port=port)
-        try:
-            yield DoccanoServer(
-                home=home,
-                port=port,
-                url=status.url,
-                paths=settings.server_paths(home),
-                connection=settings.resolve_connection(),
-            )
-        finally:
+        handle = DoccanoServer(
+            home=home,
+            port=port,
+            url=status.url,
+            paths=settings.server_paths(home),
+            connection=settings.resolve_connection(),
+        )
+    try:
+        yield handle
+    finally:
+        with pytest.MonkeyPatch.context() as env:
+            _server_env(env, home, doccano_venv)
             server.stop()
+
+
+@pytest.fixture
+def doccano_server(
+    _doccano_session: DoccanoServer, doccano_venv: Path, monkeypatch: pytest.MonkeyPatch
+) -> DoccanoServer:
+    """The session's running server, with GOLDWIRE_HOME (and the venv) pointing at it."""
+    _server_env(monkeypatch, _doccano_session.home, doccano_venv)
+    return _doccano_session
 
 
 @pytest.fixture
