@@ -201,12 +201,14 @@ def _console():
     return Console(highlight=False, width=max(120, shutil.get_terminal_size((120, 24)).columns))
 
 
-def _table(title: str, columns: list[str]):
+def _table(title: str, columns: list[str], *, wrap_headers: bool = False):
     from rich.table import Table
 
     table = Table(title=title, title_justify="left", title_style="bold")
     for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right", no_wrap=True)
+        table.add_column(col, justify="left" if i == 0 else "right",
+                         no_wrap=not wrap_headers or i == 0,
+                         min_width=4 if wrap_headers else len(col))
     return table
 
 
@@ -336,10 +338,11 @@ def _print_leaderboard(rep) -> None:
     from goldwire.evaluate.report import format as fmt
 
     table = _table("leaderboard (* significantly below the best run, ≈ not)",
-                   ["#", "run", "sig."] + [c[0] for c in rep.columns] + ["p vs best"])
+                   ["run", "sig."] + [c[0] for c in rep.columns] + ["p vs best"],
+                   wrap_headers=True)
     for rank, entry in enumerate(rep.runs, 1):
         comp = rep.main_comparison(entry)
-        table.add_row(str(rank), entry.name, rep.mark(entry),
+        table.add_row(f"{rank}. {entry.name}", rep.mark(entry),
                       *(fmt.estimate(entry.figure(s, f), ci=False) for _, s, f in rep.columns),
                       fmt.p_value(comp.p_value if comp else None,
                                   entry.result.options.resamples))

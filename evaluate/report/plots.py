@@ -40,15 +40,15 @@ def f1_by_label(
     x = np.arange(len(labels))
     fig, ax = plt.subplots(figsize=(max(6.0, 1.1 * len(labels) * max(1, n_runs / 2)), 3.8))
     for i, (name, values) in enumerate(runs):
-        v = np.array([t[0] for t in values])
-        low = np.array([t[0] - (t[1] if t[1] is not None else t[0]) for t in values])
-        high = np.array([(t[2] if t[2] is not None else t[0]) - t[0] for t in values])
+        v = 100 * np.array([t[0] for t in values])
+        low = 100 * np.array([t[0] - (t[1] if t[1] is not None else t[0]) for t in values])
+        high = 100 * np.array([(t[2] if t[2] is not None else t[0]) - t[0] for t in values])
         ax.bar(x + (i - (n_runs - 1) / 2) * width, v, width, label=name,
                yerr=np.vstack([low, high]), capsize=3, error_kw={"elinewidth": 1})
     ax.set_xticks(x, labels, rotation=30 if len(labels) > 8 else 0, ha="right"
                   if len(labels) > 8 else "center")
-    ax.set_ylim(0, 1.05)
-    ax.set_ylabel("F1")
+    ax.set_ylim(0, 105)
+    ax.set_ylabel("F1 (%)")
     ax.set_title(title)
     ax.grid(axis="y", alpha=0.3)
     if len(runs) > 1:
@@ -83,13 +83,14 @@ def leaderboard(names: Sequence[str], values: Sequence[tuple[float, float | None
     """Horizontal points with confidence intervals, best run on top."""
     plt = _pyplot()
 
-    fig, ax = plt.subplots(figsize=(6.5, 0.6 + 0.45 * len(names)))
+    fig, ax = plt.subplots(figsize=(6.5, 0.9 + 0.4 * len(names)))
     for i, (v, low, high) in enumerate(values):
         y = len(names) - 1 - i
         if low is not None and high is not None:
-            ax.hlines(y, low, high, color="#4a7ab5", linewidth=2)
-        ax.plot([v], [y], "o", color="#1f3b63")
+            ax.hlines(y, 100 * low, 100 * high, color="#4a7ab5", linewidth=2)
+        ax.plot([100 * v], [y], "o", color="#1f3b63")
     ax.set_yticks(range(len(names)), list(reversed(list(names))))
-    ax.set_xlabel(title)
+    ax.set_ylim(-0.6, len(names) - 0.4)
+    ax.set_xlabel(f"{title} (%), with confidence intervals")
     ax.grid(axis="x", alpha=0.3)
     return _png(fig)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -14,6 +15,9 @@ from goldwire.evaluate.report.build import Report, RunEntry
 from goldwire.evaluate.scoring import Section
 
 SCHEMA_SECTIONS = ("entities.strict", "entities.exact", "entities.partial", "entities.type")
+STANCE_SECTIONS = {"stances.mention_strict": "mention, strict",
+                   "stances.mention_relaxed": "mention, relaxed",
+                   "stances.entity": "entity triples"}
 
 
 @dataclass
@@ -118,7 +122,7 @@ def _labelled_table(sec: Section, extra_f1: dict[str, Section] | None = None) ->
     rows = []
     averages = ["micro", "macro"] + (["weighted"] if sec.weighted else [])
     for avg in averages:
-        rows.append([avg, str(counts["micro"].possible)]
+        rows.append([avg, str(counts["micro"].possible) if avg != "macro" else ""]
                     + [fmt.estimate(sec.figures.get(f"{avg}.{m}"))
                        for m in ("precision", "recall", "f1")]
                     + [fmt.estimate(o.figures.get(f"{avg}.f1")) for o in others.values()])
@@ -128,6 +132,23 @@ def _labelled_table(sec: Section, extra_f1: dict[str, Section] | None = None) ->
                        for m in ("precision", "recall", "f1")]
                     + [fmt.estimate(o.figures.get(f"label.{lab}.f1")) for o in others.values()])
     return Table(header, rows, sec.title)
+
+
+def _stance_table(sections: list[Section]) -> Table:
+    """One row per stance matching level (micro), then per label when there are several."""
+    rows = []
+    for sec in sections:
+        c = sec.counts()
+        keys = [("micro", "micro")] + ([(lab, f"label.{lab}") for lab in sec.labels]
+                                       if len(sec.labels) > 1 else [])
+        for name, key in keys:
+            level = STANCE_SECTIONS[sec.name] + ("" if name == "micro" else f": {name}")
+            counts = c["micro" if name == "micro" else name]
+            rows.append([level, str(counts.possible), str(counts.actual)]
+                        + [fmt.estimate(sec.figures.get(f"{key}.{m}"))
+                           for m in ("precision", "recall", "f1")])
+    return Table(["level", "support", "predictions", "P", "R", "F1"], rows,
+                 "Stances (mention level: spans; entity level: normalised name triples)")
 
 
 def _classification(sec: Section) -> list[Content]:
@@ -156,7 +177,7 @@ def _classification(sec: Section) -> list[Content]:
     return out
 
 
-def _run_content(entry: RunEntry, report: Report) -> list[Content]:
+def _run_content(entry: RunEntry) -> list[Content]:
     res = entry.result
     docs = res.documents
     out: list[Content] = [Heading(f"Run: {entry.name}"),
@@ -174,9 +195,10 @@ def _run_content(entry: RunEntry, report: Report) -> list[Content]:
         out.append(_labelled_table(main, others))
     if "conll.iob2_strict" in res.sections:
         out.append(_labelled_table(res.sections["conll.iob2_strict"]))
-    for name in ("stances.mention_strict", "stances.mention_relaxed", "stances.entity"):
-        if name in res.sections and res.sections[name].labels:
-            out.append(_labelled_table(res.sections[name]))
+    stances = [res.sections[n] for n in STANCE_SECTIONS
+               if n in res.sections and res.sections[n].labels]
+    if stances:
+        out.append(_stance_table(stances))
     if "doc_stances" in res.sections:
         out += _classification(res.sections["doc_stances"])
     out += _analysis(entry)
@@ -221,7 +243,7 @@ def report_content(report: Report) -> list[Content]:
     out += _leaderboard(report)
     out += _per_label_plot(report)
     for entry in report.runs:
-        out += _run_content(entry, report)
+        out += _run_content(entry)
     return out
 
 
@@ -259,18 +281,33 @@ h2{margin-top:2em;border-bottom:1px solid #d0d7e2;padding-bottom:.2em}
 table{border-collapse:collapse;margin:.6em 0 1.4em;font-size:13px}
 caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #d0d7e2;padding:4px 8px;text-align:right;vertical-align:top}
+td{white-space:nowrap}
 th{background:#eef2f8}
-td:first-child,th:first-child{text-align:left}
-td.text{text-align:left;max-width:520px;font-family:ui-monospace,Menlo,monospace;font-size:12px}
+td.left,th:first-child{text-align:left}
+td.mono{white-space:normal;text-align:left;max-width:560px;font-family:ui-monospace,Menlo,monospace;font-size:12px}
+.ci{color:#6b7685;font-size:11px;white-space:nowrap}
 tr:nth-child(even) td{background:#f8fafc}
 img{max-width:100%;display:block;margin:.5em 0 1.5em}
 p{max-width:900px}
 """
 
 
-def _is_text(header: str) -> bool:
-    return header in {"example", "context", "entity", "prediction", "document", "run", "gold",
-                      "predicted", "label", "class", "figure"}
+MONO_COLUMNS = {"example", "context", "entity", "prediction"}
+LEFT_COLUMNS = {"run", "gold", "predicted", "label", "class", "figure", "document", "level",
+                "sig."}
+ESTIMATE_RE = re.compile(r"^(\S+) (\[[^\]]+\])$")
+
+
+def _cell(header: str, text: str, first: bool) -> str:
+    e = html.escape
+    if header in MONO_COLUMNS:
+        return f'<td class="mono">{e(text)}</td>'
+    if first or header in LEFT_COLUMNS:
+        return f'<td class="left">{e(text)}</td>'
+    match = ESTIMATE_RE.match(text)
+    if match:
+        return f'<td>{e(match[1])} <span class="ci">{e(match[2])}</span></td>'
+    return f"<td>{e(text)}</td>"
 
 
 def render_html(content: list[Content]) -> str:
@@ -288,9 +325,8 @@ def render_html(content: list[Content]) -> str:
                 parts.append(f"<caption>{e(item.title)}</caption>")
             parts.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in item.header) + "</tr>")
             for row in item.rows:
-                cells = "".join(
-                    f'<td class="text">{e(c)}</td>' if _is_text(h) and i else f"<td>{e(c)}</td>"
-                    for i, (h, c) in enumerate(zip(item.header, row, strict=True)))
+                cells = "".join(_cell(h, c, i == 0)
+                                for i, (h, c) in enumerate(zip(item.header, row, strict=True)))
                 parts.append(f"<tr>{cells}</tr>")
             parts.append("</table>")
         elif isinstance(item, Image):
