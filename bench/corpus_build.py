@@ -54,12 +54,18 @@ _MIB = 1024.0  # ru_maxrss and smaps are in KiB on Linux
 
 
 class TreeMemory(threading.Thread):
-    """Samples the PSS of this process and its descendants; keeps the peak (KiB)."""
+    """Samples memory every ``interval`` seconds and keeps the peaks (KiB).
+
+    ``tree_pss``: PSS of this process and its descendants (shared pages counted once);
+    ``tree_pss_anon``: the anonymous part of it (heap, not file pages mapped in);
+    ``rss_anon``: this process's anonymous RSS (``ru_maxrss`` also counts the pages of
+    memory-mapped Arrow files it reads, which the kernel can reclaim).
+    """
 
     def __init__(self, interval: float = 0.25) -> None:
         super().__init__(daemon=True)
         self.interval = interval
-        self.peak_kib = 0
+        self.peaks = {"tree_pss": 0, "tree_pss_anon": 0, "rss_anon": 0}
         self._stop_event = threading.Event()
 
     def run(self) -> None:
@@ -68,14 +74,56 @@ class TreeMemory(threading.Thread):
             self._stop_event.wait(self.interval)
 
     def sample(self) -> None:
-        total = sum(_pss_kib(pid) for pid in _process_tree(os.getpid()))
-        self.peak_kib = max(self.peak_kib, total)
+        pss = pss_anon = 0
+        for pid in _process_tree(os.getpid()):
+            fields = _proc_fields(f"/proc/{pid}/smaps_rollup", ("Pss:", "Pss_Anon:"))
+            pss += fields.get("Pss:", 0)
+            pss_anon += fields.get("Pss_Anon:", 0)
+        anon = _proc_fields("/proc/self/status", ("RssAnon:",)).get("RssAnon:", 0)
+        for key, value in (("tree_pss", pss), ("tree_pss_anon", pss_anon), ("rss_anon", anon)):
+            self.peaks[key] = max(self.peaks[key], value)
 
-    def stop(self) -> int | None:
+    def stop(self) -> dict[str, float | None]:
         self._stop_event.set()
         self.join()
         self.sample()
-        return self.peak_kib or None
+        return {f"{k}_peak_mib": round(v / _MIB, 1) if v else None for k, v in self.peaks.items()}
+
+
+class CpuShare:
+    """CPU used during a run: by this process and its workers, and by everything else."""
+
+    def __init__(self) -> None:
+        self.wall = time.perf_counter()
+        self.busy = self._system_busy()
+        self.own = self._own()
+
+    @staticmethod
+    def _system_busy() -> float | None:
+        try:
+            with open("/proc/stat") as fh:
+                ticks = [int(x) for x in fh.readline().split()[1:]]
+        except OSError:
+            return None
+        idle = ticks[3] + ticks[4]  # idle + iowait
+        return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+    @staticmethod
+    def _own() -> float:
+        me = resource.getrusage(resource.RUSAGE_SELF)
+        kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+    def stop(self) -> dict[str, float | None]:
+        wall = time.perf_counter() - self.wall
+        own = self._own() - self.own
+        busy = self._system_busy()
+        other = None if busy is None or self.busy is None else busy - self.busy - own
+        return {
+            "cpu_seconds": round(own, 2),
+            "cores_used": round(own / wall, 2),
+            "cores_used_by_others": None if other is None else round(max(0.0, other) / wall, 2),
+        }
 
 
 def _process_tree(root: int) -> list[int]:
@@ -91,15 +139,18 @@ def _process_tree(root: int) -> list[int]:
     return pids
 
 
-def _pss_kib(pid: int) -> int:
+def _proc_fields(path: str, names: tuple[str, ...]) -> dict[str, int]:
+    """``name: value kB`` lines of a /proc file (missing file or field: absent)."""
+    out: dict[str, int] = {}
     try:
-        with open(f"/proc/{pid}/smaps_rollup") as fh:
+        with open(path) as fh:
             for line in fh:
-                if line.startswith("Pss:"):
-                    return int(line.split()[1])
+                name = line.split(None, 1)[0] if line.strip() else ""
+                if name in names:
+                    out[name] = int(line.split()[1])
     except OSError:
         pass
-    return 0
+    return out
 
 
 def _floor_rows(root: str):
@@ -188,11 +239,13 @@ def child_main(argv: list[str]) -> int:
         import goldwire.corpus.build  # noqa: F401
     sampler = TreeMemory()
     sampler.start()
+    cpu = CpuShare()
     if args.kind == "floor":
         out = child_floor(args.articles, args.work)
     else:
         out = child_build(args.articles, args.work, args.workers, args.format, args.profile)
-    out["tree_pss_peak_mib"] = round((sampler.stop() or 0) / _MIB, 1) or None
+    out.update(cpu.stop())
+    out.update(sampler.stop())
     out["peak_rss_mib"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / _MIB, 1)
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     out["workers_peak_rss_mib"] = round(children / _MIB, 1) if children else None
@@ -373,7 +426,6 @@ def run_child(kind: str, corpus: Path, work: Path, args, workers: int = 1, profi
     ]
     if profile is not None:
         cmd += ["--profile", str(profile)]
-    load = os.getloadavg()[0]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=args.timeout)
     except subprocess.TimeoutExpired:
@@ -385,8 +437,10 @@ def run_child(kind: str, corpus: Path, work: Path, args, workers: int = 1, profi
         tail = proc.stderr.strip().splitlines()[-15:]
         return {"kind": kind, "workers": workers, "error": "\n".join(tail)}
     res = json.loads(proc.stdout.strip().splitlines()[-1])
-    res.update(kind=kind, workers=workers, loadavg_before=round(load, 2))
+    res.update(kind=kind, workers=workers)
     res["docs_per_s"] = round(res["docs"] / res["seconds"], 1)
+    if res.get("cpu_seconds"):
+        res["docs_per_cpu_s"] = round(res["docs"] / res["cpu_seconds"], 1)
     return res
 
 
@@ -451,15 +505,21 @@ def summarize(runs: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
         r["x_floor"] = round(r["docs_per_s"] / floor[r["n"]], 3) if r["n"] in floor else None
     lo, hi = min(sizes), max(sizes)
     growth: dict[str, float | None] = {}
+    anon_growth: dict[str, float | None] = {}
     for r in ok:
         if r["n"] != hi or hi == lo:
             continue
         key = (r["kind"], r["workers"])
         small = [s for s in ok if s["n"] == lo and (s["kind"], s["workers"]) == key]
-        if small:
-            kib = (r["peak_rss_mib"] - small[0]["peak_rss_mib"]) * _MIB / (hi - lo)
-            r["growth_kib_per_doc"] = round(kib, 3)
-            growth[f"{r['kind']} w={r['workers']}"] = r["growth_kib_per_doc"]
+        if not small:
+            continue
+        kib = (r["peak_rss_mib"] - small[0]["peak_rss_mib"]) * _MIB / (hi - lo)
+        r["growth_kib_per_doc"] = round(kib, 3)
+        growth[f"{r['kind']} w={r['workers']}"] = r["growth_kib_per_doc"]
+        if r.get("rss_anon_peak_mib") and small[0].get("rss_anon_peak_mib"):
+            kib = (r["rss_anon_peak_mib"] - small[0]["rss_anon_peak_mib"]) * _MIB / (hi - lo)
+            r["anon_growth_kib_per_doc"] = round(kib, 3)
+            anon_growth[f"{r['kind']} w={r['workers']}"] = r["anon_growth_kib_per_doc"]
     builds = [r for r in ok if r["kind"] == "build"]
     at_hi = [r for r in builds if r["n"] == hi]
     goals = {
@@ -484,8 +544,19 @@ def summarize(runs: list[dict[str, Any]], sizes: list[int]) -> dict[str, Any]:
             {k: v for k, v in growth.items() if k.startswith("build")},
             lambda v: v <= GOAL_GROWTH_KIB,
         ),
+        "growth_anon": _verdict(
+            f"(diagnostic) anonymous RSS grows <= {GOAL_GROWTH_KIB} KiB per document, "
+            "file pages of memory-mapped Arrow files left out",
+            {k: v for k, v in anon_growth.items() if k.startswith("build")},
+            lambda v: v <= GOAL_GROWTH_KIB,
+        ),
     }
-    return {"floor_docs_per_s": floor, "growth_kib_per_doc": growth, "goals": goals}
+    return {
+        "floor_docs_per_s": floor,
+        "growth_kib_per_doc": growth,
+        "anon_growth_kib_per_doc": anon_growth,
+        "goals": goals,
+    }
 
 
 def _verdict(goal: str, values: dict, test) -> dict[str, Any]:
@@ -497,11 +568,17 @@ def _verdict(goal: str, values: dict, test) -> dict[str, Any]:
 def print_table(runs: list[dict[str, Any]], summary: dict[str, Any]) -> None:
     head = (
         f"{'N':>7}  {'run':<9}  {'docs/s':>7}  {'x floor':>7}  {'seconds':>7}  "
-        f"{'RSS MiB':>7}  {'wkr MiB':>7}  {'PSS MiB':>7}  {'KiB/doc':>7}  {'load':>4}"
+        f"{'RSS MiB':>7}  {'KiB/doc':>7}  {'anon':>5}  {'KiB/doc':>7}  {'wkr MiB':>7}  "
+        f"{'PSS MiB':>7}  {'cores':>5}  {'others':>6}  {'docs/CPU-s':>10}"
     )
     print(
-        "\ncorpus build: throughput and peak memory (RSS: the build process's ru_maxrss; "
-        "wkr: largest worker's; PSS: sampled peak of the process tree)"
+        "\ncorpus build: throughput and peak memory. RSS: the build process's ru_maxrss "
+        "(counts mapped Arrow file pages); anon: its sampled peak anonymous RSS;\n"
+        "KiB/doc: growth of the column to its left between the smallest and largest N; "
+        "wkr: largest worker's ru_maxrss; PSS: sampled peak of the whole process tree;\n"
+        "cores: CPU the run used per second; others: CPU other processes used meanwhile "
+        "(figures are unreliable when it is high);\n"
+        "docs/CPU-s: documents per CPU-second of the run and its workers (robust to other load)"
     )
     print(head)
     print("-" * len(head))
@@ -513,9 +590,12 @@ def print_table(runs: list[dict[str, Any]], summary: dict[str, Any]) -> None:
         print(
             f"{r['n']:>7}  {name:<9}  {r['docs_per_s']:>7.0f}  {_fmt(r.get('x_floor'), 2):>7}  "
             f"{r['seconds']:>7.1f}  {r['peak_rss_mib']:>7.0f}  "
+            f"{_fmt(r.get('growth_kib_per_doc'), 2):>7}  "
+            f"{_fmt(r.get('rss_anon_peak_mib'), 0):>5}  "
+            f"{_fmt(r.get('anon_growth_kib_per_doc'), 2):>7}  "
             f"{_fmt(r.get('workers_peak_rss_mib'), 0):>7}  "
-            f"{_fmt(r.get('tree_pss_peak_mib'), 0):>7}  "
-            f"{_fmt(r.get('growth_kib_per_doc'), 2):>7}  {r['loadavg_before']:>4.1f}"
+            f"{_fmt(r.get('tree_pss_peak_mib'), 0):>7}  {_fmt(r.get('cores_used'), 2):>5}  "
+            f"{_fmt(r.get('cores_used_by_others'), 2):>6}  {_fmt(r.get('docs_per_cpu_s'), 0):>10}"
         )
     print("\ngoals:")
     for g in summary["goals"].values():
