@@ -34,6 +34,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from goldwire.annotate.settings import (
     DEFAULT_USERNAME,
@@ -54,6 +55,9 @@ from goldwire.annotate.settings import (
     write_private,
 )
 from goldwire.errors import MissingDependencyError, ServerError, UsageError
+
+if TYPE_CHECKING:
+    from goldwire.annotate.http import Health
 
 DOCCANO_VERSION = "1.8.4"
 CONSTRAINTS = Path(__file__).with_name("doccano-constraints.txt")
@@ -589,7 +593,7 @@ def _check_port_free(port: int) -> None:
             ) from None
 
 
-def _health(url: str, timeout: float = 10.0):
+def _health(url: str, timeout: float = 10.0) -> Health:
     from goldwire.annotate.http import DoccanoSession
 
     with DoccanoSession(url, retries=0) as session:
