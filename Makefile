@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SEED_OUT ?= data/seed
 
-.PHONY: help venv demo test test-fast lint format bench clean
+.PHONY: help venv doccano demo test test-fast lint format bench clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -22,7 +22,10 @@ demo: venv  ## run the main job end to end on the seed articles
 	$(BIN)/goldwire corpus build seeds/articles --out $(SEED_OUT) --name seed
 	$(BIN)/goldwire corpus info $(SEED_OUT)
 
-test: venv  ## run the whole test suite (starts the servers it needs)
+doccano: venv  ## install the Doccano server's own venv (once; later runs are a no-op)
+	$(BIN)/python -m goldwire.annotate.server install
+
+test: venv doccano  ## run the whole test suite (the tests start the Doccano server they need)
 	$(BIN)/python -m pytest -q
 
 test-fast: venv  ## tests without the Doccano server or ../shared/data
