@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
@@ -203,13 +202,13 @@ def attach_gold(
     ``card_path`` (default ``out_dir/README.md``) receives the refreshed data card, which is
     also written into the dataset folder. Raises InputError when no gold document matches.
     """
-    from goldwire.corpus.build import (  # _parent, _replace: the build's atomic write
+    from goldwire.corpus.build import (
         GOLDWIRE_META,
         MANIFEST,
         REPORT,
-        _parent,
-        _replace,
         load_corpus,
+        move_into_place,
+        staging_dir,
     )
     from goldwire.schema import features
 
@@ -233,7 +232,7 @@ def attach_gold(
         )
     _tally(gold, set().union(*found.values()), report)
     report.agreement = summary
-    work = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.attaching-", dir=_parent(out_dir)))
+    work = staging_dir(out_dir, "attaching")
     try:
         new = _write_version(dd, gold, found, features(labels), work)
         for name in (MANIFEST, REPORT):
@@ -243,7 +242,7 @@ def attach_gold(
         (new / GOLDWIRE_META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
                                          encoding="utf-8")  # fmt: skip
         del dd
-        _replace(work, out_dir)
+        move_into_place(work, out_dir)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise

@@ -304,7 +304,7 @@ def build_corpus(
     manifest = Manifest() if config.fresh else Manifest.load(manifest_path)
     report.incremental = bool(manifest.entries)
     feats = features(config.labels)
-    work = Path(tempfile.mkdtemp(prefix=f".{config.out.name}.building-", dir=_parent(config.out)))
+    work = staging_dir(config.out, "building")
     try:
         ids, sigs, preset, sources = _spool(files, config, feats, work, report, on_file)
         sig_matrix = sigs.array() if config.minhash else np.zeros((len(ids), 1), np.uint32)
@@ -332,17 +332,18 @@ def build_corpus(
         report.kept = sum(len(v) for v in by_split.values())
         report.splits = {s: len(v) for s, v in by_split.items()}
         _write(work, by_split, result.manifest, config, report, started)
-        _replace(work, config.out)
+        move_into_place(work, config.out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
     return report
 
 
-def _parent(out: Path) -> Path:
+def staging_dir(out: Path, what: str) -> Path:
+    """A temporary folder next to ``out`` (same file system, so the final move is a rename)."""
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
-    return parent
+    return Path(tempfile.mkdtemp(prefix=f".{out.name}.{what}-", dir=parent))
 
 
 def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
@@ -461,8 +462,8 @@ def _write(work: Path, by_split, manifest: Manifest, config: BuildConfig, report
     )
 
 
-def _replace(work: Path, out: Path) -> None:
-    """Move the finished dataset into place; the old one is removed only afterwards."""
+def move_into_place(work: Path, out: Path) -> None:
+    """Move ``work/dataset`` to ``out``; an old ``out`` is removed only afterwards."""
     new = work / "dataset"
     backup = None
     if out.exists():

@@ -95,7 +95,7 @@ def test_failed_build_leaves_the_previous_dataset(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(build_mod, "_replace", boom)
+    monkeypatch.setattr(build_mod, "move_into_place", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _build(SEED_ARTICLES, out)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
