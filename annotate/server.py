@@ -276,6 +276,8 @@ DATABASES["default"] = {{
 MEDIA_ROOT = str(_HOME / "media")
 DJANGO_DRF_FILEPOND_FILE_STORE_PATH = MEDIA_ROOT
 DJANGO_DRF_FILEPOND_UPLOAD_TMP = str(_HOME / "media" / "filepond-temp-uploads")
+# The upload folder lives outside doccano's BASE_DIR: without this, /v1/fp/process/ answers 500.
+DJANGO_DRF_FILEPOND_ALLOW_EXTERNAL_UPLOAD_DIR = True
 CELERY_BROKER_URL = "sqla+sqlite:///" + str(_HOME / "broker.sqlite3")
 CELERY_BROKER_TRANSPORT_OPTIONS = {{"connect_args": {{"timeout": {timeout}}}}}
 '''
