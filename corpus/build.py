@@ -17,6 +17,7 @@ Every count reconciles: ``documents.seen == kept + exact + near + rejected`` and
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import shutil
@@ -143,7 +144,7 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
             result.rejections.append(Rejection(item.source or source, "schema", str(exc)))
             continue
         sig = signature(row["text"], config.minhash) if config.minhash else None
-        result.docs.append((row, sig))
+        result.docs.append((_features_for(config.labels).encode_example(row), sig))
     return result
 
 
@@ -162,6 +163,11 @@ def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any
     doc.meta.setdefault("encoding", encoding)
     doc.validate(config.labels)
     return doc.to_row()
+
+
+@functools.lru_cache(maxsize=4)
+def _features_for(labels: LabelSchema):
+    return features(labels)
 
 
 _LANGID = None
@@ -350,7 +356,7 @@ def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
     from datasets.arrow_writer import ArrowWriter
 
     ids: list[str] = []
-    sigs = _Rows(config.minhash.num_perm if config.minhash else 1)
+    sigs = _Rows(config.minhash.num_perm if config.minhash else 1, len(files))
     preset: list[str | None] = []
     sources: list[str] = []
     writer = ArrowWriter(features=feats, path=str(work / "spool.arrow"))
@@ -375,7 +381,7 @@ def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
                     report.rejected += 1
             for row, sig in res.docs:
                 split = row["meta"] and _meta_get(row["meta"], "split")
-                writer.write(feats.encode_example(row))
+                writer.write(row)  # encoded by the worker
                 ids.append(row["id"])
                 sources.append(row["source"])
                 preset.append(split if split in SPLITS else None)
@@ -392,8 +398,8 @@ def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
 class _Rows:
     """A growable uint32 matrix (amortised doubling), for signatures without per-row objects."""
 
-    def __init__(self, width: int) -> None:
-        self.data = np.zeros((1024, width), dtype=np.uint32)
+    def __init__(self, width: int, expected: int = 1024) -> None:
+        self.data = np.zeros((max(16, expected), width), dtype=np.uint32)
         self.n = 0
 
     def add(self, row: np.ndarray) -> None:

@@ -31,7 +31,7 @@ from goldwire.errors import DatasetError
 KEPT, EXACT, NEAR = "kept", "exact-duplicate", "near-duplicate"
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     split: str
     status: str  # kept | exact-duplicate | near-duplicate
@@ -73,7 +73,7 @@ class Manifest:
                 fh.write(json.dumps(row) + "\n")
 
 
-@dataclass
+@dataclass(slots=True)
 class Decision:
     status: str
     split: str
@@ -112,7 +112,8 @@ def decide(
     uf = UnionFind(len(unique))
     sims: dict[tuple[int, int], float] = {}
     if minhash is not None and len(unique) > 1:
-        for a, b, sim in near_duplicate_pairs(sigs[unique], minhash):
+        unique_sigs = sigs if len(unique) == n else sigs[unique]  # no copy without exact dups
+        for a, b, sim in near_duplicate_pairs(unique_sigs, minhash):
             ra, rb = unique[a], unique[b]
             if preset[ra] != preset[rb]:
                 warnings.append(

@@ -81,6 +81,8 @@ class Dateline:
 
 def parse_dateline(paragraph: str) -> Dateline | None:
     """Parse a dateline at the start of a paragraph, or return None."""
+    if "," not in paragraph[:80]:  # every dateline form has "CITY," near the start
+        return None
     for pattern, language in zip(DATELINE_RES, ("en", "ru"), strict=True):
         m = pattern.match(paragraph)
         if m is None:
@@ -153,7 +155,8 @@ def parse_wire(paragraphs: list[str]) -> WireParts:
     body = rest[dl_index:]
     if lead:
         lead_key = _key(lead)
-        kept = [p for p in body if _key(p) != lead_key]
+        lo, hi = 0.8 * len(lead) - 5, 1.25 * len(lead) + 5  # a repeat has about its length
+        kept = [p for p in body if not (lo <= len(p) <= hi and _key(p) == lead_key)]
         if len(kept) != len(body):
             removed.append("lead-repeat")
         body = kept

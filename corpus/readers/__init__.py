@@ -18,7 +18,7 @@ from goldwire.errors import UsageError
 READERS: dict[str, Reader] = {
     r.name: r for r in (TassReader(), TextReader(), JsonlReader(), HtmlReader(), ConllReader())
 }
-AUTO_ORDER = ("jsonl", "html", "conll", "tass", "text")
+AUTO_ORDER = ("jsonl", "html", "tass", "conll", "text")  # cheap and specific checks first
 
 
 def get_reader(name: str) -> Reader:

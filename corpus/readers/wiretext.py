@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,6 +42,10 @@ def wire_document(
     )
 
 
+# a cheap pre-check before parsing datelines: "/TASS/" or "(AFP) -" somewhere in the head
+_AGENCY_HINT = re.compile(r"/[^/\n]{2,40}/\.|\([^)\n]{2,40}\)\s*[-\u2013\u2014]")
+
+
 class TassReader(Reader):
     """TASS-style wire text: crumb, title, lead, dateline line ``MOSCOW, March 31. /TASS/.``"""
 
@@ -48,7 +53,7 @@ class TassReader(Reader):
         super().__init__("tass", (".txt",), "TASS-style wire article (English or Russian)")
 
     def sniff(self, path: Path, head: str) -> bool:
-        if path.suffix.lower() not in (".txt", ""):
+        if path.suffix.lower() not in (".txt", "") or not _AGENCY_HINT.search(head):
             return False
         for para in split_paragraphs(head)[:8]:
             dl = parse_dateline(para)

@@ -57,10 +57,13 @@ def test_pairs_find_reissues_and_not_unrelated_articles():
 
 
 @pytest.mark.parametrize("threshold", [0.5, 0.8, 0.9])
-def test_bands_cover_num_perm(threshold):
+def test_bands_favour_recall(threshold):
     b, r = optimal_bands(threshold, 128)
     assert b * r <= 128
-    assert abs((1 / b) ** (1 / r) - threshold) < 0.15
+    # a pair exactly at the threshold becomes a candidate at least 90% of the time ...
+    assert 1 - (1 - threshold**r) ** b >= 0.9
+    # ... while a pair far below it rarely does
+    assert 1 - (1 - (threshold - 0.3) ** r) ** b < 0.5
 
 
 def test_union_find_roots_are_earliest_members():
