@@ -78,9 +78,7 @@ class OffsetMap:
         """The code point offset of a stored ``unit`` offset."""
         n = len(self.text) if self.identity else len(self.bounds) - 1
         if not 0 <= units <= n:
-            raise OffsetError(
-                f"offset {units} lies outside the text ({n} {self.unit.value} units)"
-            )
+            raise OffsetError(f"offset {units} lies outside the text ({n} {self.unit.value} units)")
         if self.identity:
             return units
         cp = self.bounds[units]

@@ -199,9 +199,7 @@ def discover(inputs: Iterable[Path]) -> list[Path]:
         elif root.is_dir():
             for dirpath, dirnames, filenames in os.walk(root):
                 dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                files.extend(
-                    Path(dirpath) / f for f in sorted(filenames) if not f.startswith(".")
-                )
+                files.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
         else:
             raise UsageError(f"{root}: no such file or folder; check the input path")
     return files
@@ -287,7 +285,9 @@ class BuildReport:
             "reconciles": self.reconciles(),
             "incremental": self.incremental,
             "seconds": round(self.seconds, 3),
-            "docs_per_second": round(self.documents_seen / self.seconds, 1) if self.seconds else None,
+            "docs_per_second": round(self.documents_seen / self.seconds, 1)
+            if self.seconds
+            else None,
         }
 
 

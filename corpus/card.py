@@ -97,9 +97,7 @@ def render_card(
         "configs": [
             {
                 "config_name": "default",
-                "data_files": [
-                    {"split": s, "path": f"{s}/*.arrow"} for s in stats["splits"]
-                ],
+                "data_files": [{"split": s, "path": f"{s}/*.arrow"} for s in stats["splits"]],
             }
         ],
         "dataset_info": {
@@ -175,8 +173,11 @@ def render_card(
         "## Citation\n\n" + PROMPT.format("how to cite the corpus and its sources"),
         "## Dataset Card Contact\n\n" + PROMPT.format("who to contact"),
     ]
-    return "---\n" + yaml.safe_dump(front, sort_keys=False, allow_unicode=True) + "---\n\n" + (
-        "\n\n".join(sections) + "\n"
+    return (
+        "---\n"
+        + yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
+        + "---\n\n"
+        + ("\n\n".join(sections) + "\n")
     )
 
 

@@ -59,9 +59,7 @@ def build_cli(
         typer.Option(help="JSONL field mapping GOLDWIRE=KEY, e.g. --field text=body."),
     ] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    strict: Annotated[
-        bool, typer.Option(help="Stop at the first bad file or document.")
-    ] = False,
+    strict: Annotated[bool, typer.Option(help="Stop at the first bad file or document.")] = False,
     near_dup_threshold: Annotated[
         float, typer.Option(min=0.01, max=1.0, help="MinHash Jaccard threshold.")
     ] = 0.8,
@@ -188,7 +186,9 @@ def _print_report(data: dict) -> None:
     if data["rejections"]:
         console.print(f"[bold]rejected ({len(data['rejections'])}):[/bold]")
         for r in data["rejections"]:
-            console.print(f"  [red]{r['reason']}[/red] {r['message']}", highlight=False, soft_wrap=True)
+            console.print(
+                f"  [red]{r['reason']}[/red] {r['message']}", highlight=False, soft_wrap=True
+            )
     if data["duplicates"]:
         dup = Table(title="duplicates removed", show_header=True)
         for col in ("kind", "source", "id", "duplicate of"):

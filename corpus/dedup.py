@@ -45,7 +45,7 @@ def shingles(text: str, n: int) -> list[str]:
     words = _WORD.findall(text.lower())
     if len(words) <= n:
         return [" ".join(words)] if words else [""]
-    return list(map(" ".join, zip(*(words[i:] for i in range(n)))))
+    return list(map(" ".join, zip(*(words[i:] for i in range(n)), strict=False)))
 
 
 def signature(text: str, config: MinHashConfig) -> np.ndarray:
@@ -84,9 +84,7 @@ def optimal_bands(
     return best
 
 
-def near_duplicate_pairs(
-    sigs: np.ndarray, config: MinHashConfig
-) -> list[tuple[int, int, float]]:
+def near_duplicate_pairs(sigs: np.ndarray, config: MinHashConfig) -> list[tuple[int, int, float]]:
     """Verified pairs ``(i, j, similarity)`` with i < j among the rows of ``sigs``."""
     n = sigs.shape[0]
     if n < 2:

@@ -77,7 +77,9 @@ EXPORTERS: dict[str, Callable[[Path, Path, list[str]], dict[str, int]]] = {
 }
 
 
-def export(dataset_dir: Path, out: Path, fmt: str, splits: list[str] | None = None) -> dict[str, int]:
+def export(
+    dataset_dir: Path, out: Path, fmt: str, splits: list[str] | None = None
+) -> dict[str, int]:
     from goldwire.corpus.build import load_corpus
 
     if fmt not in EXPORTERS:

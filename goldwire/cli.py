@@ -34,9 +34,7 @@ class _GoldwireGroup(TyperGroup):
 
 
 def _subapp(name: str, help_text: str) -> typer.Typer:
-    return typer.Typer(
-        name=name, help=help_text, no_args_is_help=True, rich_markup_mode="rich"
-    )
+    return typer.Typer(name=name, help=help_text, no_args_is_help=True, rich_markup_mode="rich")
 
 
 app = typer.Typer(

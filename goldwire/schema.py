@@ -432,7 +432,12 @@ def _stance_dict(s: Stance) -> dict[str, Any]:
 
 
 def _docstance_dict(d: DocStance) -> dict[str, Any]:
-    return {"target": d.target, "label": d.label, "annotators": list(d.annotators), "score": d.score}
+    return {
+        "target": d.target,
+        "label": d.label,
+        "annotators": list(d.annotators),
+        "score": d.score,
+    }
 
 
 def _entity_from(e: dict[str, Any]) -> Entity:

@@ -8,6 +8,7 @@ import sys
 import zipfile
 
 import pytest
+
 from gwtest import REPO
 
 
@@ -17,8 +18,8 @@ def wheel(tmp_path_factory):
     src = tmp_path_factory.mktemp("src") / "goldwire"  # build a copy: nothing written into the repo
     shutil.copytree(
         REPO, src,
-        ignore=shutil.ignore_patterns(".git", ".venv", "data", "bench", "tests", "build", "*.egg-info",
-                                      "__pycache__", ".pytest_cache", ".hypothesis"),
+        ignore=shutil.ignore_patterns(".git", ".venv", "data", "bench", "tests", "build",
+                                      "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"),
     )  # fmt: skip
     proc = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",

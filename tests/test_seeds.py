@@ -24,7 +24,9 @@ def test_gold_matches_the_built_corpus(tmp_path):
     # the guidelines' anchors: the title stance and the article's own stance via TASS
     title_end = doc.paragraphs[0].end
     assert any(
-        s.holder.text == "CSTO" and s.target.text == "Armenia" and s.label == "SUPPORT"
+        s.holder.text == "CSTO"
+        and s.target.text == "Armenia"
+        and s.label == "SUPPORT"
         and s.holder.end <= title_end
         for s in gold.stances
     )

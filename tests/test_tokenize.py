@@ -7,7 +7,10 @@ from goldwire.tokenize import tokenize
 
 
 def test_rules():
-    text = "The U.S. said on 1996-08-22 that Armenia’s forces don't sell 1,000.5 tons 😀 in Nagorno-Karabakh."
+    text = (
+        "The U.S. said on 1996-08-22 that Armenia’s forces don't sell 1,000.5 tons 😀 in "
+        "Nagorno-Karabakh."
+    )
     assert [t.text for t in tokenize(text)] == [
         "The", "U.S.", "said", "on", "1996-08-22", "that", "Armenia", "’s", "forces", "do",
         "n't", "sell", "1,000.5", "tons", "😀", "in", "Nagorno-Karabakh", ".",

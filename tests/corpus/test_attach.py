@@ -200,8 +200,20 @@ def test_cli(corpus, gold_file, tmp_path):
 
     runner = CliRunner()
     out, report = tmp_path / "v2", tmp_path / "report.json"
-    result = runner.invoke(app, ["attach-gold", str(corpus), str(gold_file), "--out", str(out),
-                                 "--card-dir", str(tmp_path / "cards"), "--json", str(report)])
+    result = runner.invoke(
+        app,
+        [
+            "attach-gold",
+            str(corpus),
+            str(gold_file),
+            "--out",
+            str(out),
+            "--card-dir",
+            str(tmp_path / "cards"),
+            "--json",
+            str(report),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "not in the corpus: nosuchid" in result.output
     assert (tmp_path / "cards" / "v2" / "README.md").is_file()

@@ -23,7 +23,9 @@ def test_seed_article(tmp_path):
     docs = list(iter_documents(tmp_path / "seed"))
     assert len(docs) == 1
     doc = docs[0]
-    assert doc.title == "CSTO ready to help Armenia by sending mission to its border with Azerbaijan"
+    assert (
+        doc.title == "CSTO ready to help Armenia by sending mission to its border with Azerbaijan"
+    )
     assert (doc.dateline, doc.agency, doc.published, doc.published_raw) == (
         "MOSCOW", "TASS", None, "March 31",
     )  # fmt: skip

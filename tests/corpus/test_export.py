@@ -62,18 +62,26 @@ def test_cli_build_info_export(cli, tmp_path):
     assert json.loads((tmp_path / "info.json").read_text())["agencies"] == {"TASS": 1}
     result = cli("corpus", "export", out, "--format", "jsonl", "--out", tmp_path / "e")
     assert result.exit_code == 0
-    assert len(list(read_jsonl(tmp_path / "e" / "train.jsonl"))) + len(
-        list(read_jsonl(tmp_path / "e" / "test.jsonl"))
-    ) + len(list(read_jsonl(tmp_path / "e" / "validation.jsonl"))) == 1
+    assert (
+        len(list(read_jsonl(tmp_path / "e" / "train.jsonl")))
+        + len(list(read_jsonl(tmp_path / "e" / "test.jsonl")))
+        + len(list(read_jsonl(tmp_path / "e" / "validation.jsonl")))
+        == 1
+    )
 
 
 def test_cli_errors_are_one_line(cli, tmp_path):
     result = cli("corpus", "build", tmp_path / "missing", "--out", tmp_path / "o")
     assert result.exit_code == 2
-    assert result.stderr == f"error: {tmp_path / 'missing'}: no such file or folder; check the input path\n"
+    assert (
+        result.stderr
+        == f"error: {tmp_path / 'missing'}: no such file or folder; check the input path\n"
+    )
     result = cli("corpus", "build", SEED_ARTICLES, "--out", tmp_path / "o", "--split-ratios", "1,1")
     assert result.exit_code == 2
     assert "three numbers train,validation,test" in result.stderr
     result = cli("corpus", "build", SEED_ARTICLES, "--out", tmp_path / "o", "--field", "text")
     assert result.exit_code == 2
-    assert result.stderr == "error: --field takes GOLDWIRE=KEY, e.g. --field text=body; got 'text'\n"
+    assert (
+        result.stderr == "error: --field takes GOLDWIRE=KEY, e.g. --field text=body; got 'text'\n"
+    )

@@ -35,17 +35,13 @@ def test_existing_documents_keep_their_split_and_new_duplicates_join_the_cluster
     src, out = tmp_path / "in", tmp_path / "out"
     for i in range(4):
         _write(src, f"a{i}.txt", tass_article(i, paragraphs=8))
-    first = build_corpus(
-        BuildConfig(inputs=(src,), out=out, ratios=SplitRatios(1.0, 0.0, 0.0))
-    )
+    first = build_corpus(BuildConfig(inputs=(src,), out=out, ratios=SplitRatios(1.0, 0.0, 0.0)))
     assert first.splits["train"] == 4
     before = _splits(out)
     # more input, and ratios that would send every new document to test
     _write(src, "b_new.txt", tass_article(99, paragraphs=8))
     _write(src, "c_reissue_of_a2.txt", _reissue(tass_article(2, paragraphs=8)))
-    second = build_corpus(
-        BuildConfig(inputs=(src,), out=out, ratios=SplitRatios(0.0, 0.0, 1.0))
-    )
+    second = build_corpus(BuildConfig(inputs=(src,), out=out, ratios=SplitRatios(0.0, 0.0, 1.0)))
     after = _splits(out)
     assert {k: after[k] for k in before} == before  # never change split
     assert after["b_new.txt"] == "test"
@@ -98,7 +94,12 @@ def test_without_manifest_a_bridged_cluster_keeps_its_first_member():
 def test_preset_splits_are_kept_and_straddling_clusters_reported():
     sigs = np.stack([np.arange(128, dtype=np.uint32)] * 3)
     res = decide(
-        ["A", "B", "C"], sigs, ["train", "test", "train"], Manifest(), SplitRatios(), MinHashConfig()
+        ["A", "B", "C"],
+        sigs,
+        ["train", "test", "train"],
+        Manifest(),
+        SplitRatios(),
+        MinHashConfig(),
     )
     a, b, c = res.decisions
     assert (a.status, a.split) == (KEPT, "train")

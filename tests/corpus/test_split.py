@@ -15,7 +15,9 @@ def test_assignment_follows_ratios_and_is_deterministic():
     assert abs(counts["train"] / 20000 - 0.7) < 0.02
     assert abs(counts["validation"] / 20000 - 0.2) < 0.02
     assert abs(counts["test"] / 20000 - 0.1) < 0.02
-    assert [ratios.assign(i) for i in ids[:100]] == [SplitRatios(0.7, 0.2, 0.1).assign(i) for i in ids[:100]]
+    assert [ratios.assign(i) for i in ids[:100]] == [
+        SplitRatios(0.7, 0.2, 0.1).assign(i) for i in ids[:100]
+    ]
 
 
 def test_parse_errors_name_the_fix():
