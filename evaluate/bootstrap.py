@@ -13,6 +13,7 @@ twice the observed one: the p-value of "the better system is better only by chan
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -21,7 +22,7 @@ import numpy as np
 from goldwire.errors import UsageError
 from goldwire.evaluate.metrics import Statistic
 
-CHUNK_ELEMENTS = 1 << 20  # indices drawn per step: bounds the bootstrap's extra memory
+CHUNK_ELEMENTS = 1 << 19  # indices drawn per step: bounds the bootstrap's extra memory
 
 
 @dataclass(frozen=True)
@@ -86,28 +87,42 @@ def resampled_sums(counts: np.ndarray, resamples: int, seed: int | None) -> np.n
     if n == 0:
         out[:] = 0.0
         return out
-    # float32 sums stay exact while every possible sum is below 2**24
-    bound = float(np.abs(counts).max(initial=0)) * n
-    dtype = np.float32 if bound < 2**24 else np.float64
-    matrix = counts.astype(dtype)
+    # float64 sums of integer counts are exact below 2**53; (float32 would be exact only
+    # below 2**24, and OpenBLAS's sgemm is not faster than dgemm on every machine)
+    matrix = counts if counts.dtype == np.float64 else counts.astype(np.float64)
     step = max(1, CHUNK_ELEMENTS // n)
-    for first in range(0, resamples, step):
-        m = min(step, resamples - first)
-        idx = rng.integers(0, n, size=(m, n))
-        idx += (np.arange(m) * n)[:, None]
-        weights = np.bincount(idx.ravel(), minlength=m * n).reshape(m, n).astype(dtype)
-        out[first : first + m] = weights @ matrix
+    with _one_blas_thread():
+        for first in range(0, resamples, step):
+            m = min(step, resamples - first)
+            idx = rng.integers(0, n, size=(m, n))
+            idx += (np.arange(m) * n)[:, None]
+            weights = np.bincount(idx.ravel(), minlength=m * n).reshape(m, n)
+            out[first : first + m] = weights.astype(np.float64) @ matrix
     return out
 
 
+def _one_blas_thread():
+    """These products are small: threaded BLAS only adds contention (3-5x slower on a
+    loaded 2-core machine), so run them on one thread when threadpoolctl is there."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - scikit-learn depends on threadpoolctl
+        return contextlib.nullcontext()
+    return threadpool_limits(1, user_api="blas")
+
+
 def _stacked(blocks: Sequence[Block]) -> tuple[np.ndarray, list[slice]]:
+    """All blocks side by side as one float64 matrix (what the resampling multiplies)."""
     widths = [b.counts.shape[1] for b in blocks]
     cuts = np.cumsum([0, *widths])
     units = {b.counts.shape[0] for b in blocks}
     if len(units) > 1:
         raise ValueError(f"blocks cover different numbers of units: {sorted(units)}")
     slices = [slice(a, b) for a, b in zip(cuts[:-1], cuts[1:], strict=True)]
-    return np.hstack([b.counts for b in blocks]), slices
+    matrix = np.empty((units.pop(), int(cuts[-1])), dtype=np.float64)
+    for block, cols in zip(blocks, slices, strict=True):
+        matrix[:, cols] = block.counts
+    return matrix, slices
 
 
 def estimate(
