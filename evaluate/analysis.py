@@ -126,9 +126,14 @@ def _frequent(assignment_side, category: int, labels, where: Locator, top: int) 
     spans, cats = assignment_side
     idx = np.flatnonzero(cats == category)
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for i in idx:
-        u, s, e = int(spans.unit[i]), int(spans.start[i]), int(spans.end[i])
-        groups[(normalize_name(where.surface(u, s, e)), labels[spans.label[i]])].append(int(i))
+    names: dict[str, str] = {}  # normalised surface, computed once per distinct surface
+    columns = (spans.unit[idx], spans.start[idx], spans.end[idx], spans.label[idx])
+    for i, u, s, e, lab in zip(idx.tolist(), *(c.tolist() for c in columns), strict=True):
+        surface = where.surface(u, s, e)
+        name = names.get(surface)
+        if name is None:
+            name = names[surface] = normalize_name(surface)
+        groups[(name, labels[lab])].append(i)
     ranked = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:top]
     out = []
     for (_, label), members in ranked:
@@ -155,11 +160,9 @@ def analyse(strict: Assignment, partial: Assignment, labels: Sequence[str], wher
     tally: Counter[tuple[str, str]] = Counter()
     exact: Counter[tuple[str, str]] = Counter()
     example: dict[tuple[str, str], str] = {}
-    for g, p in zip(g_idx, p_idx, strict=True):
-        gl, pl = labels[gold.label[g]], labels[pred.label[p]]
-        if gl == pl:
-            continue
-        key = (gl, pl)
+    differ = gold.label[g_idx] != pred.label[p_idx]
+    for g, p in zip(g_idx[differ].tolist(), p_idx[differ].tolist(), strict=True):
+        key = (labels[gold.label[g]], labels[pred.label[p]])
         tally[key] += 1
         same = gold.start[g] == pred.start[p] and gold.end[g] == pred.end[p]
         exact[key] += int(same)

@@ -136,6 +136,7 @@ class PredictionSet:
     path: str
     docs: list[Document | None]
     skipped: list[str] = field(default_factory=list)
+    strings: dict[str, str] = field(default_factory=dict, repr=False)  # shared while loading
 
     @property
     def missing(self) -> list[int]:
@@ -172,6 +173,7 @@ def load_predictions(path: str | Path, gold: GoldSet, *, lenient: bool = False) 
                 out.skipped.append(str(exc))
                 continue
             out.docs[doc_index] = doc
+    out.strings.clear()
     return out
 
 
@@ -218,7 +220,7 @@ def _parse_line(line: str, where: str, gold: GoldSet, seen: dict[str, int], line
                 skips.append(str(exc))
         return kept
 
-    ctx = _Context(where, gdoc, gold.labels)
+    ctx = _Context(where, gdoc, gold.labels, strings=out.strings)
     entities = keep(ctx.entity, data.get("entities"))
     ctx.entities = {e.id: e for e in entities}
     stances = keep(ctx.stance, data.get("stances"))
@@ -254,6 +256,10 @@ class _Context:
     doc: Document
     labels: LabelSchema | None
     entities: dict[str, Entity] = field(default_factory=dict)
+    strings: dict[str, str] = field(default_factory=dict)  # one object per distinct string
+
+    def share(self, text: str) -> str:
+        return self.strings.setdefault(text, text)
 
     def _span(self, what: str, item: dict) -> tuple[int, int, str]:
         start, end = item.get("start"), item.get("end")
@@ -286,7 +292,8 @@ class _Context:
         allowed = self.labels.entity_labels if self.labels else None
         label = self._label(f"entity {i} [{start}:{end}]", item.get("label"), allowed)
         score = item.get("score")
-        return Entity(str(item.get("id") or f"p{i}"), start, end, label, text,
+        return Entity(self.share(str(item.get("id") or f"p{i}")), start, end, self.share(label),
+                      self.share(text),
                       score=float(score) if isinstance(score, (int, float)) else None)
 
     def mention(self, what: str, item: Any) -> Mention:

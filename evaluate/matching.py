@@ -157,14 +157,14 @@ class Assignment:
     per_label: bool
     gold: SpanArrays
     pred: SpanArrays
-    pred_category: np.ndarray  # COR / INC / PAR / SPU per prediction
-    gold_category: np.ndarray  # COR / INC / PAR / MIS per gold span
+    pred_category: np.ndarray  # COR / INC / PAR / SPU per prediction (int8)
+    gold_category: np.ndarray  # COR / INC / PAR / MIS per gold span (int8)
     pred_gold: np.ndarray  # index of the paired gold span, or -1
 
     def unit_counts(self, n_units: int) -> np.ndarray:
         """``(n_units, 5)`` counts in COR INC PAR MIS SPU order."""
         missed = self.gold.unit[self.gold_category == MIS]
-        keys = np.concatenate([self.pred.unit * N_COUNTS + self.pred_category,
+        keys = np.concatenate([self.pred.unit * N_COUNTS + self.pred_category.astype(np.int64),
                                missed * N_COUNTS + MIS])
         return np.bincount(keys, minlength=n_units * N_COUNTS).reshape(n_units, N_COUNTS)
 
@@ -172,7 +172,8 @@ class Assignment:
         """``(n_units, n_labels, 5)`` counts; labels are the prediction's (gold's for MIS)."""
         mis = self.gold_category == MIS
         keys = np.concatenate([
-            (self.pred.unit * n_labels + self.pred.label) * N_COUNTS + self.pred_category,
+            (self.pred.unit * n_labels + self.pred.label) * N_COUNTS
+            + self.pred_category.astype(np.int64),
             (self.gold.unit[mis] * n_labels + self.gold.label[mis]) * N_COUNTS + MIS,
         ])
         size = n_units * n_labels * N_COUNTS
@@ -317,7 +318,7 @@ class Alignment:
         scheme = Scheme.parse(scheme)
         rule = RULES[scheme]
         match, tier = self._match(rule.span_only_tier, rule.by_distance, per_label)
-        cat = np.full(len(match), SPU, dtype=np.int64)
+        cat = np.full(len(match), SPU, dtype=np.int8)
         cat[tier == 1] = COR
         second = tier == 2
         if scheme is Scheme.TYPE:
@@ -325,7 +326,7 @@ class Alignment:
             cat[second] = np.where(same, COR, INC)
         else:
             cat[second] = rule.overlap_category
-        gold_cat = np.full(len(self.g_label), MIS, dtype=np.int64)
+        gold_cat = np.full(len(self.g_label), MIS, dtype=np.int8)
         paired = match >= 0
         gold_cat[match[paired]] = cat[paired]
         # back to the caller's order

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
 
 from goldwire import __version__
-from goldwire.bio import iob2_to_token_spans
 from goldwire.errors import UsageError
 from goldwire.evaluate import bootstrap as bs
 from goldwire.evaluate.analysis import Analysis, DocLocator, TokenLocator, analyse
-from goldwire.evaluate.conll import ConllFile, check_aligned, iob2_strict_token_spans
+from goldwire.evaluate.conll import ConllFile, FlatTags, check_aligned
 from goldwire.evaluate.counts import N_COUNTS, Counts
 from goldwire.evaluate.docstance import (
     DocStanceSetup,
@@ -312,18 +312,25 @@ def _use_sklearn(section: Section, view) -> None:
 def entity_arrays(gold_docs: Sequence[Document], pred_docs: Sequence[Document | None],
                   labels: Sequence[str] | None) -> tuple[SpanArrays, SpanArrays, tuple[str, ...]]:
     """Columnar entity spans of aligned documents, with one sorted label table."""
-    names = set(labels or ())
-    names.update(e.label for d in gold_docs for e in d.entities)
-    names.update(e.label for d in pred_docs if d is not None for e in d.entities)
-    table = tuple(sorted(names))
-    code = {n: i for i, n in enumerate(table)}
+    sides = []
+    for docs in (gold_docs, pred_docs):
+        lists = [d.entities if d is not None else [] for d in docs]
+        ents = [e for ents in lists for e in ents]
+        units = np.repeat(np.arange(len(lists), dtype=np.int64), [len(x) for x in lists])
+        sides.append((ents, units))
+    names = [list(map(attrgetter("label"), ents)) for ents, _ in sides]
+    table = tuple(sorted(set(labels or ()).union(*names)))
+    code = {name: i for i, name in enumerate(table)}
 
-    def arrays(docs) -> SpanArrays:
-        rows = [(i, e.start, e.end, code[e.label])
-                for i, d in enumerate(docs) if d is not None for e in d.entities]
-        return SpanArrays.build(rows)
+    def arrays(ents, units, label_names) -> SpanArrays:
+        n = len(ents)
+        start = np.fromiter(map(attrgetter("start"), ents), np.int64, count=n)
+        end = np.fromiter(map(attrgetter("end"), ents), np.int64, count=n)
+        return SpanArrays(units, start, end,
+                          np.fromiter(map(code.__getitem__, label_names), np.int64, count=n))
 
-    return arrays(gold_docs), arrays(pred_docs), table
+    (g_ents, g_units), (p_ents, p_units) = sides
+    return arrays(g_ents, g_units, names[0]), arrays(p_ents, p_units, names[1]), table
 
 
 def score_documents(gold: GoldSet, preds: PredictionSet,
@@ -359,33 +366,27 @@ def score_documents(gold: GoldSet, preds: PredictionSet,
     )
 
 
-def _conll_arrays(conll: ConllFile, reader, code: dict[str, int]) -> SpanArrays:
-    rows = [(u, a, b, code[lab])
-            for u, s in enumerate(conll.sentences) for a, b, lab in reader(s.tags)]
-    return SpanArrays.build(rows)
-
-
 def score_conll(gold: ConllFile, pred: ConllFile,
                 options: ScoreOptions | None = None) -> ScoreResult:
     """Score a predicted CoNLL file against a gold one, aligned token by token."""
     options = options or ScoreOptions()
     check_aligned(gold, pred)
-    labels = tuple(sorted({t[2:] for f in (gold, pred) for s in f.sentences
-                           for t in s.tags if t != "O"}))
+    flat = FlatTags.of(gold), FlatTags.of(pred)
+    labels = tuple(sorted(flat[0].labels() | flat[1].labels()))
     code = {n: i for i, n in enumerate(labels)}
     n = len(gold.sentences)
     groups = (np.array([s.doc for s in gold.sentences], dtype=np.int64)
               if gold.has_docstart else None)
-    g_arr, p_arr = (_conll_arrays(f, iob2_to_token_spans, code) for f in (gold, pred))
+    g_arr, p_arr = (f.conlleval_spans(code) for f in flat)
     sections, al = entity_sections(g_arr, p_arr, labels, n, groups=groups,
                                    min_overlap=options.min_overlap)
     conlleval = conlleval_section("conll.conlleval", g_arr, p_arr, labels, n, groups=groups,
                                   alignment=al)
-    g_strict, p_strict = (_conll_arrays(f, iob2_strict_token_spans, code) for f in (gold, pred))
+    g_strict, p_strict = (f.strict_spans(code) for f in flat)
     strict = conlleval_section("conll.iob2_strict", g_strict, p_strict, labels, n, groups=groups)
     analysis = None
     if options.analysis:
-        where = TokenLocator([f"sentence {i + 1} (line {s.lines[0]})"
+        where = TokenLocator([f"sentence {i + 1} (line {s.line})"
                               for i, s in enumerate(gold.sentences)],
                              [s.tokens for s in gold.sentences])
         analysis = analyse(al.assign(Scheme.STRICT), al.assign(Scheme.PARTIAL), labels, where)
