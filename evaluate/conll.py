@@ -8,17 +8,24 @@ Two readings of a tag sequence, as seqeval 1.2.2 has them:
 
 * conlleval (seqeval's default mode): :func:`goldwire.bio.iob2_to_token_spans`, where an
   ``I-X`` that does not continue an ``X`` entity starts one;
-* strict IOB2 (seqeval ``mode="strict", scheme=IOB2``): :func:`iob2_strict_token_spans`,
+* strict IOB2 (seqeval ``mode="strict", scheme=IOB2``): :meth:`FlatTags.strict_spans`,
   where only ``B-X`` starts an entity and a stray ``I-X`` belongs to none.
+
+Both work on a whole file at once (:class:`FlatTags`).
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
+import numpy as np
+
+from goldwire.bio import iob2_to_token_spans
 from goldwire.errors import InputError, ParseError
+from goldwire.evaluate.matching import SpanArrays
 
 CONLL_SUFFIXES = (".conll", ".conllx", ".bio", ".iob", ".iob2", ".tsv")
 TAG_RE = re.compile(r"^(?:O|[BI]-\S+)$")
@@ -29,7 +36,7 @@ DOCSTART = "-DOCSTART-"
 class Sentence:
     tokens: list[str]
     tags: list[str]
-    lines: list[int]  # line number of each token
+    line: int  # line number of the first token; token j is on line ``line + j``
     doc: int  # index of the document (-DOCSTART- block) it belongs to
 
 
@@ -58,16 +65,16 @@ def read_conll(path: str | Path) -> ConllFile:
     except UnicodeDecodeError as exc:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
     out = ConllFile(str(path))
-    doc = 0
+    doc, first = 0, 0
     tokens: list[str] = []
     tags: list[str] = []
-    lines: list[int] = []
+    shared: dict[str, str] = {}  # one string object per distinct token or tag
 
     def flush() -> None:
-        nonlocal tokens, tags, lines
+        nonlocal tokens, tags
         if tokens:
-            out.sentences.append(Sentence(tokens, tags, lines, doc))
-        tokens, tags, lines = [], [], []
+            out.sentences.append(Sentence(tokens, tags, first, doc))
+        tokens, tags = [], []
 
     for lineno, line in enumerate(text.splitlines(), 1):
         cols = line.split()
@@ -87,9 +94,10 @@ def read_conll(path: str | Path) -> ConllFile:
         if not TAG_RE.match(tag):
             raise ParseError(f"{path}:{lineno}: tag {tag!r} is not an IOB tag (O, B-X or I-X); "
                              "convert IOBES/BILOU tags to IOB2 first")
-        tokens.append(cols[0])
-        tags.append(tag)
-        lines.append(lineno)
+        if not tokens:
+            first = lineno
+        tokens.append(shared.setdefault(cols[0], cols[0]))
+        tags.append(shared.setdefault(tag, tag))
     flush()
     return out
 
@@ -97,17 +105,20 @@ def read_conll(path: str | Path) -> ConllFile:
 def check_aligned(gold: ConllFile, pred: ConllFile) -> None:
     """Raise InputError at the first token where ``pred`` does not follow ``gold``."""
     for gs, ps in zip(gold.sentences, pred.sentences, strict=False):
+        if gs.tokens == ps.tokens:
+            continue
         for j, (gt, pt) in enumerate(zip(gs.tokens, ps.tokens, strict=False)):
             if gt != pt:
                 raise InputError(
-                    f"{pred.path}:{ps.lines[j]}: token {pt!r} does not match {gold.path}:"
-                    f"{gs.lines[j]} token {gt!r}; both files must hold the same tokens in the "
+                    f"{pred.path}:{ps.line + j}: token {pt!r} does not match {gold.path}:"
+                    f"{gs.line + j} token {gt!r}; both files must hold the same tokens in the "
                     "same order"
                 )
         if len(gs.tokens) != len(ps.tokens):
             short, long_ = (ps, gs) if len(ps.tokens) < len(gs.tokens) else (gs, ps)
             n = len(short.tokens)
-            where = (f"{pred.path}:{ps.lines[-1]}", f"{gold.path}:{gs.lines[-1]}")
+            where = (f"{pred.path}:{ps.line + len(ps.tokens) - 1}",
+                     f"{gold.path}:{gs.line + len(gs.tokens) - 1}")
             raise InputError(
                 f"sentence boundaries differ: the sentence ending at {where[0]} has "
                 f"{len(ps.tokens)} tokens but the gold one ending at {where[1]} has "
@@ -119,26 +130,59 @@ def check_aligned(gold: ConllFile, pred: ConllFile) -> None:
                        else (pred, gold))
         extra = more.sentences[len(fewer.sentences)]
         raise InputError(
-            f"{more.path}:{extra.lines[0]}: {more.path} continues with a sentence here but "
+            f"{more.path}:{extra.line}: {more.path} continues with a sentence here but "
             f"{fewer.path} has ended ({len(gold.sentences)} gold sentences, "
             f"{len(pred.sentences)} predicted); both files must hold the same tokens"
         )
 
 
-def iob2_strict_token_spans(tags: list[str]) -> list[tuple[int, int, str]]:
-    """Entities ``(first, last_exclusive, label)`` under strict IOB2: ``B-X`` then ``I-X``*."""
-    out: list[tuple[int, int, str]] = []
-    i, n = 0, len(tags)
-    while i < n:
-        tag = tags[i]
-        if tag.startswith("B-"):
-            label = tag[2:]
-            inside = "I-" + label
-            j = i + 1
-            while j < n and tags[j] == inside:
-                j += 1
-            out.append((i, j, label))
-            i = j
-        else:
-            i += 1
-    return out
+@dataclass
+class FlatTags:
+    """All tags of a file in one list, each sentence followed by one ``O`` separator."""
+
+    tags: list[str]
+    starts: np.ndarray  # index in ``tags`` of each sentence's first tag
+
+    @classmethod
+    def of(cls, conll: ConllFile) -> FlatTags:
+        tags: list[str] = []
+        starts = np.empty(len(conll.sentences), dtype=np.int64)
+        for i, s in enumerate(conll.sentences):
+            starts[i] = len(tags)
+            tags += s.tags
+            tags.append("O")
+        return cls(tags, starts)
+
+    def labels(self) -> set[str]:
+        return {t[2:] for t in set(self.tags) if t != "O"}
+
+    def _units(self, first: np.ndarray, last: np.ndarray, label: np.ndarray) -> SpanArrays:
+        unit = np.searchsorted(self.starts, first, side="right") - 1
+        return SpanArrays(unit, first - self.starts[unit], last - self.starts[unit], label)
+
+    def conlleval_spans(self, code: dict[str, int]) -> SpanArrays:
+        """Entities under the conlleval reading, from :func:`goldwire.bio.iob2_to_token_spans`
+        run once over the whole file (the separators keep sentences apart)."""
+        spans = iob2_to_token_spans(self.tags)
+        n = len(spans)
+        first, last, label = (np.fromiter(map(get, spans), dtype=np.int64, count=n)
+                              for get in (itemgetter(0), itemgetter(1),
+                                          lambda s: code[s[2]]))
+        return self._units(first, last, label)
+
+    def strict_spans(self, code: dict[str, int]) -> SpanArrays:
+        """Entities under strict IOB2 (seqeval ``mode="strict"``): ``B-X`` then ``I-X``*;
+        an ``I-X`` that does not continue a ``B-X`` belongs to no entity."""
+        distinct = sorted(set(self.tags))
+        index = {t: i for i, t in enumerate(distinct)}
+        kind = np.array([t[0] for t in distinct])  # "B", "I" or "O"
+        label = np.array([code.get(t[2:], -1) for t in distinct], dtype=np.int64)
+        tag = np.fromiter(map(index.__getitem__, self.tags), dtype=np.int64,
+                          count=len(self.tags))
+        k, lab = kind[tag], label[tag]
+        # tag j continues the entity before it: I-X after B-X or I-X
+        link = (k == "I") & np.r_[False, (lab[1:] == lab[:-1]) & (k[:-1] != "O")]
+        first = np.flatnonzero(k == "B")
+        breaks = np.flatnonzero(~link)
+        last = breaks[np.searchsorted(breaks, first + 1)]  # the separator O ends every run
+        return self._units(first, last, lab[first])

@@ -10,14 +10,9 @@ from evalgen import run_seqeval
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from goldwire.bio import iob2_to_token_spans
 from goldwire.errors import InputError, ParseError
-from goldwire.evaluate.conll import (
-    ConllFile,
-    Sentence,
-    check_aligned,
-    iob2_strict_token_spans,
-    read_conll,
-)
+from goldwire.evaluate.conll import ConllFile, FlatTags, Sentence, check_aligned, read_conll
 from goldwire.evaluate.matching import NERVALUATE_NAMES, SCHEMES
 from goldwire.evaluate.scoring import ScoreOptions, score_conll
 
@@ -29,8 +24,7 @@ SEQUENCES = st.lists(st.lists(st.sampled_from(TAGS), min_size=1, max_size=12),
 def conll_of(sequences, name: str) -> ConllFile:
     out = ConllFile(name)
     for i, tags in enumerate(sequences):
-        out.sentences.append(Sentence([f"w{j}" for j in range(len(tags))], list(tags),
-                                      list(range(len(tags))), i))
+        out.sentences.append(Sentence([f"w{j}" for j in range(len(tags))], list(tags), 1, i))
     return out
 
 
@@ -87,9 +81,47 @@ def test_semeval_schemas_on_tags_are_nervaluate_list_loader(gold, rnd):
                 r.correct, r.incorrect, r.partial, r.missed, r.spurious)
 
 
+def strict_reference(tags: list[str]) -> list[tuple[int, int, str]]:
+    """Strict IOB2 with a plain loop: B-X starts an entity, following I-X continue it."""
+    out, i = [], 0
+    while i < len(tags):
+        if tags[i].startswith("B-"):
+            j = i + 1
+            while j < len(tags) and tags[j] == "I-" + tags[i][2:]:
+                j += 1
+            out.append((i, j, tags[i][2:]))
+            i = j
+        else:
+            i += 1
+    return out
+
+
+def _per_sentence(arrays, labels, n):
+    out = [[] for _ in range(n)]
+    for u, a, b, lab in zip(arrays.unit, arrays.start, arrays.end, arrays.label, strict=True):
+        out[u].append((int(a), int(b), labels[lab]))
+    return out
+
+
+@settings(max_examples=200, deadline=None)
+@given(SEQUENCES)
+def test_whole_file_readings_equal_sentence_by_sentence_readings(sequences):
+    flat = FlatTags.of(conll_of(sequences, "g"))
+    labels = sorted(flat.labels())
+    code = {lab: i for i, lab in enumerate(labels)}
+    assert _per_sentence(flat.conlleval_spans(code), labels, len(sequences)) == [
+        iob2_to_token_spans(tags) for tags in sequences]
+    assert _per_sentence(flat.strict_spans(code), labels, len(sequences)) == [
+        strict_reference(tags) for tags in sequences]
+
+
 def test_strict_iob2_reading_ignores_stray_inside_tags():
     tags = ["I-PER", "B-PER", "I-PER", "I-LOC", "B-LOC", "B-LOC", "I-LOC", "O", "I-ORG"]
-    assert iob2_strict_token_spans(tags) == [(1, 3, "PER"), (4, 5, "LOC"), (5, 7, "LOC")]
+    flat = FlatTags.of(conll_of([tags], "g"))
+    code = {"LOC": 0, "ORG": 1, "PER": 2}
+    spans = flat.strict_spans(code)
+    assert list(zip(spans.start.tolist(), spans.end.tolist(), spans.label.tolist(),
+                    strict=True)) == [(1, 3, 2), (4, 5, 0), (5, 7, 0)]
 
 
 # --------------------------------------------------------------------------- files
@@ -123,7 +155,7 @@ def test_read_conll_sentences_documents_and_last_column(tmp_path):
         ["EU", "rejects", "German", "call"], ["Peter", "Blackburn"], ["BRUSSELS", "1996-08-22"]]
     assert [s.doc for s in conll.sentences] == [0, 0, 1]
     assert conll.sentences[1].tags == ["B-PER", "I-PER"]
-    assert conll.sentences[2].lines == [13, 14]
+    assert conll.sentences[2].line == 13
     assert conll.has_docstart and conll.n_docs == 2
 
 
@@ -180,7 +212,7 @@ def test_conll2003_test_set_against_seqeval(shared_data):
     pred = ConllFile("pred", has_docstart=True)
     for s in gold.sentences:
         pred.sentences.append(Sentence(s.tokens, [t if rng.random() < 0.9 else rng.choice(tags)
-                                                  for t in s.tags], s.lines, s.doc))
+                                                  for t in s.tags], s.line, s.doc))
     result = score_conll(gold, pred, ScoreOptions(resamples=0, analysis=False))
     g_tags = [s.tags for s in gold.sentences]
     p_tags = [s.tags for s in pred.sentences]
