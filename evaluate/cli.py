@@ -17,6 +17,8 @@ import typer
 if TYPE_CHECKING:
     from goldwire.evaluate.scoring import ScoreOptions, ScoreResult
 
+FEW_UNITS = 30  # below this many documents, say that the intervals are unreliable
+
 app = typer.Typer(
     help="Score entity and stance predictions against gold.\n\n"
     "Example: goldwire evaluate score --gold seeds/gold/seed.jsonl --pred preds.jsonl",
@@ -224,6 +226,9 @@ def _print_result(result: ScoreResult) -> None:
     con.print(f"{docs['gold']} {docs['unit']}s, {docs.get('without_prediction', 0)} without a "
               f"prediction (scored as predicting nothing), {len(docs.get('skipped', []))} "
               f"items skipped; scores in percent{ci}")
+    if o.resamples and docs["gold"] < FEW_UNITS:
+        con.print(f"  only {docs['gold']} {docs['unit']}s: bootstrap intervals from so few are "
+                  "unreliable", style="yellow")
     for msg in docs.get("skipped", [])[:10]:
         con.print(f"  skipped: {msg}", style="yellow", markup=False)
     sections = result.sections

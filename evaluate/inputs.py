@@ -1,8 +1,8 @@
 """Reading gold and predictions for scoring.
 
-Gold is a goldwire dataset directory (a ``DatasetDict`` saved with ``save_to_disk``; the label
-schema under ``label_schema`` in ``goldwire.json`` at its root, else the dataset's ClassLabel
-names) and a split, or a goldwire JSONL file.
+Gold is a goldwire dataset directory (a ``DatasetDict`` saved with ``save_to_disk``, the label
+schema under ``label_schema`` in ``goldwire.json`` at its root; read with the corpus stage's
+:func:`goldwire.corpus.build.load_corpus`) and a split, or a goldwire JSONL file.
 
 Predictions are goldwire JSONL lines (``id``, ``text`` or ``text_sha256``, ``entities``,
 ``stances``, ``doc_stances``), read tolerantly against the gold: ``text`` may be left out when
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goldwire.errors import DatasetError, InputError, SchemaError, SpanError, UsageError
+from goldwire.errors import InputError, SchemaError, SpanError, UsageError
 from goldwire.schema import (
     DocStance,
     Document,
@@ -30,8 +30,6 @@ from goldwire.schema import (
     Stance,
     read_jsonl,
 )
-
-DATASET_META = "goldwire.json"
 
 
 @dataclass
@@ -71,59 +69,20 @@ def load_gold(path: str | Path, split: str = "test") -> GoldSet:
 
 
 def _load_dataset(path: Path, split: str) -> GoldSet:
-    from datasets import Dataset, DatasetDict, load_from_disk
+    """One split of a goldwire dataset, through the corpus stage's loader (which checks the
+    schema version and reads the label schema from ``goldwire.json``)."""
+    from goldwire.corpus.build import load_corpus
 
-    labels = _schema_from_meta(path)
-    try:
-        loaded = load_from_disk(str(path))
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        raise DatasetError(
-            f"{path}: not a saved dataset ({exc}); build one with `goldwire corpus build` or "
-            "pass a goldwire JSONL file"
-        ) from exc
-    if isinstance(loaded, DatasetDict):
-        if split not in loaded:
-            raise UsageError(
-                f"{path}: has no split {split!r} (it has {', '.join(loaded)}); pass --split"
-            )
-        ds: Dataset = loaded[split]
-    else:
-        ds, split = loaded, split or "train"
-    if labels is None:
-        labels = _schema_from_features(ds.features)
+    dd, labels, _ = load_corpus(path)
+    if split not in dd:
+        raise UsageError(f"{path}: has no split {split!r} (it has {', '.join(dd)}); pass --split")
     docs = []
-    for row in ds:
+    for row in dd[split]:
         try:
             docs.append(Document.from_row(row, labels))
         except SchemaError as exc:
             raise type(exc)(f"{path} [{split}]: {exc}") from exc
     return GoldSet(docs, labels, str(path), split)
-
-
-def _schema_from_meta(path: Path) -> LabelSchema | None:
-    meta = path / DATASET_META
-    if not meta.is_file():
-        return None
-    try:
-        data = json.loads(meta.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError) as exc:
-        raise DatasetError(f"{meta}: cannot read ({exc})") from exc
-    schema = data.get("label_schema") if isinstance(data, dict) else None
-    return None if schema is None else LabelSchema.from_dict(schema, origin=str(meta))
-
-
-def _schema_from_features(features: Any) -> LabelSchema | None:
-    def names(column: str) -> list[str]:
-        feat = features.get(column)
-        inner = getattr(feat, "feature", feat)
-        label = inner.get("label") if isinstance(inner, dict) else None
-        found = list(getattr(label, "names", []) or [])
-        return [] if found == ["NONE"] else found
-
-    entities = names("entities")
-    if not entities:
-        return None
-    return LabelSchema.from_names(entities, names("stances"), names("doc_stances"))
 
 
 # --------------------------------------------------------------------------- predictions

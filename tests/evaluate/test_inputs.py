@@ -51,12 +51,15 @@ def gold_jsonl(tmp_path):
 def dataset_dir(tmp_path):
     from datasets import Dataset, DatasetDict
 
+    from goldwire import SCHEMA_VERSION
+
     feats = features(LABELS)
     rows = [feats.encode_example(d.to_row()) for d in gold_docs()]
     path = tmp_path / "corpus"
     DatasetDict({"test": Dataset.from_list(rows, features=feats),
                  "train": Dataset.from_list(rows[:1], features=feats)}).save_to_disk(str(path))
-    (path / "goldwire.json").write_text(json.dumps({"label_schema": LABELS.to_dict()}),
+    (path / "goldwire.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION,
+                                                    "label_schema": LABELS.to_dict()}),
                                         encoding="utf-8")
     return path
 
@@ -76,13 +79,6 @@ def test_gold_from_a_dataset_split_with_its_label_schema(dataset_dir):
     assert [d.id for d in load_gold(dataset_dir, split="train").docs] == ["a"]
 
 
-def test_gold_labels_come_from_the_features_without_goldwire_json(dataset_dir):
-    (dataset_dir / "goldwire.json").unlink()
-    gold = load_gold(dataset_dir)
-    assert gold.labels.entity_labels == ["PER", "ORG", "GPE", "LOC"]
-    assert gold.docs[1].entities[0].label == "GPE"
-
-
 def test_missing_split_and_missing_dataset_say_what_to_do(dataset_dir, tmp_path):
     with pytest.raises(UsageError) as err:
         load_gold(dataset_dir, split="dev")
@@ -91,8 +87,10 @@ def test_missing_split_and_missing_dataset_say_what_to_do(dataset_dir, tmp_path)
     with pytest.raises(InputError, match="no such file or directory; give a goldwire dataset"):
         load_gold(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
-    with pytest.raises(DatasetError, match="not a saved dataset"):
+    with pytest.raises(DatasetError) as err:
         load_gold(tmp_path / "empty")
+    assert str(err.value) == (f"{tmp_path / 'empty'}: not a goldwire dataset (no goldwire.json); "
+                              "build one with `goldwire corpus build`")
 
 
 def test_predictions_without_text_use_the_gold_text(gold_jsonl, tmp_path):
