@@ -1,0 +1,84 @@
+"""Reports: ranking, significance marks against the best run, rendering."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+from evalgen import LABELS, docs_from_units
+
+from goldwire.errors import UsageError
+from goldwire.evaluate.inputs import GoldSet, PredictionSet
+from goldwire.evaluate.report import build_report, main_figure, write_report
+from goldwire.evaluate.report.write import render_html, render_markdown, report_content
+from goldwire.evaluate.scoring import ScoreOptions, score_documents
+from goldwire.schema import Document, Entity
+
+
+def corpus(seed: int = 0, n_docs: int = 60):
+    rng = random.Random(seed)
+    gold = []
+    for _ in range(n_docs):
+        spans, pos = [], 0
+        for _ in range(rng.randint(2, 6)):
+            pos += rng.randint(1, 4)
+            spans.append((pos, pos + rng.randint(1, 4), rng.choice(LABELS)))
+            pos = spans[-1][1]
+        gold.append(spans)
+    return gold
+
+
+def noisy(gold, keep: float, seed: int):
+    rng = random.Random(seed)
+    return [[s for s in doc if rng.random() < keep] for doc in gold]
+
+
+def scored(gold, pred, resamples=300):
+    g, p = docs_from_units(gold, pred)
+    return score_documents(g, p, ScoreOptions(resamples=resamples))
+
+
+def test_runs_are_ranked_and_marked_against_the_best():
+    gold = corpus()
+    good, close, bad = noisy(gold, 0.95, 1), noisy(gold, 0.94, 2), noisy(gold, 0.5, 3)
+    report = build_report([("bad", scored(gold, bad)), ("good", scored(gold, good)),
+                           ("close", scored(gold, close))])
+    assert report.main == ("entities.strict", "micro.f1")
+    assert [e.name for e in report.runs][0] in ("good", "close")
+    marks = {e.name: report.mark(e) for e in report.runs}
+    assert marks["bad"] == "*"
+    assert sorted(marks[n] for n in ("good", "close")) == ["best", "≈"]
+    comp = report.main_comparison(report.runs[-1])
+    assert comp.delta > 0 and comp.p_value < 0.05
+    assert report.to_dict()["leaderboard"][0]["vs_best"] is None
+
+
+def test_main_figure_falls_back_when_there_are_no_entities():
+    g, p = docs_from_units([[]], [[]])
+    result = score_documents(g, p, ScoreOptions(resamples=0))
+    assert main_figure(result) == ("entities.strict", "micro.f1")
+    assert result.sections["entities.strict"].labels == []
+
+
+def test_report_needs_distinct_names():
+    result = scored([[(0, 2, "PER")]], [[(0, 2, "PER")]], resamples=0)
+    with pytest.raises(UsageError, match="run names must differ, a is given twice"):
+        build_report([("a", result), ("a", result)])
+
+
+def test_document_text_is_escaped_in_html(tmp_path):
+    text = "<script>alert(1)</script> & Co"
+    gold = GoldSet([Document(id="d0", text=text, entities=[Entity("e", 8, 13, "ORG", "alert")])],
+                   None, "gold")
+    result = score_documents(gold, PredictionSet("p", [Document(id="d0", text=text)]),
+                             ScoreOptions(resamples=0))
+    report = build_report([("run", result)])
+    content = report_content(report)
+    html = render_html(content)
+    assert "<script>" not in html
+    assert "&lt;script&gt;«alert»(1)&lt;/script&gt; &amp; Co" in html
+    md = render_markdown(content, {c.key: f"plots/{c.key}.png" for c in content
+                                   if hasattr(c, "png")})
+    assert "«alert»" in md
+    written = write_report(report, tmp_path / "out")
+    assert [p.name for p in written] == ["report.md", "report.html", "results.json"]
