@@ -68,7 +68,7 @@ class Comparison:
                 "p_value": self.p_value}
 
 
-def _check(resamples: int, confidence: float) -> None:
+def check_settings(resamples: int, confidence: float) -> None:
     if resamples < 0:
         raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, got {resamples}")
     if not 0 < confidence < 1:
@@ -130,7 +130,7 @@ def estimate(
     confidence: float = 0.95,
 ) -> dict[str, dict[str, Estimate]]:
     """Point estimates and percentile confidence intervals of every figure of every block."""
-    _check(resamples, confidence)
+    check_settings(resamples, confidence)
     out = {b.name: {k: Estimate(v) for k, v in b.point().items()} for b in blocks}
     if resamples == 0 or not blocks or blocks[0].counts.shape[0] == 0:
         return out
@@ -154,7 +154,7 @@ def paired_test(
     difference ``d*`` satisfies ``sign(d) d* >= 2 |d|`` (Berg-Kirkpatrick et al. 2012, §2);
     with ``d = 0`` it is the share with ``d* >= 0``, so identical systems get p = 1.
     """
-    _check(resamples, confidence)
+    check_settings(resamples, confidence)
     by_name = {b.name: b for b in blocks_b}
     pairs = [(a, by_name[a.name]) for a in blocks_a if a.name in by_name]
     for a, b in pairs:

@@ -26,7 +26,6 @@ from goldwire.schema import Document
 
 MISSING = "(no prediction)"
 FNC_LABELS = frozenset({"agree", "disagree", "discuss", "unrelated"})
-DEFAULT_OPINION = ("SUPPORT", "OPPOSE")
 OPINION_ALTERNATIVES = (("SUPPORT", "OPPOSE"), ("FAVOR", "AGAINST"), ("agree", "disagree"))
 
 

@@ -343,18 +343,23 @@ class Alignment:
 # --------------------------------------------------------------------------- strategy
 
 
+def check_min_overlap(value: float) -> float:
+    """The overlap threshold as a float, or UsageError when it is not a percentage."""
+    if not isinstance(value, (int, float)) or not 0 < value <= 100:
+        raise UsageError(
+            f"min_overlap must be a percentage of the gold span in (0, 100], got {value!r}; "
+            "nervaluate's default is 1.0"
+        )
+    return float(value)
+
+
 class Matcher:
     """A matching schema as a strategy object; arguments are checked here, once."""
 
     def __init__(self, scheme: Scheme | str = Scheme.STRICT, *, min_overlap: float = 1.0,
                  per_label: bool = False):
         self.scheme = Scheme.parse(scheme)
-        if not isinstance(min_overlap, (int, float)) or not 0 < min_overlap <= 100:
-            raise UsageError(
-                f"min_overlap must be a percentage of the gold span in (0, 100], got "
-                f"{min_overlap!r}; nervaluate's default is 1.0"
-            )
-        self.min_overlap = float(min_overlap)
+        self.min_overlap = check_min_overlap(min_overlap)
         self.per_label = per_label
 
     def assign(self, gold: SpanArrays, pred: SpanArrays) -> Assignment:

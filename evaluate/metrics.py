@@ -74,10 +74,6 @@ def labelled_statistic(labels: Sequence[str], *, weighted: bool = False) -> Stat
 
 # --------------------------------------------------------------------------- classification
 
-CLASS_COLUMNS = ("tp", "pred", "gold")
-EXTRA_COLUMNS = ("correct", "total", "fnc_score4", "fnc_max4")
-
-
 def classification_statistic(
     classes: Sequence[str],
     *,

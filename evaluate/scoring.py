@@ -30,7 +30,13 @@ from goldwire.evaluate.docstance import (
     statistic_for,
 )
 from goldwire.evaluate.inputs import GoldSet, PredictionSet
-from goldwire.evaluate.matching import SCHEMES, Alignment, Scheme, SpanArrays
+from goldwire.evaluate.matching import (
+    SCHEMES,
+    Alignment,
+    Scheme,
+    SpanArrays,
+    check_min_overlap,
+)
 from goldwire.evaluate.metrics import labelled_statistic
 from goldwire.evaluate.stance import (
     AliasTable,
@@ -70,13 +76,9 @@ class ScoreOptions:
     opinion: tuple[str, str] | None = None
     analysis: bool = True
 
-    def __post_init__(self) -> None:
-        if self.resamples < 0:
-            raise UsageError(f"--bootstrap must be 0 (off) or a number of resamples, "
-                             f"got {self.resamples}")
-        if not 0 < self.min_overlap <= 100:
-            raise UsageError(f"--min-overlap must be a percentage in (0, 100], "
-                             f"got {self.min_overlap}")
+    def __post_init__(self) -> None:  # fail before any file is read
+        bs.check_settings(self.resamples, self.confidence)
+        check_min_overlap(self.min_overlap)
 
 
 @dataclass
@@ -143,12 +145,6 @@ class ScoreResult:
     @property
     def n_units(self) -> int:
         return self.blocks()[0].counts.shape[0] if self.sections else 0
-
-    def headline(self, section: str = "", figure: str = "") -> float:
-        """The main figure: strict entity micro-F1 when there are entities."""
-        section = section or next(iter(self.sections), "")
-        sec = self.sections[section]
-        return sec.figures[figure or sec.headline()[0 if sec.kind != "labelled" else 2]].value
 
     def to_dict(self) -> dict[str, Any]:
         o = self.options
