@@ -283,7 +283,7 @@ caption{text-align:left;font-weight:600;padding:.3em 0}
 th,td{border:1px solid #d0d7e2;padding:4px 8px;text-align:right;vertical-align:top}
 td{white-space:nowrap}
 th{background:#eef2f8}
-td.left,th:first-child{text-align:left}
+td.left,th.left,th:first-child{text-align:left}
 td.mono{white-space:normal;text-align:left;max-width:560px;font-family:ui-monospace,Menlo,monospace;font-size:12px}
 .ci{color:#6b7685;font-size:11px;white-space:nowrap}
 tr:nth-child(even) td{background:#f8fafc}
@@ -323,7 +323,9 @@ def render_html(content: list[Content]) -> str:
             parts.append("<table>")
             if item.title:
                 parts.append(f"<caption>{e(item.title)}</caption>")
-            parts.append("<tr>" + "".join(f"<th>{e(h)}</th>" for h in item.header) + "</tr>")
+            parts.append("<tr>" + "".join(
+                f'<th class="left">{e(h)}</th>' if h in MONO_COLUMNS | LEFT_COLUMNS
+                else f"<th>{e(h)}</th>" for h in item.header) + "</tr>")
             for row in item.rows:
                 cells = "".join(_cell(h, c, i == 0)
                                 for i, (h, c) in enumerate(zip(item.header, row, strict=True)))
