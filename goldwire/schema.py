@@ -143,7 +143,7 @@ class LabelSchema:
 # --------------------------------------------------------------------------- annotations
 
 
-@dataclass
+@dataclass(slots=True)
 class Entity:
     id: str
     start: int
@@ -154,7 +154,7 @@ class Entity:
     score: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Mention:
     """A stance endpoint: a marked mention (entity id and/or offsets) or a name only."""
 
@@ -168,7 +168,7 @@ class Mention:
         return self.start is not None and self.end is not None
 
 
-@dataclass
+@dataclass(slots=True)
 class Stance:
     holder: Mention
     target: Mention
@@ -177,7 +177,7 @@ class Stance:
     score: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class DocStance:
     target: str
     label: str
@@ -185,14 +185,14 @@ class DocStance:
     score: float | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class Paragraph:
     kind: str
     start: int
     end: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Document:
     id: str
     text: str
