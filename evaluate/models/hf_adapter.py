@@ -112,27 +112,32 @@ def decode_words(words: Sequence[Word]) -> list[tuple[int, int, str, float]]:
     return out
 
 
-def windows_to_tokens(
-    window_ids: Sequence[Sequence[int]], full_ids: Sequence[int]
-) -> list[int]:
+Token = tuple[int, tuple[int, int]]  # (token id, character offsets)
+
+
+def windows_to_tokens(windows: Sequence[Sequence[Token]], full: Sequence[Token]) -> list[int]:
     """Where each window's content tokens start in the whole document's tokens.
 
-    Windows are consecutive, overlapping slices of the document's tokens; each start is
-    searched from the previous one, so the answer never relies on the tokenizer's stride
-    arithmetic.
+    Windows are consecutive, overlapping slices of the document's tokens. A window is placed
+    by its tokens' ids *and* character offsets (the place in the text), so a text that repeats
+    itself cannot place it at an earlier repetition, and nothing relies on the tokenizer's
+    stride arithmetic.
     """
-    full = list(full_ids)
+    full = [(int(i), (int(s), int(e))) for i, (s, e) in full]
+    at: dict[tuple[int, int], list[int]] = {}
+    for index, (_, offsets) in enumerate(full):
+        at.setdefault(offsets, []).append(index)
     starts: list[int] = []
-    for ids in window_ids:
-        ids = list(ids)
-        n = len(ids)
-        first = starts[-1] if starts else 0
-        for start in range(first, len(full) - n + 1):
-            if full[start] == ids[0] and full[start : start + n] == ids:
+    for window in windows:
+        window = [(int(i), (int(s), int(e))) for i, (s, e) in window]
+        previous = starts[-1] if starts else 0
+        candidates = at.get(window[0][1], []) if window else []
+        for start in candidates:
+            if start >= previous and full[start : start + len(window)] == window:
+                starts.append(start)
                 break
         else:
             raise InputError("the tokenizer's windows do not line up with the document's tokens")
-        starts.append(start)
     return starts
 
 
@@ -249,8 +254,8 @@ class HFTokenModel(ExternalModel):
         n = len(full["input_ids"])
         if n == 0:
             return []
-        probs = self.token_probabilities(text, full["input_ids"])
         offsets = full["offset_mapping"]
+        probs = self.token_probabilities(text, list(zip(full["input_ids"], offsets, strict=True)))
         word_ids = full.word_ids()
         groups: dict[Any, list[int]] = {}
         for i in range(n):
@@ -282,9 +287,10 @@ class HFTokenModel(ExternalModel):
         ids = self._kinds[kind]
         return ids[int(first[ids].argmax())], scores[kind]
 
-    def token_probabilities(self, text: str, full_ids: Sequence[int]) -> np.ndarray:
-        """Label probabilities of each of the document's tokens (rows in token order), each
-        from the window where the token is farthest from a window edge."""
+    def token_probabilities(self, text: str, full: Sequence[Token]) -> np.ndarray:
+        """Label probabilities of each of the document's tokens (``full``: ids and offsets of
+        the text tokenized whole; rows in that order), each from the window where the token
+        is farthest from a window edge."""
         import numpy as np
 
         enc = self.tokenizer(
@@ -293,17 +299,22 @@ class HFTokenModel(ExternalModel):
             max_length=self.max_length,
             stride=self.stride,
             return_overflowing_tokens=True,
+            return_offsets_mapping=True,
             padding=True,
             return_tensors="pt",
         )
         n_windows = enc["input_ids"].shape[0]
-        # per window: the positions of the text's tokens, and where they start in full_ids
+        # per window: the positions of the text's tokens, and where they start in the document
         content = [
             [i for i, s in enumerate(enc.sequence_ids(w)) if s == 0] for w in range(n_windows)
         ]
-        window_ids = [enc["input_ids"][w, pos].tolist() for w, pos in enumerate(content)]
-        starts = windows_to_tokens(window_ids, full_ids)
-        n = len(full_ids)
+        windows = [
+            list(zip(enc["input_ids"][w, pos].tolist(), enc["offset_mapping"][w, pos].tolist(),
+                     strict=True))
+            for w, pos in enumerate(content)
+        ]
+        starts = windows_to_tokens(windows, full)
+        n = len(full)
         out = np.zeros((n, len(self.id2label)), dtype=np.float32)
         margin = np.full(n, -1)
         for w, probs in enumerate(self._window_probabilities(enc)):

@@ -330,9 +330,23 @@ def test_hf_unnamed_labels_are_refused(bert_path):
 
 
 def test_hf_windows_line_up_with_tokens():
-    assert windows_to_tokens([[1, 2, 3], [3, 4, 5], [4, 5, 6]], [1, 2, 3, 4, 5, 6]) == [0, 2, 3]
+    full = [(7, (0, 1)), (8, (2, 3)), (7, (4, 5)), (8, (6, 7)), (7, (8, 9))]
+    windows = [full[0:3], full[2:4], full[2:5]]
+    assert windows_to_tokens(windows, full) == [0, 2, 2]
+    # the same ids at other offsets (a repeated text) are not the same tokens
+    assert windows_to_tokens([full[0:2], full[2:4]], full) == [0, 2]
     with pytest.raises(InputError):
-        windows_to_tokens([[1, 2], [9]], [1, 2, 3])
+        windows_to_tokens([[(7, (0, 1))], [(9, (2, 3))]], full)
+
+
+def test_hf_repeated_text_in_many_windows(bert_path):
+    text = " ".join([SENTENCE] * 12)  # periodic: every window's ids recur further on
+    for stride in (0, 5, 15, 61):
+        model = rigged(bert_path, "B-PERSON", stride=stride)
+        (pred,) = model.predict([Document("r", text)])
+        check_prediction(pred, Document("r", text))
+        pre = model.tokenizer.backend_tokenizer.pre_tokenizer.pre_tokenize_str(text)
+        assert [(e.start, e.end) for e in pred.entities] == [span for _, span in pre], stride
 
 
 @pytest.mark.parametrize(
