@@ -127,7 +127,7 @@ NEGATION_RE = re.compile(
     r"не|отказал\w*)\s+(?:\w+\s+){0,2}$|n['\u2019]t\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
 PASSIVE_BEFORE_RE = re.compile(
     r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
-BY_AFTER_RE = re.compile(r"^\s*(?:\S+\s+){0,3}?by\s+", re.IGNORECASE)
+BY_AFTER_RE = re.compile(r"\s*(?:\S+\s+){0,3}?by\s+", re.IGNORECASE)  # used with .match
 SPEECH_RE = re.compile(
     r"\b(?:said|says|say|told|tells|stated|states|added|adds|noted|notes|stressed|"
     r"emphasi[sz]ed|declared|announced|claimed|claims|argued|argues|wrote|writes|tweeted|"
