@@ -1,0 +1,160 @@
+"""``goldwire evaluate train|predict|benchmark``: exit codes, exact error lines, files written."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from goldwire.evaluate.models.run import PeakMemory, benchmark, predict, task_gold, train
+from goldwire.evaluate.scoring import ScoreOptions
+from goldwire.schema import read_jsonl
+from gwtest import SEED_GOLD
+
+SEED = SEED_GOLD / "seed.jsonl"
+
+
+def test_train_then_predict_through_the_cli(models_cli, ner_corpus, tmp_path):
+    result = models_cli("train", "--model", "gazetteer", "--corpus", ner_corpus,
+                        "--out", tmp_path / "g", "--param", "ambiguous=majority",
+                        "--json", tmp_path / "train.json")
+    assert result.exit_code == 0, result.output
+    assert f"use it with --model gazetteer:{tmp_path / 'g'}" in result.output
+    summary = json.loads((tmp_path / "train.json").read_text())
+    assert summary["documents"] == 28 and summary["training"]["split"] == "train"
+    assert json.loads((tmp_path / "g" / "model.json").read_text())["config"] == {
+        "ambiguous": "majority"}
+
+    result = models_cli("predict", "--model", f"gazetteer:{tmp_path / 'g'}", "--corpus",
+                        ner_corpus, "--split", "test", "--out", tmp_path / "p.jsonl",
+                        "--json", tmp_path / "p.json")
+    assert result.exit_code == 0, result.output
+    assert "documents/s" in result.output and "s per 1,000 documents" in result.output
+    preds = list(read_jsonl(tmp_path / "p.jsonl"))
+    timing = json.loads((tmp_path / "p.json").read_text())
+    assert len(preds) == timing["documents"] == 8
+    assert timing["predicted"]["entities"] == sum(len(d.entities) for d in preds) > 0
+    assert all(not d.stances and not d.doc_stances for d in preds)
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["train", "--model", "rules-stance", "--corpus", "C", "--out", "O"], 2,
+     "error: rules-stance is training-free; use it as it is: --model rules-stance\n"),
+    (["train", "--model", "crf", "--corpus", "C", "--out", "O"], 2,
+     "error: unknown model 'crf'; choose one of gazetteer, sklearn-ner, rules-stance, "
+     "sklearn-stance, prior-stance, sklearn-docstance"),
+    (["train", "--model", "gazetteer", "--corpus", "C", "--out", "O", "--param", "ambiguous"], 2,
+     "error: --param takes KEY=VALUE, got 'ambiguous'\n"),
+    (["predict", "--model", "sklearn-ner", "--corpus", "C", "--out", "O"], 2,
+     "error: sklearn-ner must be trained first: `goldwire evaluate train --model sklearn-ner "
+     "--corpus CORPUS --out DIR`, then use --model sklearn-ner:DIR\n"),
+    (["benchmark", "--models", "rules-stance", "--out", "O"], 2,
+     "error: give --corpus (a goldwire corpus) or --gold (a corpus or a goldwire JSONL file) "
+     "to benchmark on\n"),
+    (["benchmark", "--models", "sklearn-ner", "--gold", str(SEED), "--out", "O"], 2,
+     "error: sklearn-ner needs training and there is no --corpus to train it on; give --corpus "
+     "with a train split, or a trained model as sklearn-ner:DIR\n"),
+    (["benchmark", "--models", " , ", "--gold", str(SEED), "--out", "O"], 2,
+     "error: give at least one model: --models gazetteer,sklearn-ner\n"),
+])
+def test_usage_errors_are_one_line_with_exit_code(models_cli, args, code, message):
+    result = models_cli(*args)
+    assert result.exit_code == code, result.output
+    assert result.stderr.startswith(message)
+    assert result.stderr.count("\n") == 1
+
+
+def test_predict_missing_model_folder_exits_1(models_cli, tmp_path):
+    result = models_cli("predict", "--model", f"gazetteer:{tmp_path / 'none'}", "--corpus",
+                        SEED, "--out", tmp_path / "p.jsonl")
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: {tmp_path / 'none'}: not a saved goldwire model (no "
+                             "model.json); train one with `goldwire evaluate train`\n")
+
+
+def test_seed_benchmark_of_training_free_models_says_one_document_gives_no_confidence(
+        models_cli, tmp_path):
+    out = tmp_path / "seed"
+    result = models_cli("benchmark", "--gold", SEED, "--models", "rules-stance", "--out", out,
+                        "--bootstrap", "50", "--no-isolate")
+    assert result.exit_code == 0, result.output
+    assert "caveat: One document gives no confidence" in result.output
+    summary = (out / "benchmark.md").read_text()
+    report = (out / "reports" / "stances" / "report.md").read_text()
+    html = (out / "reports" / "stances" / "report.html").read_text()
+    for text in (summary, report, html):
+        assert "One document gives no confidence" in text
+    data = json.loads((out / "benchmark.json").read_text())
+    run = data["runs"][0]
+    assert run["name"] == "rules-stance" and run["task"] == "stances"
+    f1 = run["figures"]["triple f1"]
+    assert 0 < f1["value"] <= 1 and f1["ci"] == [f1["value"], f1["value"]]
+    assert run["predicted"]["seconds_per_1000"] > 0 and run["predicted"]["peak_rss_mb"] > 0
+    preds = list(read_jsonl(out / "predictions" / "rules-stance.jsonl"))
+    assert len(preds) == 1 and preds[0].entities == [] and preds[0].stances
+
+
+def test_benchmark_trains_scores_and_reports_each_task(ner_corpus, tmp_path):
+    out = tmp_path / "b"
+    result = benchmark("gazetteer,sklearn-ner", out, corpus=ner_corpus,
+                       options=ScoreOptions(resamples=100), isolate=False)
+    assert [r.name for r in result.runs] == ["gazetteer", "sklearn-ner"]
+    assert result.documents == 8 and result.split == "test"
+    assert (out / "models" / "sklearn-ner" / "model.json").is_file()
+    assert (out / "reports" / "entities" / "report.md").is_file()
+    results = json.loads((out / "reports" / "entities" / "results.json").read_text())
+    for run in result.runs:
+        assert run.trained is not None and run.trained["documents"] == 28
+        f1 = run.figures["strict f1"]
+        # the summary's figure is the evaluate stage's, from the same predictions
+        assert f1["value"] == results["runs"][run.name]["sections"]["entities.strict"][
+            "micro"]["f1"]["value"]
+    assert any("Only 8 documents" in c for c in result.caveats)
+
+
+def test_benchmark_isolated_runs_in_child_processes(ner_corpus, tmp_path):
+    result = benchmark("gazetteer", tmp_path / "b", corpus=ner_corpus,
+                       options=ScoreOptions(resamples=0), isolate=True)
+    run = result.runs[0]
+    assert run.trained["isolated"] and run.predicted["isolated"]
+    assert run.predicted["peak_rss_mb"] >= run.predicted["rss_before_mb"] > 10
+
+
+def test_isolated_errors_come_back_as_goldwire_errors(tmp_path):
+    from goldwire.errors import InputError
+
+    with pytest.raises(InputError, match="not a saved goldwire model"):
+        benchmark(f"gazetteer:{tmp_path / 'none'}", tmp_path / "b", gold=SEED,
+                  options=ScoreOptions(resamples=0), isolate=True)
+
+
+def test_train_and_predict_functions_measure_time_and_memory(docstance_corpus, tmp_path):
+    trained = train("sklearn-docstance", docstance_corpus, tmp_path / "m",
+                    params={"max_features": 300})
+    assert trained.validation_documents == 4 and trained.seconds > 0
+    seen = []
+    result = predict(f"sklearn-docstance:{tmp_path / 'm'}", docstance_corpus, tmp_path / "p.jsonl",
+                     on_progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (8, 8) and result.documents == 8
+    assert result.predicted["doc_stances"] == 8 * 5
+    assert result.seconds_per_1000 == pytest.approx(1000 * result.seconds / 8, rel=1e-2)
+
+
+def test_task_gold_keeps_one_task():
+    gold_docs = list(read_jsonl(SEED))
+    from goldwire.evaluate.inputs import GoldSet
+
+    gold = GoldSet(gold_docs, None, "seed")
+    stances = task_gold(gold, "stances").docs[0]
+    assert stances.entities == [] and len(stances.stances) == 8
+    assert all(s.holder.entity is None and s.holder.has_span for s in stances.stances)
+    entities = task_gold(gold, "entities").docs[0]
+    assert entities.stances == [] and len(entities.entities) == 43
+
+
+def test_peak_memory_sees_an_allocation():
+    with PeakMemory() as mem:
+        block = bytearray(64 * 2**20)
+        block[::4096] = b"x" * len(block[::4096])
+        del block
+    assert mem.peak - mem.before > 40
