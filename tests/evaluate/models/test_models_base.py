@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import ner_document
+from modelgen import ner_document
 
 from goldwire.errors import InputError, UsageError
 from goldwire.evaluate.models import MODELS, load_model, load_saved, parse_spec

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import ner_document
+from modelgen import ner_document
 
 from goldwire.bio import iob2_to_token_spans
 from goldwire.evaluate.models import load_model

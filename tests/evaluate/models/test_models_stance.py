@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import docstance_document, stance_document
+from modelgen import docstance_document, stance_document
 
 from goldwire.errors import InputError
 from goldwire.evaluate.inputs import GoldSet, PredictionSet
