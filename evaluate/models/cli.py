@@ -14,8 +14,8 @@ from typing import Annotated, Any, Optional
 
 import typer
 
-MODEL_HELP = ("Model: gazetteer, sklearn-ner, rules-stance, sklearn-stance, sklearn-docstance "
-              "(or an adapter: spacy, hf, gliner).")
+MODEL_HELP = ("Model: gazetteer, sklearn-ner, rules-stance, sklearn-stance, prior-stance, "
+              "sklearn-docstance (or an adapter: spacy, hf, gliner).")
 
 
 def _console():
@@ -65,7 +65,7 @@ def train_cmd(
 ) -> None:
     """Train a model on a corpus split and save it to a folder (model.json + its files).
 
-    Example: goldwire evaluate train --model sklearn-ner --corpus data/conll2003 --out models/ner
+    Example: goldwire evaluate train --model sklearn-ner --corpus data/conll --out models/ner
     """
     from goldwire.evaluate.models.run import train
 
@@ -97,11 +97,9 @@ def predict_cmd(
 ) -> None:
     """Run a model over a corpus split and write its predictions as goldwire JSONL.
 
-    Example: goldwire evaluate predict --model sklearn-ner:models/ner --corpus data/conll2003
-    --split test --out preds.jsonl
+    Example: goldwire evaluate predict -m sklearn-ner:models/ner -c data/conll --out p.jsonl
 
-    Example: goldwire evaluate predict --model rules-stance --corpus seeds/gold/seed.jsonl
-    --out preds.jsonl
+    Example: goldwire evaluate predict -m rules-stance -c seeds/gold/seed.jsonl --out p.jsonl
     """
     from rich.progress import (
         BarColumn,
@@ -174,11 +172,9 @@ def benchmark_cmd(
     """Train where needed, predict, score and report several models in one go; time per
     1,000 documents and peak memory per model in the results.
 
-    Example: goldwire evaluate benchmark --corpus data/conll2003 --models gazetteer,sklearn-ner
-    --out reports/conll2003
+    Example: goldwire evaluate benchmark -c data/conll --models gazetteer,sklearn-ner --out rep
 
-    Example: goldwire evaluate benchmark --gold seeds/gold/seed.jsonl --models rules-stance
-    --out reports/seed
+    Example: goldwire evaluate benchmark -g seeds/gold/seed.jsonl --models rules-stance --out rep
     """
     from goldwire.evaluate.models.run import SUMMARY_HEADER, benchmark, summary_rows
     from goldwire.evaluate.scoring import ScoreOptions

@@ -489,13 +489,15 @@ def _score_and_report(gold, runs: Sequence[ModelRun], out: Path, options: Any,
 def headline_figures(result, task: str) -> dict[str, Any]:
     """The figures of a task that the summary shows, as ``{name: {value, ci}}``."""
     wanted = {
-        Task.ENTITIES.value: [("entities.strict", f, f"strict {f.split('.')[1]}")
-                              for f in ("micro.precision", "micro.recall", "micro.f1",
-                                        "macro.f1")],
-        Task.STANCES.value: [("stances.entity", f, f"triple {f.split('.')[1]}")
-                             for f in ("micro.precision", "micro.recall", "micro.f1")]
-        + [("stances.mention_strict", "micro.f1", "mention strict f1"),
-           ("stances.mention_relaxed", "micro.f1", "mention relaxed f1")],
+        Task.ENTITIES.value: [("entities.strict", "micro.precision", "strict precision"),
+                              ("entities.strict", "micro.recall", "strict recall"),
+                              ("entities.strict", "micro.f1", "strict f1"),
+                              ("entities.strict", "macro.f1", "strict macro f1")],
+        Task.STANCES.value: [("stances.entity", "micro.precision", "triple precision"),
+                             ("stances.entity", "micro.recall", "triple recall"),
+                             ("stances.entity", "micro.f1", "triple f1"),
+                             ("stances.mention_strict", "micro.f1", "mention strict f1"),
+                             ("stances.mention_relaxed", "micro.f1", "mention relaxed f1")],
         Task.DOC_STANCES.value: [("doc_stances", f, f) for f in
                                  ("accuracy", "macro_f1", "fnc1", "semeval2016")],
     }[task]

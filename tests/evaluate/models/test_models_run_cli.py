@@ -105,10 +105,11 @@ def test_benchmark_trains_scores_and_reports_each_task(ner_corpus, tmp_path):
     results = json.loads((out / "reports" / "entities" / "results.json").read_text())
     for run in result.runs:
         assert run.trained is not None and run.trained["documents"] == 28
-        f1 = run.figures["strict f1"]
-        # the summary's figure is the evaluate stage's, from the same predictions
-        assert f1["value"] == results["runs"][run.name]["sections"]["entities.strict"][
-            "micro"]["f1"]["value"]
+        # the summary's figures are the evaluate stage's, from the same predictions
+        section = results["runs"][run.name]["sections"]["entities.strict"]
+        assert run.figures["strict f1"] == section["micro"]["f1"]
+        assert run.figures["strict precision"] == section["micro"]["precision"]
+        assert run.figures["strict macro f1"] == section["macro"]["f1"]
     assert any("Only 8 documents" in c for c in result.caveats)
 
 
