@@ -321,6 +321,11 @@ def push_cli(
     from goldwire.annotate.settings import resolve_connection
     from goldwire.errors import UsageError
 
+    secret = os.environ.get("GOLDWIRE_DOCCANO_AS_USER_PASSWORD", "")
+    if as_user and not secret:
+        raise UsageError(
+            f"--as-user {as_user} needs that user's password in GOLDWIRE_DOCCANO_AS_USER_PASSWORD"
+        )
     docs, meta = pushing.read_documents(corpus, split)
     options = pushing.PushOptions(
         project=project,
@@ -332,12 +337,6 @@ def push_cli(
     connection = resolve_connection(url, username, password)
     with connect(connection) as session:
         if as_user:
-            secret = os.environ.get("GOLDWIRE_DOCCANO_AS_USER_PASSWORD", "")
-            if not secret:
-                raise UsageError(
-                    f"--as-user {as_user} needs that user's password in "
-                    "GOLDWIRE_DOCCANO_AS_USER_PASSWORD"
-                )
             options.as_user = connect(connection.__class__(connection.url, as_user, secret))
         try:
             with _Bars(enabled=not as_json) as bars:

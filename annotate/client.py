@@ -4,11 +4,13 @@ exports, users and members, and annotations created as the logged-in user.
 Every function takes a logged-in session first, returns plain data and never prints. What
 doccano 1.8.4 does that shapes them (read from its source and checked against a live server):
 
+* The search parameter is ``q`` (doccano sets DRF's ``SEARCH_PARAM``); an unknown parameter
+  such as ``search`` is ignored silently.
 * ``GET /v1/projects/{id}/examples`` honours any ``limit`` (no maximum), but its serializer
   runs about three queries per example (confirmation state, comment count, project): a
   10,000-example listing takes 25-30 s. Goldwire lists a whole project through the **export**
   API instead (:func:`export_project`, a few seconds for 10,000) and uses the examples API only
-  for counts (:func:`example_count`, ``search`` matches the upload id in ``filename``).
+  for counts (:func:`example_count`; ``q`` matches the upload id in ``filename``).
 * An import (``/v1/fp/process/`` + ``/v1/projects/{id}/upload`` + ``/v1/tasks/status/{id}``)
   is a celery task retried three times on any exception, **without a transaction**: every
   failed attempt leaves its examples behind. Uploading the same file twice duplicates every
@@ -89,7 +91,7 @@ class Project:
     id: int
     name: str
     project_type: str
-    guideline: str = ""
+    guideline: str = field(default="", repr=False)
     collaborative: bool = False
     grapheme_mode: bool = False
     use_relation: bool = False
@@ -139,7 +141,7 @@ def find_project(session: DoccanoSession, name: str) -> Project | None:
     offset = 0
     while True:
         page = session.json(
-            "GET", "/v1/projects", params={"search": name, "limit": 100, "offset": offset}
+            "GET", "/v1/projects", params={"q": name, "limit": 100, "offset": offset}
         )
         found += [p for p in page["results"] if p["name"] == name]
         offset += len(page["results"])
@@ -294,7 +296,7 @@ def label_distribution(
 def example_count(session: DoccanoSession, project_id: int, *, search: str | None = None) -> int:
     params: dict[str, Any] = {"limit": 1}
     if search:
-        params["search"] = search
+        params["q"] = search
     return int(session.json("GET", f"/v1/projects/{project_id}/examples", params=params)["count"])
 
 
@@ -317,7 +319,7 @@ def list_examples(
     while True:
         params: dict[str, Any] = {"limit": page, "offset": offset, "ordering": "created_at"}
         if search:
-            params["search"] = search
+            params["q"] = search
         data = session.json("GET", f"/v1/projects/{project_id}/examples", params=params)
         yield from data["results"]
         offset += len(data["results"])
@@ -493,7 +495,7 @@ def roles(session: DoccanoSession) -> dict[str, int]:
 
 
 def find_user(session: DoccanoSession, username: str) -> dict[str, Any] | None:
-    users = session.json("GET", "/v1/users", params={"search": username})
+    users = session.json("GET", "/v1/users", params={"q": username})
     return next((u for u in users if u["username"] == username), None)
 
 

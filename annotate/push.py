@@ -15,8 +15,9 @@ against the server's quirks (see :mod:`goldwire.annotate.client`):
 * Nothing is uploaded twice: the project is listed first (through the export API, or from a
   local record validated against the server, below), documents already there are skipped, a
   document whose id is there with another text is reported and left alone.
-* Uploads go in batches (at most 1,000 documents and 4 MiB, far below doccano's 1 GiB
-  limit; a 413 answer halves the batch), two in flight so the task worker never idles. After
+* Uploads go in batches (at most 1,000 documents, 4 MiB and 20,000 suggested spans, far
+  below doccano's 1 GiB upload limit; a 413 answer halves the batch), two in flight so the
+  task worker never idles. After
   each batch the examples that arrived are counted by upload id; duplicates made by the
   server's retries are deleted (the lowest example id per goldwire id stays) and reported,
   documents that did not arrive are reported. Suggestions are checked against the server's
@@ -58,7 +59,7 @@ DOCSTANCE_SUFFIX = "-docstance"
 GUIDELINES = Path(__file__).with_name("guidelines.md")
 BATCH_DOCS = 1000  # also doccano's IMPORT_BATCH_SIZE: one batch is one chunk of the importer
 BATCH_BYTES = 4 * 2**20
-BATCH_LABELS = 10_000  # the importer puts all span uuids of a chunk in one SQL IN (...)
+BATCH_SPANS = 20_000  # the importer puts all span uuids of a batch in one SQL IN (...)
 IN_FLIGHT = 2
 
 #: ``progress(phase, done, total)``; called often, must be cheap.
@@ -539,13 +540,13 @@ def make_batches(
     max_bytes: int = BATCH_BYTES,
 ) -> Iterator[_Batch]:
     """Group upload lines into batches of at most ``max_docs`` lines, ``max_bytes`` bytes
-    and ``BATCH_LABELS`` labels (a longer line goes alone)."""
+    and ``BATCH_SPANS`` spans (a longer line goes alone)."""
     batch = _Batch()
     nbytes = nlabels = 0
     for doc, line, counts in zip(docs, lines, labels, strict=True):
-        n = sum(counts.values())
+        n = sum(v for k, v in counts.items() if k.startswith("span:"))
         full = len(batch.docs) >= max_docs or nbytes + len(line) > max_bytes
-        if batch.docs and (full or nlabels + n > BATCH_LABELS):
+        if batch.docs and (full or nlabels + n > BATCH_SPANS):
             yield batch
             batch, nbytes, nlabels = _Batch(), 0, 0
         batch.docs.append(doc)
@@ -635,6 +636,7 @@ class _Pusher:
         guideline = self.options.guideline
         if guideline is None:
             guideline = GUIDELINES.read_text(encoding="utf-8")
+        guideline = guideline.strip()  # the server strips it (DRF trims text fields)
         main = self._project(self.options.project, client.SEQUENCE_LABELING, guideline)
         main.label_ids["span"] = self._sync(main, LabelKind.span, labels.entities)
         if labels.stances:

@@ -1,0 +1,385 @@
+"""``goldwire annotate push``: conversion and batching units, then the real server.
+
+Server tests mark ``doccano``; each pushes into its own project of the session's server.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections import Counter
+
+import pytest
+
+from goldwire.annotate import client, pull, push
+from goldwire.annotate.client import Project
+from goldwire.annotate.http import connect
+from goldwire.annotate.offsets import Unit
+from goldwire.annotate.settings import Connection
+from goldwire.schema import Document, Entity, LabelSchema, Mention, Stance, read_jsonl
+from gwtest import SEED_ARTICLES, SEED_GOLD
+
+LABELS = LabelSchema.default()
+RELATION_PROJECT = Project(1, "p", client.SEQUENCE_LABELING, use_relation=True)
+
+
+def _doc(text: str, entities=(), stances=(), id_: str = "d1") -> Document:
+    ents = [Entity(f"T{i}", a, b, label, text[a:b]) for i, (a, b, label) in enumerate(entities)]
+    sts = [
+        Stance(
+            Mention(ents[h].text, ents[h].start, ents[h].end, ents[h].id)
+            if isinstance(h, int)
+            else Mention(h),
+            Mention(ents[t].text, ents[t].start, ents[t].end, ents[t].id),
+            label,
+        )
+        for h, t, label in stances
+    ]
+    return Document(id=id_, text=text, entities=ents, stances=sts)
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_suggestions_are_utf16_and_what_is_left_out_is_reported():
+    text = "😀 Lavrov met 👍🏽 Blinken in Geneva."
+    pred = _doc(
+        text,
+        entities=[(2, 8, "PER"), (15, 22, "PER"), (16, 22, "PER"), (26, 32, "CITY")],
+        stances=[(0, 1, "OPPOSE"), ("the article", 1, "NEUTRAL"), (0, 1, "LIKES")],
+    )
+    problems: list[push.Problem] = []
+    s = push.span_suggestions(_doc(text), pred, Unit.utf16, LABELS, problems)
+    assert [(a, b, label) for a, b, label, _, _ in s.spans] == [(3, 9, "PER"), (18, 25, "PER")]
+    assert s.relations == [(0, 1, "OPPOSE")]
+    assert sorted(p.kind for p in problems) == [
+        "overlapping_suggestion",
+        "unknown_label",
+        "unknown_label",
+        "unlinked_stance",
+    ]
+    overlap = next(p for p in problems if p.kind == "overlapping_suggestion")
+    assert (overlap.document, overlap.start, overlap.end) == ("d1", 16, 22)
+
+
+def test_a_suggestion_inside_a_grapheme_cannot_be_uploaded_to_a_grapheme_project():
+    text = "Jose\u0301 and Zoe"
+    pred = _doc(text, entities=[(0, 4, "PER"), (10, 13, "PER")])
+    problems: list[push.Problem] = []
+    s = push.span_suggestions(_doc(text), pred, Unit.grapheme, LABELS, problems)
+    assert [(a, b) for a, b, *_ in s.spans] == [(9, 12)]
+    assert [p.kind for p in problems] == ["unmappable_suggestion"]
+
+
+def test_upload_lines_are_ascii_with_the_same_meta_keys():
+    text = "Line\u2028two\ttab 😀 Ж  "
+    doc = Document(id="x", text=text)
+    s = push.span_suggestions(doc, _doc(text, [(15, 16, "MISC")]), Unit.utf16, LABELS, [])
+    lines = [
+        push.upload_line(doc, RELATION_PROJECT, s),
+        push.upload_line(doc, RELATION_PROJECT, None),
+    ]
+    assert {tuple(sorted(line)) for line in lines} == {
+        ("entities", "goldwire_id", "goldwire_sha256", "relations", "text")
+    }
+    raw = push.encode_line(lines[0])
+    assert raw.isascii() and raw.endswith(b"\n") and raw.count(b"\n") == 1
+    assert json.loads(raw)["text"] == text
+    assert json.loads(raw)["entities"] == [
+        {"id": 0, "start_offset": 16, "end_offset": 17, "label": "MISC"}
+    ]
+    classification = Project(2, "c", client.DOCUMENT_CLASSIFICATION)
+    assert sorted(push.upload_line(doc, classification, None)) == [
+        "goldwire_id",
+        "goldwire_sha256",
+        "label",
+        "text",
+    ]
+
+
+def test_batches_hold_at_most_the_documents_bytes_and_labels_allowed():
+    docs = [Document(id=str(i), text=f"text {i}") for i in range(10)]
+    lines = [b"x" * 100] * 10
+    counts = [Counter({"span:PER": 4000, "relation:SUPPORT": 9}) for i in range(10)]
+    sizes = [len(b.docs) for b in push.make_batches(docs, lines, counts, max_docs=4)]
+    assert sizes == [4, 4, 2]
+    sizes = [len(b.docs) for b in push.make_batches(docs, lines, counts, max_bytes=250)]
+    assert sizes == [2] * 5
+    heavy = [Counter({"span:PER": 12_000, "relation:OPPOSE": 50_000})] * 3
+    sizes = [len(b.docs) for b in push.make_batches(docs[:3], lines[:3], heavy)]
+    assert sizes == [1, 1, 1]
+
+
+def test_export_index_keeps_copies_in_id_order_and_who_labelled_them():
+    def line(eid, gid, entities=()):
+        return json.dumps(
+            {
+                "id": eid,
+                "text": f"t{gid}",
+                "goldwire_id": gid,
+                "entities": list(entities),
+                "relations": [],
+            }
+        )
+
+    files = {
+        "admin": "\n".join([line(7, "a"), line(3, "a"), line(5, None)]).encode(),
+        "ann": "\n".join([line(7, "a", [{"id": 1}]), line(3, "a"), line(5, None)]).encode(),
+    }
+    index = push.index_from_export(files, "admin")
+    assert [e.id for e in index.by_gid["a"]] == [3, 7]
+    assert index.by_gid["a"][1].users == {"ann"} and index.by_gid["a"][0].users == set()
+    assert index.foreign == 1
+
+
+def test_local_record_is_trusted_only_while_the_server_looks_the_same(tmp_path):
+    project = Project(5, "p", client.SEQUENCE_LABELING, created_at="2024-01-01")
+    state = push.PushState("http://h:1", project, tmp_path)
+    newest = {"id": 9, "meta": {"goldwire_id": "a"}, "filename": "u/f"}
+    state.docs = {"a": {"sha": "s", "users": []}}
+    state.save(3, newest)
+    again = push.PushState("http://h:1", project, tmp_path).load()
+    assert again.docs == state.docs and again.valid(3, newest)
+    assert not again.valid(4, newest)
+    assert not again.valid(3, {**newest, "id": 10})
+    recreated = Project(5, "p", client.SEQUENCE_LABELING, created_at="2024-02-02")
+    assert push.PushState("http://h:1", recreated, tmp_path).load().docs == {}
+
+
+# --------------------------------------------------------------------------- server
+
+doccano = pytest.mark.doccano
+
+
+@pytest.fixture
+def admin(doccano_server):
+    with connect(doccano_server.connection) as session:
+        yield session
+
+
+def _name(prefix: str) -> str:
+    return f"{prefix}-{secrets.token_hex(3)}"
+
+
+def _docs(n: int, prefix: str = "doc") -> list[Document]:
+    return [
+        Document(id=f"{prefix}{i}", text=f"  {prefix} {i}: Lavrov 😀 met Blinken in Геневе.  ")
+        for i in range(n)
+    ]
+
+
+def _gids(admin, project_id: int) -> Counter:
+    files = client.export_project(admin, project_id)
+    return Counter(r.get("goldwire_id") for r in client.export_lines(next(iter(files.values()))))
+
+
+@doccano
+def test_push_creates_the_project_labels_and_guideline(admin):
+    name = _name("create")
+    report = push.push(admin, _docs(3), push.PushOptions(project=name))
+    assert report.ok and report.targets[0].created and report.targets[0].uploaded == 3
+    project = client.find_project(admin, name)
+    assert (project.project_type, project.use_relation) == ("SequenceLabeling", True)
+    assert (project.collaborative, project.grapheme_mode, project.unit) == (
+        False,
+        False,
+        Unit.utf16,
+    )
+    assert project.guideline == push.GUIDELINES.read_text(encoding="utf-8").strip()
+    spans = {t.text: t for t in client.list_label_types(admin, project.id, client.LabelKind.span)}
+    assert list(spans) == LABELS.entity_labels
+    per = LABELS.entities[0]
+    assert (spans["PER"].background_color, spans["PER"].suffix_key) == (per.color, per.key)
+    relations = client.list_label_types(admin, project.id, client.LabelKind.relation)
+    assert [t.text for t in relations] == LABELS.stance_labels
+    (example, *_) = client.list_examples(admin, project.id)
+    assert sorted(example["meta"]) == ["goldwire_id", "goldwire_sha256"]
+    assert example["text"] == _docs(1)[0].text  # surrounding spaces kept
+
+
+@doccano
+def test_pushing_twice_uploads_nothing_new(admin):
+    name, docs = _name("twice"), _docs(5)
+    first = push.push(admin, docs, push.PushOptions(project=name, batch_docs=2))
+    assert first.targets[0].batches == 3
+    again = push.push(admin, docs, push.PushOptions(project=name))
+    target = again.targets[0]
+    assert (target.uploaded, target.unchanged, target.listing) == (0, 5, "local record")
+    assert not target.created and target.labels[0]["unchanged"] == LABELS.entity_labels
+    checked = push.push(admin, docs, push.PushOptions(project=name, trust_local_record=False))
+    assert checked.targets[0].listing == "export" and checked.targets[0].unchanged == 5
+    more = push.push(admin, docs + _docs(2, "new"), push.PushOptions(project=name))
+    assert more.targets[0].uploaded == 2
+    assert _gids(admin, first.targets[0].project["id"]) == Counter(
+        {d.id: 1 for d in docs + _docs(2, "new")}
+    )
+
+
+@doccano
+def test_a_document_with_another_text_is_reported_not_overwritten(admin):
+    name = _name("mismatch")
+    push.push(admin, _docs(2), push.PushOptions(project=name))
+    changed = [Document(id="doc1", text="a different text"), *_docs(3)[2:]]
+    report = push.push(admin, changed, push.PushOptions(project=name))
+    (problem,) = report.problems
+    assert (problem.kind, problem.document, problem.project) == ("text_mismatch", "doc1", name)
+    assert report.targets[0].uploaded == 1 and report.targets[0].mismatched == 1
+    (example,) = [
+        e
+        for e in client.list_examples(admin, report.targets[0].project["id"])
+        if e["meta"]["goldwire_id"] == "doc1"
+    ]
+    assert example["text"] == _docs(2)[1].text
+
+
+@doccano
+def test_an_interrupted_push_completes_without_duplicates(admin, monkeypatch):
+    name, docs = _name("resume"), _docs(7)
+    real_wait = client.wait_task
+    calls = []
+
+    def interrupted(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise KeyboardInterrupt  # Ctrl-C while two batches are in flight
+        return real_wait(*args, **kwargs)
+
+    monkeypatch.setattr(client, "wait_task", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        push.push(admin, docs, push.PushOptions(project=name, batch_docs=2))
+    monkeypatch.setattr(client, "wait_task", real_wait)
+    report = push.push(admin, docs, push.PushOptions(project=name, batch_docs=2))
+    target = report.targets[0]
+    assert report.ok, report.problems
+    assert target.resumed_batches == 2 and target.listing == "export"
+    assert target.unchanged == 4 and target.uploaded == 3
+    assert _gids(admin, target.project["id"]) == Counter({d.id: 1 for d in docs})
+
+
+@doccano
+def test_duplicates_the_server_made_are_deleted_keeping_the_lowest_id(admin):
+    name, docs = _name("dups"), _docs(3)
+    first = push.push(admin, docs, push.PushOptions(project=name))
+    project = client.find_project(admin, name)
+    lines = b"".join(push.encode_line(push.upload_line(d, project, None)) for d in docs)
+    upload_id = client.upload_file(admin, lines, "again.jsonl")  # the same file once more
+    client.wait_task(admin, client.start_import(admin, project, upload_id))
+    lowest: dict[str, int] = {}
+    for e in client.list_examples(admin, project.id):
+        gid = e["meta"]["goldwire_id"]
+        lowest[gid] = min(lowest.get(gid, e["id"]), e["id"])
+    assert client.example_count(admin, project.id) == 6
+    report = push.push(admin, docs, push.PushOptions(project=name))
+    assert report.targets[0].duplicates_removed == 3 and report.ok
+    assert any("duplicate" in note for note in report.notes)
+    after = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, project.id)}
+    assert after == lowest and len(after) == 3  # the first (lowest) copies stay
+    assert first.targets[0].uploaded == 3
+
+
+@doccano
+def test_a_batch_imported_twice_is_cleaned_up_after_the_batch(admin):
+    """What a retried import task leaves behind: the batch's examples twice, same upload."""
+    name, (doc,) = _name("retry"), _docs(1)
+    first = push.push(admin, [], push.PushOptions(project=name))
+    project = client.find_project(admin, name)
+    line = push.encode_line(push.upload_line(doc, project, None))
+    upload_id = client.upload_file(admin, line + line, "retried.jsonl")
+    task_id = client.start_import(admin, project, upload_id)
+    report = push.PushReport(url=admin.url, user=admin.username)
+    pusher = push._Pusher(admin, push.PushOptions(project=name), report, push._no_progress)
+    target = push.Target(project, first.targets[0], {})
+    entry = {"upload_id": upload_id, "task_id": task_id, "docs": [[doc.id, doc.text_sha256]]}
+    assert pusher._check_batch(target, entry) == {doc.id}
+    assert target.report.duplicates_removed == 1 and not report.problems
+    assert client.example_count(admin, project.id) == 1
+
+
+@doccano
+def test_seed_gold_arrives_as_the_admins_suggestions(admin, tmp_path):
+    from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
+
+    build_corpus(BuildConfig(inputs=(SEED_ARTICLES,), out=tmp_path / "seed", minhash=None))
+    docs = list(iter_documents(tmp_path / "seed"))
+    gold = push.read_predictions(SEED_GOLD / "seed.jsonl")
+    name = _name("seed")
+    options = push.PushOptions(project=name, predictions=gold)
+    report = push.push(admin, docs, options)
+    assert report.ok, report.problems
+    assert report.targets[0].uploaded_labels == {"relations": 8, "spans": 43}
+    again = push.push(admin, docs, options)
+    assert again.ok and again.targets[0].suggestions_created == {}
+    out = tmp_path / "pulled"
+    pull.pull(admin, pull.PullOptions(project=name, out=out))
+    (mine,) = read_jsonl(out / "annotators" / f"{admin.username}.jsonl")
+    (expected,) = gold.values()
+    assert [(e.start, e.end, e.label, e.text) for e in mine.entities] == sorted(
+        (e.start, e.end, e.label, e.text) for e in expected.entities
+    )
+    assert sorted((s.holder.text, s.target.text, s.label) for s in mine.stances) == sorted(
+        (s.holder.text, s.target.text, s.label) for s in expected.stances
+    )
+
+
+@doccano
+def test_suggestions_for_an_annotator_are_created_as_that_annotator(admin):
+    user, password = f"sug-{secrets.token_hex(2)}", secrets.token_urlsafe(16)
+    client.create_user(admin, user, password)
+    docs = _docs(2)
+    preds = {
+        d.id: _doc(d.text, [(d.text.index("Lavrov"), d.text.index("Lavrov") + 6, "PER")], id_=d.id)
+        for d in docs
+    }
+    name = _name("asuser")
+    with connect(Connection(admin.url, user, password)) as annotator:
+        options = push.PushOptions(project=name, predictions=preds, as_user=annotator)
+        report = push.push(admin, docs, options)
+        assert report.ok, report.problems
+        assert report.targets[0].suggestions_created == {"spans": 2}
+        pid = report.targets[0].project["id"]
+        ids = [e["id"] for e in client.list_examples(admin, pid)]
+        own = client.list_own(annotator, pid, ids[0], "spans")
+        assert [(s["start_offset"], s["end_offset"]) for s in own] == [(9, 15)]
+        assert client.list_own(admin, pid, ids[0], "spans") == []
+        again = push.push(admin, docs, options)
+        assert again.ok and again.targets[0].suggestions_created == {}
+    assert any(user in note for note in report.notes)  # made a project member
+
+
+@doccano
+def test_cli_push_prints_what_it_did_and_fails_on_problems(cli, doccano_server, tmp_path):
+    name = _name("cli")
+    path = tmp_path / "docs.jsonl"
+    from goldwire.schema import write_jsonl
+
+    write_jsonl(_docs(2), path)
+    result = cli("annotate", "push", path, "--project", name)
+    assert result.exit_code == 0, result.output
+    assert f"{name} (id " in result.stdout and "2 uploaded" in result.stdout
+    write_jsonl([Document(id="doc0", text="changed")], path)
+    problems = tmp_path / "problems.jsonl"
+    result = cli("annotate", "push", path, "--project", name, "--problems", problems, "--json")
+    assert result.exit_code == 1
+    data = json.loads(result.stdout)
+    assert data["problem_counts"] == {"text_mismatch": 1}
+    assert "1 problem(s): 1 text_mismatch" not in result.stdout
+    assert json.loads(problems.read_text())["document"] == "doc0"
+    result = cli("annotate", "push", path, "--project", name)
+    assert "1 problem(s): 1 text_mismatch" in result.stderr
+    assert "document doc0: doccano holds this id with another text" in result.stderr
+
+
+def test_cli_push_errors_are_one_line_with_exit_codes(cli, tmp_path, monkeypatch):
+    monkeypatch.delenv("GOLDWIRE_DOCCANO_AS_USER_PASSWORD", raising=False)
+    missing = tmp_path / "nothing.jsonl"
+    result = cli("annotate", "push", missing, "--project", "p")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {missing}: no such file or folder; give a goldwire dataset folder "
+        "(`goldwire corpus build`) or a goldwire JSONL file\n"
+    )
+    result = cli("annotate", "push", missing, "--project", "p", "--as-user", "ann")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --as-user ann needs that user's password in GOLDWIRE_DOCCANO_AS_USER_PASSWORD\n"
+    )
