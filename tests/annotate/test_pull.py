@@ -1,0 +1,296 @@
+"""``goldwire annotate pull``: offset conversion units, then two annotators on a real server.
+
+The module fixture pushes four documents (and the ``-docstance`` project), lets two
+annotators label them through the REST API (UTF-16 offsets, one span deliberately splitting
+an emoji), edits one example's text behind goldwire's back, pulls through the CLI, removes one
+annotator and pulls again.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+import pytest
+from typer.testing import CliRunner
+
+from goldwire.annotate import client, pull, push
+from goldwire.annotate.client import Project
+from goldwire.annotate.http import connect
+from goldwire.annotate.settings import Connection
+from goldwire.schema import Document, LabelSchema, read_jsonl
+
+UTF16 = Project(1, "p", client.SEQUENCE_LABELING, use_relation=True)
+GRAPHEMES = Project(2, "g", client.SEQUENCE_LABELING, use_relation=True, grapheme_mode=True)
+
+
+def _example(text: str, entities=(), relations=(), categories=()) -> pull._Example:
+    return pull._Example(
+        id=7,
+        gid="doc",
+        text=text,
+        meta_sha=None,
+        entities=[
+            {"id": i, "start_offset": a, "end_offset": b, "label": label}
+            for i, (a, b, label) in enumerate(entities)
+        ],
+        relations=[
+            {"id": i, "from_id": h, "to_id": t, "type": label}
+            for i, (h, t, label) in enumerate(relations)
+        ],
+        categories=list(categories),
+    )
+
+
+# --------------------------------------------------------------------------- units
+
+
+def test_utf16_offsets_become_code_points_and_unmappable_spans_are_reported():
+    text = "😀 Lavrov met 👍🏽 Blinken"
+    ex = _example(
+        text,
+        entities=[(3, 9, "PER"), (19, 26, "PER"), (0, 1, "MISC"), (20, 40, "PER")],
+        relations=[(0, 1, "OPPOSE"), (0, 2, "SUPPORT")],
+    )
+    problems: list[push.Problem] = []
+    convert = pull._Converter(UTF16, problems)
+    entities = convert.entities(ex, "ann")
+    assert [(e.start, e.end, e.text, e.id) for e in entities.values()] == [
+        (2, 8, "Lavrov", "s0"),
+        (16, 23, "Blinken", "s1"),
+    ]
+    (stance,) = convert.stances(ex, "ann", entities)
+    assert (stance.holder.entity, stance.target.entity, stance.label) == ("s0", "s1", "OPPOSE")
+    assert [(p.kind, p.user, p.document, p.start, p.end) for p in problems] == [
+        ("unmappable_span", "ann", "doc", 0, 1),
+        ("unmappable_span", "ann", "doc", 20, 40),
+        ("unmappable_relation", "ann", "doc", None, None),
+    ]
+    assert "between the two halves of '😀'" in problems[0].detail
+
+
+def test_grapheme_offsets_become_code_points():
+    text = "Jose\u0301 met Zoe 🇦🇲"
+    ex = _example(text, entities=[(0, 4, "PER"), (9, 12, "PER"), (13, 14, "GPE")])
+    entities = pull._Converter(GRAPHEMES, []).entities(ex, "bea")
+    assert [e.text for e in entities.values()] == ["Jose\u0301", "Zoe", "🇦🇲"]
+
+
+def test_categories_become_document_stances():
+    ex = _example("t", categories=["Nagorno:Karabakh:OPPOSE", "SUPPORT"])
+    problems: list[push.Problem] = []
+    (stance,) = pull._Converter(UTF16, problems).doc_stances(ex, "ann")
+    assert (stance.target, stance.label, stance.annotators) == (
+        "Nagorno:Karabakh",
+        "OPPOSE",
+        ["ann"],
+    )
+    assert [p.kind for p in problems] == ["unmappable_category"]
+
+
+def test_an_annotator_missing_from_a_later_pull_keeps_their_file(tmp_path):
+    doc = Document(id="a", text="Lavrov")
+    report = pull.PullReport(url="u", project={"name": "p"}, out=str(tmp_path))
+    report.annotators = {"ann": pull.AnnotatorSummary(documents=1), "bob": pull.AnnotatorSummary()}
+    pull._write(tmp_path, {"ann": [doc], "bob": [doc]}, report)
+    first = report.snapshot
+    later = pull.PullReport(url="u", project={"name": "p"}, out=str(tmp_path))
+    later.annotators = {"ann": pull.AnnotatorSummary(documents=1)}
+    pull._write(tmp_path, {"ann": [doc]}, later)
+    assert sorted(p.name for p in (tmp_path / "annotators").iterdir()) == ["ann.jsonl", "bob.jsonl"]
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["annotators"]["bob"]["in_project"] is False
+    assert summary["annotators"]["bob"]["snapshot"] == first
+    snapshots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert len(snapshots) == 2 and all(not s.startswith(".") for s in snapshots)
+    assert not (tmp_path / later.snapshot / "annotators" / "bob.jsonl").exists()
+
+
+# --------------------------------------------------------------------------- server
+
+
+def utf16(text: str, cp: int) -> int:
+    return len(text[:cp].encode("utf-16-le")) // 2
+
+
+def _span(session, pid, ids, labels, doc, surface, label, shift=(0, 0)) -> int:
+    a = doc.text.index(surface)
+    start, end = utf16(doc.text, a) + shift[0], utf16(doc.text, a + len(surface)) + shift[1]
+    return client.create_span(session, pid, ids[doc.id], start, end, labels[label])
+
+
+DOCS = [
+    Document(id="a", text="Armenia 🇦🇲 and Azerbaijan 🇦🇿 talk in Moscow."),
+    Document(id="b", text="Baku 😀 accuses Yerevan."),
+    Document(id="c", text="Lavrov said nothing new."),
+    Document(id="d", text="Pashinyan spoke."),
+]
+
+
+def _ids(admin, pid: int) -> dict[str, int]:
+    return {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, pid)}
+
+
+@pytest.fixture(scope="module")
+def world(_doccano_session, doccano_venv, tmp_path_factory):
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("GOLDWIRE_HOME", str(_doccano_session.home))
+        env.setenv("GOLDWIRE_DOCCANO_VENV", str(doccano_venv))
+        for name in (
+            "GOLDWIRE_DOCCANO_URL",
+            "GOLDWIRE_DOCCANO_USERNAME",
+            "GOLDWIRE_DOCCANO_PASSWORD",
+        ):
+            env.delenv(name, raising=False)
+        return _world(_doccano_session, tmp_path_factory)
+
+
+def _world(server, tmp_path_factory) -> dict:
+    admin = connect(server.connection)
+    labels = LabelSchema.from_dict(
+        {**LabelSchema.default().to_dict(), "doc_stance_targets": ["Armenia", "Azerbaijan"]}
+    )
+    name = f"pull-{secrets.token_hex(3)}"
+    report = push.push(admin, DOCS, push.PushOptions(project=name, labels=labels, guideline=""))
+    main, ds = (t.project["id"] for t in report.targets)
+    users = {}
+    for who in ("ann", "bob"):
+        password = secrets.token_urlsafe(16)
+        users[who] = Connection(admin.url, f"{who}-{secrets.token_hex(2)}", password)
+        client.create_user(admin, users[who].username, password)
+        for pid in (main, ds):
+            client.add_member(admin, pid, users[who].username)
+    ids, ds_ids = _ids(admin, main), _ids(admin, ds)
+    spans = client.sync_label_types(admin, main, client.LabelKind.span, []).ids
+    rels = client.sync_label_types(admin, main, client.LabelKind.relation, []).ids
+    cats = client.sync_label_types(admin, ds, client.LabelKind.category, []).ids
+    a, b, c, d = DOCS
+    with connect(users["ann"]) as ann:
+        arm = _span(ann, main, ids, spans, a, "Armenia", "GPE")
+        aze = _span(ann, main, ids, spans, a, "Azerbaijan", "GPE")
+        client.create_relation(ann, main, ids["a"], arm, aze, rels["NEUTRAL"])
+        client.confirm_example(ann, main, ids["a"])
+        client.create_category(ann, ds, ds_ids["a"], cats["Armenia:SUPPORT"])
+        client.create_category(ann, ds, ds_ids["c"], cats["Azerbaijan:NEUTRAL"])
+        _span(ann, main, ids, spans, d, "Pashinyan", "PER")
+    with connect(users["bob"]) as bob:
+        _span(bob, main, ids, spans, b, "Baku", "GPE")
+        _span(bob, main, ids, spans, b, "Yerevan", "GPE")
+        _span(bob, main, ids, spans, a, "🇦🇲", "GPE", shift=(1, 0))  # inside a surrogate pair
+        client.confirm_example(bob, main, ids["c"])
+    admin.request("PATCH", f"/v1/projects/{main}/examples/{ids['d']}", json={"text": "Edited."})
+    out = tmp_path_factory.mktemp("pull") / "out"
+    runner = CliRunner()
+    from goldwire.cli import app
+
+    first = runner.invoke(app, ["annotate", "pull", "--project", name, "--out", str(out)])
+    members = {m.username: m.id for m in client.list_members(admin, main)}
+    client.remove_members(admin, main, [members[users["bob"].username]])
+    ds_members = {m.username: m.id for m in client.list_members(admin, ds)}
+    client.remove_members(admin, ds, [ds_members[users["bob"].username]])
+    second = pull.pull(admin, pull.PullOptions(project=name, out=out))
+    admin.close()
+    return {
+        "name": name,
+        "out": out,
+        "first": first,
+        "second": second,
+        "ann": users["ann"].username,
+        "bob": users["bob"].username,
+    }
+
+
+def _docs(path) -> dict[str, Document]:
+    return {d.id: d for d in read_jsonl(path)}
+
+
+def _snapshots(world) -> list:
+    return sorted(p for p in (world["out"] / "snapshots").iterdir() if not p.name.startswith("."))
+
+
+@pytest.mark.doccano
+def test_each_annotator_gets_their_documents_with_code_point_offsets(world):
+    first = _snapshots(world)[0] / "annotators"
+    ann = _docs(first / f"{world['ann']}.jsonl")
+    assert sorted(ann) == ["a", "c"]  # d's text changed in doccano: reported, left out
+    assert [(e.start, e.end, e.text) for e in ann["a"].entities] == [
+        (0, 7, "Armenia"),
+        (15, 25, "Azerbaijan"),
+    ]
+    (stance,) = ann["a"].stances
+    assert (stance.holder.text, stance.target.text, stance.label) == (
+        "Armenia",
+        "Azerbaijan",
+        "NEUTRAL",
+    )
+    assert ann["a"].meta["doccano_confirmed"] == "true"
+    bob = _docs(first / f"{world['bob']}.jsonl")
+    assert sorted(bob) == ["a", "b", "c"]
+    assert [e.text for e in bob["b"].entities] == ["Baku", "Yerevan"]
+    assert bob["a"].entities == []  # the one span there could not be mapped
+    assert bob["c"].entities == [] and bob["c"].meta["doccano_confirmed"] == "true"
+
+
+@pytest.mark.doccano
+def test_the_docstance_project_merges_into_doc_stances(world):
+    ann = _docs(_snapshots(world)[0] / "annotators" / f"{world['ann']}.jsonl")
+    assert [(s.target, s.label, s.annotators) for s in ann["a"].doc_stances] == [
+        ("Armenia", "SUPPORT", [world["ann"]])
+    ]
+    assert ann["c"].entities == []
+    assert [(s.target, s.label) for s in ann["c"].doc_stances] == [("Azerbaijan", "NEUTRAL")]
+
+
+@pytest.mark.doccano
+def test_problems_name_document_annotator_and_offsets_and_the_cli_says_how_many(world):
+    result = world["first"]
+    assert result.exit_code == 1
+    assert "2 problem(s) (spans or documents that could not be mapped)" in result.stderr
+    problems = [
+        json.loads(line)
+        for line in (_snapshots(world)[0] / "problems.jsonl").read_text().splitlines()
+    ]
+    by_kind = {p["kind"]: p for p in problems}
+    assert set(by_kind) == {"unmappable_span", "text_changed"}
+    span = by_kind["unmappable_span"]
+    assert (span["document"], span["user"], span["label"]) == ("a", world["bob"], "GPE")
+    assert (span["start"], span["end"]) == (9, 12)
+    assert by_kind["text_changed"]["document"] == "d"
+    assert by_kind["text_changed"]["user"] == world["ann"]
+
+
+@pytest.mark.doccano
+def test_summary_counts_documents_spans_relations_per_annotator(world):
+    summary = json.loads((_snapshots(world)[0] / "summary.json").read_text())
+    ann, bob = summary["annotators"][world["ann"]], summary["annotators"][world["bob"]]
+    assert (ann["documents"], ann["confirmed"], ann["spans"], ann["relations"]) == (2, 1, 2, 1)
+    assert ann["doc_stances"] == 2 and ann["problems"] == 1
+    assert (bob["documents"], bob["confirmed"], bob["spans"], bob["problems"]) == (3, 1, 2, 1)
+    assert summary["project"]["offsets"] == "utf16"
+    assert summary["docstance_project"]["name"] == world["name"] + "-docstance"
+    assert summary["problem_counts"] == {"unmappable_span": 1, "text_changed": 1}
+    assert world["first"].stdout.startswith(f"pulled {world['name']} (4 documents)")
+
+
+@pytest.mark.doccano
+def test_a_removed_annotator_keeps_their_earlier_work(world):
+    first, second = _snapshots(world)
+    bob = f"{world['bob']}.jsonl"
+    assert (first / "annotators" / bob).exists() and not (second / "annotators" / bob).exists()
+    latest = world["out"] / "annotators" / bob
+    assert latest.read_bytes() == (first / "annotators" / bob).read_bytes()
+    summary = json.loads((world["out"] / "summary.json").read_text())
+    assert summary["annotators"][world["bob"]]["in_project"] is False
+    assert summary["annotators"][world["bob"]]["snapshot"] == f"snapshots/{first.name}"
+    assert summary["annotators"][world["ann"]]["snapshot"] == f"snapshots/{second.name}"
+    assert world["second"].annotators[world["bob"]].in_project is False
+
+
+@pytest.mark.doccano
+def test_pulling_an_unknown_project_says_what_to_do(cli, doccano_server, tmp_path):
+    result = cli("annotate", "pull", "--project", "no-such-project", "--out", tmp_path)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: doccano at {doccano_server.url} has no project 'no-such-project' that user "
+        "'admin' belongs to; push one with `goldwire annotate push`\n"
+    )
