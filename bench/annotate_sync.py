@@ -1,0 +1,278 @@
+"""Doccano sync benchmark: push N synthetic articles with suggestions, re-push, pull them back.
+
+On its own managed Doccano server (own GOLDWIRE_HOME under ``bench/out/``, own port; the
+server venv is shared through GOLDWIRE_DOCCANO_VENV), with N synthetic TASS-style articles
+(``bench/synth.py``, re-issues and copies off, so every article is a document) built into a
+goldwire dataset, and synthetic suggestions (capitalised names as entities, two stances per
+article), this measures:
+
+* **reference**: the same documents and suggestions uploaded the way doccano-client's
+  ``upload()`` does it: one JSONL file, one import task, nothing checked;
+* **push**: ``goldwire annotate push`` into a new project (listing, label sync, batches,
+  per-batch verification, suggestion check);
+* **re-push**: the unchanged corpus again (nothing to upload), and again with
+  ``--full-check`` (listing through the export instead of the local record);
+* **pull**: every annotator's work back into goldwire JSONL (export, offsets, snapshots).
+
+Goals: push within 1.2x of the reference, re-push under 5 s, pull under 60 s at N = 10,000.
+Times start from documents in memory (reading the dataset is reported separately).
+
+    python bench/annotate_sync.py                  # N = 10,000
+    python bench/annotate_sync.py --n 500          # a quick run
+    python bench/annotate_sync.py --json bench/out/annotate_sync.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+GOAL_PUSH_RATIO = 1.2
+GOAL_REPUSH_S = 5.0
+GOAL_PULL_S = 60.0
+NAME = re.compile(r"\b[A-Z][a-z]+(?: [A-Z][a-z]+)*")
+ENTITY_LABELS = ("PER", "ORG", "GPE", "LOC", "NORP", "MISC")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --------------------------------------------------------------------------- data
+
+
+def corpus(n: int) -> Path:
+    """A goldwire dataset of at least ``n`` distinct synthetic articles (cached)."""
+    import synth
+
+    from goldwire.corpus.build import BuildConfig, build_corpus
+
+    articles = OUT / f"annotate-synth-{n}"
+    dataset = OUT / f"annotate-corpus-{n}"
+    truth = synth.load_truth(articles)
+    if truth is None or truth.n != n:
+        shutil.rmtree(articles, ignore_errors=True)
+        synth.generate(n, articles, near_rate=0.0, exact_rate=0.0)
+        shutil.rmtree(dataset, ignore_errors=True)
+    if not (dataset / "goldwire.json").is_file():
+        build_corpus(BuildConfig(inputs=(articles / "articles",), out=dataset, minhash=None))
+    return dataset
+
+
+def predictions(docs) -> dict:
+    """Suggestions: up to 10 capitalised names per article, stances between the first four."""
+    from goldwire.schema import Document, Entity, Mention, Stance
+
+    out = {}
+    for doc in docs:
+        ents = [
+            Entity(f"T{i}", m.start(), m.end(), ENTITY_LABELS[i % len(ENTITY_LABELS)], m.group())
+            for i, m in enumerate(NAME.finditer(doc.text))
+            if i < 10
+        ]
+        stances = [
+            Stance(
+                Mention(ents[a].text, ents[a].start, ents[a].end, ents[a].id),
+                Mention(ents[b].text, ents[b].start, ents[b].end, ents[b].id),
+                label,
+            )
+            for a, b, label in ((0, 1, "SUPPORT"), (2, 3, "OPPOSE"))
+            if b < len(ents)
+        ]
+        out[doc.id] = Document(id=doc.id, text=doc.text, entities=ents, stances=stances)
+    return out
+
+
+# --------------------------------------------------------------------------- runs
+
+
+def reference_upload(session, docs, preds, labels) -> dict[str, Any]:
+    """One file, one task, like doccano-client's ``upload()``."""
+    from goldwire.annotate import client, push
+
+    began = time.perf_counter()
+    project = client.create_project(
+        session, "reference", client.SEQUENCE_LABELING, use_relation=True
+    )
+    client.sync_label_types(session, project.id, client.LabelKind.span, labels.entities)
+    client.sync_label_types(session, project.id, client.LabelKind.relation, labels.stances)
+    problems: list = []
+    lines = []
+    for doc in docs:
+        s = push.span_suggestions(doc, preds[doc.id], project.unit, labels, problems)
+        lines.append(push.encode_line(push.upload_line(doc, project, s)))
+    data = b"".join(lines)
+    upload_id = client.upload_file(session, data, "reference.jsonl")
+    status = client.wait_task(session, client.start_import(session, project, upload_id))
+    seconds = time.perf_counter() - began
+    count = client.example_count(session, project.id)
+    return {
+        "seconds": round(seconds, 2),
+        "bytes": len(data),
+        "examples": count,
+        "errors": len((status.result or {}).get("error") or []),
+    }
+
+
+def timed_push(session, docs, options) -> tuple[float, Any]:
+    from goldwire.annotate import push
+
+    began = time.perf_counter()
+    report = push.push(session, docs, options)
+    return time.perf_counter() - began, report
+
+
+def run(n: int) -> dict[str, Any]:
+    from goldwire.annotate import pull, push, server
+    from goldwire.annotate.http import connect
+    from goldwire.annotate.settings import resolve_connection
+    from goldwire.corpus.build import iter_documents
+
+    dataset = corpus(n)
+    began = time.perf_counter()
+    docs = list(iter_documents(dataset))[:n]
+    read_s = time.perf_counter() - began
+    if len(docs) < n:
+        raise SystemExit(f"the synthetic dataset has only {len(docs)} documents, not {n}")
+    labels = push.label_schema_for({}, None)
+    preds = predictions(docs)
+    status = server.start(port=free_port())
+    results: dict[str, Any] = {"n": n, "url": status.url, "read_dataset_s": round(read_s, 2)}
+    try:
+        with connect(resolve_connection()) as session:
+            results["reference"] = reference_upload(session, docs, preds, labels)
+            opts = push.PushOptions(project="bench", labels=labels, predictions=preds)
+            seconds, report = timed_push(session, docs, opts)
+            results["push"] = _push_figures(seconds, report)
+            seconds, report = timed_push(session, docs, opts)
+            results["repush"] = _push_figures(seconds, report)
+            opts.trust_local_record = False
+            seconds, report = timed_push(session, docs, opts)
+            results["repush_full_check"] = _push_figures(seconds, report)
+            out = Path(tempfile.mkdtemp(prefix="pull-", dir=OUT))
+            began = time.perf_counter()
+            pulled = pull.pull(session, pull.PullOptions(project="bench", out=out))
+            results["pull"] = {
+                "seconds": round(time.perf_counter() - began, 2),
+                "documents": sum(s.documents for s in pulled.annotators.values()),
+                "spans": sum(s.spans for s in pulled.annotators.values()),
+                "relations": sum(s.relations for s in pulled.annotators.values()),
+                "problems": len(pulled.problems),
+            }
+            shutil.rmtree(out, ignore_errors=True)
+    finally:
+        server.stop()
+    return results
+
+
+def _push_figures(seconds: float, report) -> dict[str, Any]:
+    target = report.targets[0]
+    return {
+        "seconds": round(seconds, 2),
+        "uploaded": target.uploaded,
+        "unchanged": target.unchanged,
+        "batches": target.batches,
+        "listing": target.listing,
+        "examples": target.examples_after,
+        "suggestions": target.uploaded_labels,
+        "duplicates_removed": target.duplicates_removed,
+        "problems": len(report.problems),
+    }
+
+
+def verdict(results: dict[str, Any]) -> dict[str, Any]:
+    ref, push_s = results["reference"]["seconds"], results["push"]["seconds"]
+    ratio = push_s / ref if ref else float("inf")
+    scale = results["n"] / 10_000
+    goals = {
+        "push_ratio": round(ratio, 2),
+        "push_within_1.2x": ratio <= GOAL_PUSH_RATIO,
+        "repush_under_5s": results["repush"]["seconds"] < GOAL_REPUSH_S * max(scale, 1),
+        "pull_under_60s": results["pull"]["seconds"] < GOAL_PULL_S * max(scale, 1),
+        "no_duplicates": results["push"]["examples"] == results["n"]
+        and results["repush_full_check"]["examples"] == results["n"],
+    }
+    return goals
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=10_000, help="documents (default 10,000)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    OUT.mkdir(parents=True, exist_ok=True)
+    home = Path(tempfile.mkdtemp(prefix="annotate-sync-home-", dir=OUT))
+    os.environ["GOLDWIRE_HOME"] = str(home)
+    for name in ("GOLDWIRE_DOCCANO_URL", "GOLDWIRE_DOCCANO_USERNAME", "GOLDWIRE_DOCCANO_PASSWORD"):
+        os.environ.pop(name, None)
+    if not os.environ.get("GOLDWIRE_DOCCANO_VENV"):
+        from goldwire.annotate.settings import server_paths
+
+        os.environ.pop("GOLDWIRE_HOME")
+        venv = server_paths().venv  # the default home's venv, built once
+        os.environ["GOLDWIRE_HOME"] = str(home)
+        os.environ["GOLDWIRE_DOCCANO_VENV"] = str(venv)
+    try:
+        results = run(args.n)
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    results["goals"] = verdict(results)
+    results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
+    _print(results)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    return 0 if all(v for k, v in results["goals"].items() if k != "push_ratio") else 1
+
+
+def _print(r: dict[str, Any]) -> None:
+    ref, p = r["reference"], r["push"]
+    print(
+        f"doccano sync, {r['n']} documents ({r['machine']['cpus'] if 'machine' in r else '?'} "
+        f"CPUs); reading the dataset took {r['read_dataset_s']} s"
+    )
+    print(
+        f"  reference (one file, one task): {ref['seconds']:7.2f} s  "
+        f"({ref['bytes'] / 2**20:.1f} MiB, {ref['examples']} examples)"
+    )
+    print(
+        f"  push:                           {p['seconds']:7.2f} s  "
+        f"({p['batches']} batches, {p['uploaded']} uploaded, suggestions {p['suggestions']})"
+        f"  ratio {r['goals']['push_ratio']:.2f} (goal <= {GOAL_PUSH_RATIO})"
+    )
+    for key, what in (
+        ("repush", "re-push (local record)"),
+        ("repush_full_check", "re-push --full-check"),
+    ):
+        x = r[key]
+        print(
+            f"  {what + ':':32}{x['seconds']:7.2f} s  ({x['unchanged']} unchanged, listed by "
+            f"{x['listing']}, {x['examples']} examples)"
+        )
+    pl = r["pull"]
+    print(
+        f"  pull:                           {pl['seconds']:7.2f} s  ({pl['documents']} documents, "
+        f"{pl['spans']} spans, {pl['relations']} relations, {pl['problems']} problems)"
+    )
+    print("  goals: " + ", ".join(f"{k}={v}" for k, v in r["goals"].items()))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
