@@ -67,6 +67,10 @@ UPLOAD_HINT = (
 )
 
 
+class UploadTooLarge(ServerError):
+    """The server (or a proxy in front of it) refused an upload as too large (413)."""
+
+
 class LabelKind(str, Enum):
     """A kind of label type and its URL segment."""
 
@@ -353,9 +357,14 @@ def upload_file(session: DoccanoSession, data: bytes, filename: str) -> str:
         "/v1/fp/process/",
         files={"filepond": (filename, data, "application/octet-stream")},
         headers={"Accept": "text/plain"},
-        ok=(500,),
+        ok=(413, 500),
         timeout=max(session.timeout, 120.0),
     )
+    if response.status_code == 413:
+        raise UploadTooLarge(
+            f"doccano at {session.url} refused an upload of {len(data)} bytes as too large "
+            "(413); upload smaller batches (--batch-size) or raise the proxy's body size limit"
+        )
     if response.status_code == 500:
         raise ServerError(
             f"doccano at {session.url} answered 500 to POST /v1/fp/process/ "

@@ -17,11 +17,12 @@ against the server's quirks (see :mod:`goldwire.annotate.client`):
   document whose id is there with another text is reported and left alone.
 * Uploads go in batches (at most 1,000 documents, 4 MiB and 20,000 suggested spans, far
   below doccano's 1 GiB upload limit; a 413 answer halves the batch), two in flight so the
-  task worker never idles. After
-  each batch the examples that arrived are counted by upload id; duplicates made by the
-  server's retries are deleted (the lowest example id per goldwire id stays) and reported,
-  documents that did not arrive are reported. Suggestions are checked against the server's
-  per-user label counts; a difference is tracked down document by document.
+  task worker never idles. After each batch the examples that arrived are counted by upload
+  id; duplicates made by the server's retries are deleted (the lowest example id per
+  goldwire id stays) and reported, documents that did not arrive are reported. Uploaded
+  suggestions are checked against the server's per-user label counts once the last batch is
+  in (while a batch imports, the next one is already running); a difference is tracked down
+  document by document through the export and every dropped span reported.
 * Batches in flight are journaled; a push that was interrupted waits for them when rerun.
 * Locally, ``GOLDWIRE_HOME/annotate/push/`` keeps which goldwire ids a project holds, valid
   only while the server's example count and newest example are what the last push saw; so a
@@ -75,9 +76,10 @@ def _no_progress(phase: str, done: int, total: int) -> None:
 
 @dataclass
 class Problem:
-    """Something not uploaded or not as expected, with the document and offsets concerned.
+    """Something not uploaded, not pulled or not as expected, with where it happened.
 
-    Offsets are code points into the goldwire text (as in the corpus)."""
+    ``start``/``end`` are code points into the goldwire text, except for a span that could not
+    be mapped to code points: it keeps the Doccano project's unit (``detail`` says which)."""
 
     kind: str
     document: str | None
@@ -92,7 +94,7 @@ class Problem:
         return {k: v for k, v in self.__dict__.items() if v is not None}
 
     def __str__(self) -> str:
-        where = f"document {self.document}" if self.document else "push"
+        where = f"document {self.document}" if self.document else f"project {self.project}"
         span = f" [{self.start}:{self.end}]" if self.start is not None else ""
         return f"{where}{span}: {self.detail}"
 
@@ -135,6 +137,9 @@ class PushReport:
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    def add(self, kind: str, document: str | None, detail: str, **where: Any) -> None:
+        self.problems.append(Problem(kind, document, detail, **where))
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -599,18 +604,14 @@ def _unique_documents(documents: Iterable[Document], report: PushReport) -> list
         first = seen.get(doc.id)
         if first is None:
             if not doc.text:
-                report.problems.append(
-                    Problem("empty_text", doc.id, "the document has no text; doccano refuses it")
-                )
+                report.add("empty_text", doc.id, "the document has no text; doccano refuses it")
                 continue
             seen[doc.id] = doc
         elif first.text_sha256 != doc.text_sha256:
-            report.problems.append(
-                Problem(
-                    "duplicate_input_id",
-                    doc.id,
-                    "the input holds two different texts with this id; the first is pushed",
-                )
+            report.add(
+                "duplicate_input_id",
+                doc.id,
+                "the input holds two different texts with this id; the first is pushed",
             )
     return list(seen.values())
 
@@ -709,7 +710,7 @@ class _Pusher:
             new = self._classify(target, docs)
             self._suggest(target, docs)
             uploaded = self._upload(target, new)
-            self._verify_suggestions(target, docs, uploaded)
+            self._suggest_through_api(target, docs, uploaded)
             self._finish(target)
         finally:
             state.unlock()
@@ -760,15 +761,13 @@ class _Pusher:
                     extras.append(extra.id)  # type: ignore[arg-type]
                 else:
                     who = ", ".join(sorted(extra.users)) or "nobody"
-                    self.report.problems.append(
-                        Problem(
-                            "duplicate_example",
-                            gid,
-                            f"examples {keep.id} and {extra.id} share "
-                            f"this goldwire id (labels on {extra.id} by {who}); not deleted, "
-                            "resolve in doccano",
-                            project=target.name,
-                        )
+                    self.report.add(
+                        "duplicate_example",
+                        gid,
+                        f"examples {keep.id} and {extra.id} share "
+                        f"this goldwire id (labels on {extra.id} by {who}); not deleted, "
+                        "resolve in doccano",
+                        project=target.name,
                     )
             target.index.by_gid[gid] = [keep] + [e for e in examples[1:] if e.id not in extras]
         if extras:
@@ -788,15 +787,13 @@ class _Pusher:
                 new.append(doc)
             elif there.sha != doc.text_sha256:
                 target.report.mismatched += 1
-                self.report.problems.append(
-                    Problem(
-                        "text_mismatch",
-                        doc.id,
-                        f"doccano holds this id with another text "
-                        f"(sha256 {there.sha[:12]}…, the corpus has {doc.text_sha256[:12]}…); "
-                        "not overwritten",
-                        project=target.name,
-                    )
+                self.report.add(
+                    "text_mismatch",
+                    doc.id,
+                    f"doccano holds this id with another text "
+                    f"(sha256 {there.sha[:12]}…, the corpus has {doc.text_sha256[:12]}…); "
+                    "not overwritten",
+                    project=target.name,
                 )
             else:
                 target.report.unchanged += 1
@@ -814,13 +811,11 @@ class _Pusher:
                 continue
             if pred.text_sha256 != doc.text_sha256:
                 if spans:  # once, not again for the -docstance project
-                    self.report.problems.append(
-                        Problem(
-                            "prediction_text_mismatch",
-                            doc.id,
-                            "the prediction's text differs "
-                            "from the corpus text; its suggestions are left out",
-                        )
+                    self.report.add(
+                        "prediction_text_mismatch",
+                        doc.id,
+                        "the prediction's text differs "
+                        "from the corpus text; its suggestions are left out",
                     )
                 continue
             if spans:
@@ -881,8 +876,8 @@ class _Pusher:
         name = f"goldwire-{target.project.id}-{batch.docs[0].id}-{len(batch.docs)}.jsonl"
         try:
             upload_id = client.upload_file(self.session, b"".join(batch.lines), name)
-        except ServerError as exc:
-            if " 413 " not in str(exc) or len(batch.docs) == 1:
+        except client.UploadTooLarge:
+            if len(batch.docs) == 1:
                 raise
             for part in reversed(batch.split()):
                 rest.appendleft(part)
@@ -920,26 +915,22 @@ class _Pusher:
         if entry.get("task_id"):
             status = client.wait_task(self.session, entry["task_id"])
             if status.error:
-                self.report.problems.append(
-                    Problem(
-                        "import_failed",
-                        None,
-                        f"doccano's import of a batch of {len(order)} "
-                        f"documents failed ({status.error}); what arrived is kept",
-                        project=target.name,
-                    )
+                self.report.add(
+                    "import_failed",
+                    None,
+                    f"doccano's import of a batch of {len(order)} "
+                    f"documents failed ({status.error}); what arrived is kept",
+                    project=target.name,
                 )
             result = status.result if isinstance(status.result, dict) else {}
             for err in result.get("error") or []:
                 line = int(err.get("line", 0))
                 gid = order[line - 1] if 0 < line <= len(order) else None
-                self.report.problems.append(
-                    Problem(
-                        "import_error",
-                        gid,
-                        f"doccano's importer: {err.get('message')}",
-                        project=target.name,
-                    )
+                self.report.add(
+                    "import_error",
+                    gid,
+                    f"doccano's importer: {err.get('message')}",
+                    project=target.name,
                 )
         upload_id = entry["upload_id"]
         count = client.example_count(self.session, target.project.id, search=upload_id)
@@ -971,13 +962,11 @@ class _Pusher:
             )
         for gid in expected if report_missing else ():
             if gid not in by_gid:
-                self.report.problems.append(
-                    Problem(
-                        "not_imported",
-                        gid,
-                        "uploaded but not in doccano after the import; push again to retry",
-                        project=target.name,
-                    )
+                self.report.add(
+                    "not_imported",
+                    gid,
+                    "uploaded but not in doccano after the import; push again to retry",
+                    project=target.name,
                 )
         return set(by_gid)
 
@@ -994,9 +983,8 @@ class _Pusher:
         out: Counter = Counter()
         for kind in kinds:
             per_user = client.label_distribution(self.session, target.project.id, kind)
-            prefix = {"span": "span", "relation": "relation", "category": "category"}[kind.name]
             for label, n in (per_user.get(self.owner or "") or {}).items():
-                out[f"{prefix}:{label}"] += n
+                out[f"{kind.name}:{label}"] += n
         return out
 
     def _check_counts(self, target: Target, before: Counter, arrived: list[Document]) -> None:
@@ -1032,46 +1020,39 @@ class _Pusher:
             got |= {tuple(x) for x in there.own.get("label", []) if isinstance(x, list)}
             for start, end, label, cs, ce in s.spans:
                 if (start, end, label) not in got:
-                    self.report.problems.append(
-                        Problem(
-                            "span_dropped",
-                            doc.id,
-                            f"the server dropped the suggested {label} span",
-                            project=target.name,
-                            start=cs,
-                            end=ce,
-                            label=label,
-                        )
+                    self.report.add(
+                        "span_dropped",
+                        doc.id,
+                        f"the server dropped the suggested {label} span",
+                        project=target.name,
+                        start=cs,
+                        end=ce,
+                        label=label,
                     )
-            cats = set(there.own.get("label", [])) if not s.spans else set()
+            cats = {x for x in there.own.get("label", []) if isinstance(x, str)}
             for name in s.categories:
                 if name not in cats:
-                    self.report.problems.append(
-                        Problem(
-                            "category_dropped",
-                            doc.id,
-                            f"the server dropped category {name}",
-                            project=target.name,
-                            label=name,
-                        )
+                    self.report.add(
+                        "category_dropped",
+                        doc.id,
+                        f"the server dropped category {name}",
+                        project=target.name,
+                        label=name,
                     )
             n_rel = len(there.own.get("relations", []))
             if n_rel < len(s.relations):
-                self.report.problems.append(
-                    Problem(
-                        "relation_dropped",
-                        doc.id,
-                        f"{len(s.relations) - n_rel} suggested "
-                        "relation(s) missing after the import",
-                        project=target.name,
-                    )
+                self.report.add(
+                    "relation_dropped",
+                    doc.id,
+                    f"{len(s.relations) - n_rel} suggested relation(s) missing after the import",
+                    project=target.name,
                 )
 
     def _mark(self, target: Target, gid: str) -> None:
         for example in target.index.by_gid.get(gid, []):
             example.users.add(self.owner or "")
 
-    def _verify_suggestions(
+    def _suggest_through_api(
         self, target: Target, docs: list[Document], uploaded: list[Document]
     ) -> None:
         """Create suggestions through the API where the owner has nothing yet: documents
@@ -1088,12 +1069,13 @@ class _Pusher:
         ]
         if not todo:
             return
-        if not target.index.complete_ids or any(
-            target.index.first(d.id).id is None
-            for d in todo  # type: ignore[union-attr]
-        ):
+        if not target.index.complete_ids or any(_example_id(target, d) is None for d in todo):
             self._list_by_export(target)
-            todo = [d for d in todo if self.owner not in target.index.first(d.id).users]  # type: ignore[union-attr]
+            todo = [
+                d
+                for d in todo
+                if (ex := target.index.first(d.id)) is not None and self.owner not in ex.users
+            ]
         owner_session = self.options.as_user or self.session
         if self.options.as_user is not None:
             self._ensure_member(target)
@@ -1118,45 +1100,55 @@ class _Pusher:
     def _create_suggestions(
         self, session: DoccanoSession, target: Target, doc: Document, example_id: int
     ) -> Counter:
+        """One document's suggestions, created as ``session``'s user; failures reported."""
         s = target.suggestions[doc.id]
         pid = target.project.id
+        ids = target.label_ids
         created: Counter = Counter()
-        span_ids: list[int | None] = []
-        for start, end, label, cs, ce in s.spans:
+
+        def attempt(key: str, make: Callable[[], int], **where: Any) -> int | None:
             try:
-                span_id = client.create_span(
-                    session, pid, example_id, start, end, target.label_ids["span"][label]
-                )
-                created[f"span:{label}"] += 1
+                made = make()
             except ServerError as exc:
-                span_id = None
-                self.report.problems.append(
-                    Problem(
-                        "span_dropped",
-                        doc.id,
-                        f"creating the suggested span failed: {exc}",
-                        project=target.name,
-                        start=cs,
-                        end=ce,
-                        label=label,
-                    )
+                kind = key.split(":", 1)[0]
+                self.report.add(
+                    f"{kind}_dropped",
+                    doc.id,
+                    f"creating the suggested {kind} failed: {exc}",
+                    project=target.name,
+                    label=key.split(":", 1)[1],
+                    **where,
                 )
-            span_ids.append(span_id)
-        for h, t, label in s.relations:
-            if span_ids[h] is None or span_ids[t] is None:
-                continue
-            client.create_relation(
-                session,
-                pid,
-                example_id,
-                span_ids[h],
-                span_ids[t],
-                target.label_ids["relation"][label],
+                return None
+            created[key] += 1
+            return made
+
+        span_ids = [
+            attempt(
+                f"span:{label}",
+                lambda a=a, b=b, label=label: client.create_span(
+                    session, pid, example_id, a, b, ids["span"][label]
+                ),
+                start=cs,
+                end=ce,
             )
-            created[f"relation:{label}"] += 1
+            for a, b, label, cs, ce in s.spans
+        ]
+        for h, t, label in s.relations:
+            if span_ids[h] is not None and span_ids[t] is not None:
+                attempt(
+                    f"relation:{label}",
+                    lambda h=span_ids[h], t=span_ids[t], label=label: client.create_relation(
+                        session, pid, example_id, h, t, ids["relation"][label]
+                    ),
+                )
         for name in s.categories:
-            client.create_category(session, pid, example_id, target.label_ids["category"][name])
-            created[f"category:{name}"] += 1
+            attempt(
+                f"category:{name}",
+                lambda name=name: client.create_category(
+                    session, pid, example_id, ids["category"][name]
+                ),
+            )
         return created
 
     # -- the end ---------------------------------------------------------------------------
@@ -1177,6 +1169,11 @@ class _Pusher:
             state.save(count, newest)
         else:
             state.forget()  # something else changed the project meanwhile: list it next time
+
+
+def _example_id(target: Target, doc: Document) -> int | None:
+    example = target.index.first(doc.id)
+    return example.id if example is not None else None
 
 
 def _by_kind(counts: Counter) -> dict[str, int]:

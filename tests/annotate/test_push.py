@@ -256,6 +256,50 @@ def test_an_interrupted_push_completes_without_duplicates(admin, monkeypatch):
     assert _gids(admin, target.project["id"]) == Counter({d.id: 1 for d in docs})
 
 
+KILL_AFTER_FIRST_BATCH = r"""
+import os, signal, sys
+from goldwire.annotate import push
+from goldwire.annotate.http import connect
+from goldwire.annotate.settings import resolve_connection
+from goldwire.schema import read_jsonl
+
+
+def progress(phase, done, total):
+    if phase.endswith("uploading") and done > 0:  # the first batch is in, the second in flight
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+docs = list(read_jsonl(sys.argv[1]))
+with connect(resolve_connection()) as session:
+    push.push(session, docs, push.PushOptions(project=sys.argv[2], batch_docs=2), progress)
+"""
+
+
+@doccano
+def test_a_push_killed_after_its_first_batch_completes_when_rerun(admin, tmp_path):
+    import subprocess
+    import sys
+
+    from goldwire.schema import write_jsonl
+
+    name, docs = _name("killed"), _docs(7)
+    write_jsonl(docs, tmp_path / "docs.jsonl")
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AFTER_FIRST_BATCH, str(tmp_path / "docs.jsonl"), name],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -9, killed.stderr
+    journals = list((push._state_dir()).glob("*.pending.json"))
+    assert any(json.loads(j.read_text()) for j in journals)
+    report = push.push(admin, docs, push.PushOptions(project=name, batch_docs=2))
+    target = report.targets[0]
+    assert report.ok and target.resumed_batches == 1
+    assert (target.unchanged, target.uploaded) == (4, 3)
+    assert _gids(admin, target.project["id"]) == Counter({d.id: 1 for d in docs})
+
+
 @doccano
 def test_duplicates_the_server_made_are_deleted_keeping_the_lowest_id(admin):
     name, docs = _name("dups"), _docs(3)
