@@ -32,7 +32,6 @@ import json
 import os
 import shutil
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -96,6 +95,9 @@ class PullReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
 
+    def add(self, kind: str, document: str | None, detail: str, **where: Any) -> None:
+        self.problems.append(Problem(kind, document, detail, **where))
+
     def to_dict(self) -> dict[str, Any]:
         from collections import Counter
 
@@ -129,21 +131,15 @@ class _Example:
     categories: list[str]
 
 
-def _records(data: bytes, *, categories: bool = False) -> Iterable[_Example | dict]:
-    for record in client.export_lines(data):
-        gid = record.get(META_ID)
-        if gid is None:
-            yield record
-            continue
-        yield _Example(
-            id=int(record["id"]),
-            gid=str(gid),
-            text=record.get("text") or "",
-            meta_sha=record.get(META_SHA),
-            entities=list(record.get("entities") or []),
-            relations=list(record.get("relations") or []),
-            categories=[str(c) for c in record.get("label") or []] if categories else [],
-        )
+@dataclass
+class _Export:
+    """One project's export: per user, the copies of each document they labelled or
+    confirmed; which examples they confirmed; labelled examples without a goldwire id."""
+
+    by_user: dict[str, dict[str, list[_Example]]] = field(default_factory=dict)
+    confirmed: dict[str, set[int]] = field(default_factory=dict)
+    foreign: dict[str, int] = field(default_factory=dict)
+    gids: set[str] = field(default_factory=set)
 
 
 class _Converter:
@@ -253,7 +249,7 @@ def pull(
     ``options.out``; returns the summary (also written as ``summary.json``)."""
     began = time.monotonic()
     project = _project(session, options.project)
-    ds_project = client.find_project(session, options.project + DOCSTANCE_SUFFIX)
+    ds_project = _docstance_project(session, options.project + DOCSTANCE_SUFFIX)
     report = PullReport(
         url=display_url(session.url),
         project=project.to_dict(),
@@ -271,16 +267,16 @@ def pull(
     ]
     exports = [_export(session, *task, progress) for task in tasks]
     main = exports[0]
-    ds = exports[1] if ds_project else ({}, {}, {})
+    ds = exports[1] if ds_project else _Export()
     roles = {m.username: m.role for m in client.list_members(session, project.id)}
-    users = sorted((set(main[0]) | set(ds[0])) - options.exclude)
+    users = sorted((set(main.by_user) | set(ds.by_user)) - options.exclude)
     docs: dict[str, list[Document]] = {}
     for i, user in enumerate(users, 1):
         summary = AnnotatorSummary(role=roles.get(user))
         docs[user] = _annotator_docs(user, project, ds_project, main, ds, options, report, summary)
         report.annotators[user] = summary
         progress("converting", i, len(users))
-    report.examples = len({gid for gid in _all_gids(main)})
+    report.examples = len(main.gids)
     _write(options.out, docs, report)
     report.seconds = time.monotonic() - began
     return report
@@ -304,40 +300,59 @@ def _project(session: DoccanoSession, name: str) -> Project:
     return project
 
 
+def _docstance_project(session: DoccanoSession, name: str) -> Project | None:
+    project = client.find_project(session, name)
+    if project is None:
+        return None
+    if project.project_type != client.DOCUMENT_CLASSIFICATION or project.collaborative:
+        raise UsageError(
+            f"doccano project {name!r} should be the document-stance companion (document "
+            "classification, annotations per user) but is not; rename it in doccano"
+        )
+    return project
+
+
 def _export(
     session: DoccanoSession, project: Project, everything: str, confirmed: str, progress: Progress
-) -> tuple:
-    """``({user: {gid: [examples]}}, {user: {example ids confirmed}}, {user: foreign count})``
-    from the two export tasks ``everything`` and ``confirmed`` of ``project``."""
+) -> _Export:
+    """Read the two export tasks ``everything`` and ``confirmed`` of ``project``."""
     phase = f"exporting {project.name}"
     progress(phase, 0, 2)
     files = client.fetch_export(session, project.id, everything)
     progress(phase, 1, 2)
     confirmed_files = client.fetch_export(session, project.id, confirmed)
     progress(phase, 2, 2)
-    categories = project.project_type == client.DOCUMENT_CLASSIFICATION
-    by_user: dict[str, dict[str, list[_Example]]] = {}
-    foreign: dict[str, int] = {}
-    for user, data in files.items():
-        examples: dict[str, list[_Example]] = {}
-        for record in _records(data, categories=categories):
-            if isinstance(record, _Example):
-                examples.setdefault(record.gid, []).append(record)
-            elif any(record.get(k) for k in ("entities", "relations", "label")):
-                foreign[user] = foreign.get(user, 0) + 1
-        by_user[user] = examples
-    confirmed = {
+    out = _Export()
+    out.confirmed = {
         user: {int(r["id"]) for r in client.export_lines(data)}
         for user, data in confirmed_files.items()
     }
-    return by_user, confirmed, foreign
-
-
-def _all_gids(main: tuple) -> set[str]:
-    out: set[str] = set()
-    for examples in main[0].values():
-        out.update(examples)
+    categories = project.project_type == client.DOCUMENT_CLASSIFICATION
+    for user, data in files.items():
+        examples = out.by_user.setdefault(user, {})
+        done = out.confirmed.get(user, set())
+        for record in client.export_lines(data):
+            gid = record.get(META_ID)
+            labelled = any(record.get(k) for k in ("entities", "relations", "label"))
+            if gid is None:
+                out.foreign[user] = out.foreign.get(user, 0) + int(labelled)
+                continue
+            out.gids.add(str(gid))
+            if labelled or int(record["id"]) in done:
+                examples.setdefault(str(gid), []).append(_example(record, categories))
     return out
+
+
+def _example(record: dict[str, Any], categories: bool) -> _Example:
+    return _Example(
+        id=int(record["id"]),
+        gid=str(record[META_ID]),
+        text=record.get("text") or "",
+        meta_sha=record.get(META_SHA),
+        entities=list(record.get("entities") or []),
+        relations=list(record.get("relations") or []),
+        categories=[str(c) for c in record.get("label") or []] if categories else [],
+    )
 
 
 def _pick(examples: list[_Example], confirmed: set[int]) -> tuple[_Example, bool]:
@@ -351,26 +366,23 @@ def _annotator_docs(
     user: str,
     project: Project,
     ds_project: Project | None,
-    main: tuple,
-    ds: tuple,
+    main: _Export,
+    ds: _Export,
     options: PullOptions,
     report: PullReport,
     summary: AnnotatorSummary,
 ) -> list[Document]:
-    main_examples, main_confirmed = main[0].get(user, {}), main[1].get(user, set())
-    ds_examples, ds_confirmed = ds[0].get(user, {}), ds[1].get(user, set())
+    main_examples, main_confirmed = main.by_user.get(user, {}), main.confirmed.get(user, set())
+    ds_examples, ds_confirmed = ds.by_user.get(user, {}), ds.confirmed.get(user, set())
     problems_before = len(report.problems)
-    for n, where in ((main[2].get(user), project), (ds[2].get(user), ds_project)):
+    for n, where in ((main.foreign.get(user), project), (ds.foreign.get(user), ds_project)):
         if n and where is not None:
-            report.problems.append(
-                Problem(
-                    "no_goldwire_id",
-                    None,
-                    f"{n} labelled example(s) without a goldwire_id "
-                    "(added outside goldwire); left out",
-                    project=where.name,
-                    user=user,
-                )
+            report.add(
+                "no_goldwire_id",
+                None,
+                f"{n} labelled example(s) without a goldwire_id (added outside goldwire); left out",
+                project=where.name,
+                user=user,
             )
     convert = _Converter(project, report.problems)
     convert_ds = _Converter(ds_project, report.problems) if ds_project else None
@@ -488,49 +500,41 @@ def _base_document(
     for ex in examples:
         sha = text_sha256(ex.text)
         if ex.meta_sha and sha != ex.meta_sha:
-            report.problems.append(
-                Problem(
-                    "text_changed",
-                    gid,
-                    f"example {ex.id}'s text no longer hashes to its "
-                    f"goldwire_sha256 (edited in doccano?); {user}'s labels on it left out",
-                    user=user,
-                )
+            report.add(
+                "text_changed",
+                gid,
+                f"example {ex.id}'s text no longer hashes to its "
+                f"goldwire_sha256 (edited in doccano?); {user}'s labels on it left out",
+                user=user,
             )
             return None
     text = examples[0].text
     if any(ex.text != text for ex in examples):
-        report.problems.append(
-            Problem(
-                "text_mismatch",
-                gid,
-                "the sequence-labelling and docstance examples have "
-                f"different texts; {user}'s labels on this document left out",
-                user=user,
-            )
+        report.add(
+            "text_mismatch",
+            gid,
+            "the sequence-labelling and docstance examples have "
+            f"different texts; {user}'s labels on this document left out",
+            user=user,
         )
         return None
     if options.corpus is None:
         return Document(id=gid, text=text)
     doc = options.corpus.get(gid)
     if doc is None:
-        report.problems.append(
-            Problem(
-                "not_in_corpus",
-                gid,
-                f"no document with this id in the corpus; {user}'s labels on it left out",
-                user=user,
-            )
+        report.add(
+            "not_in_corpus",
+            gid,
+            f"no document with this id in the corpus; {user}'s labels on it left out",
+            user=user,
         )
         return None
     if doc.text != text:
-        report.problems.append(
-            Problem(
-                "corpus_text_mismatch",
-                gid,
-                f"the example's text differs from the corpus text; {user}'s labels on it left out",
-                user=user,
-            )
+        report.add(
+            "corpus_text_mismatch",
+            gid,
+            f"the example's text differs from the corpus text; {user}'s labels on it left out",
+            user=user,
         )
         return None
     return replace(doc, entities=[], stances=[], doc_stances=[])
@@ -541,27 +545,23 @@ def _check_labels(doc: Document, user: str, labels: LabelSchema | None, report: 
         return
     for e in doc.entities:
         if e.label not in labels.entity_labels:
-            report.problems.append(
-                Problem(
-                    "unknown_label",
-                    doc.id,
-                    f"entity label {e.label!r} is not in the label schema (kept)",
-                    start=e.start,
-                    end=e.end,
-                    label=e.label,
-                    user=user,
-                )
+            report.add(
+                "unknown_label",
+                doc.id,
+                f"entity label {e.label!r} is not in the label schema (kept)",
+                start=e.start,
+                end=e.end,
+                label=e.label,
+                user=user,
             )
     for s in doc.stances:
         if s.label not in labels.stance_labels:
-            report.problems.append(
-                Problem(
-                    "unknown_label",
-                    doc.id,
-                    f"stance label {s.label!r} is not in the label schema (kept)",
-                    label=s.label,
-                    user=user,
-                )
+            report.add(
+                "unknown_label",
+                doc.id,
+                f"stance label {s.label!r} is not in the label schema (kept)",
+                label=s.label,
+                user=user,
             )
 
 
