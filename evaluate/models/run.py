@@ -37,7 +37,7 @@ from typing import Any
 
 from goldwire.errors import UsageError
 from goldwire.evaluate.models import create_model, load_model, model_class, parse_spec
-from goldwire.evaluate.models.base import Model, Task, query_document
+from goldwire.evaluate.models.base import Model, Task, query_document, read_meta
 from goldwire.schema import Document, Mention, Stance, write_jsonl
 
 Progress = Callable[[int, int], None]
@@ -373,6 +373,8 @@ def benchmark(models: str | Sequence[str], out: str | Path, *,
                          "JSONL file) to benchmark on")
     for spec in specs:
         name, path = parse_spec(spec)
+        if model_class(name).trainable and path is not None:
+            read_meta(Path(path))  # a missing or foreign model folder fails before any work
         if model_class(name).trainable and path is None and corpus is None:
             raise UsageError(f"{name} needs training and there is no --corpus to train it on; "
                              f"give --corpus with a {train_split} split, or a trained model "
@@ -405,6 +407,8 @@ def benchmark(models: str | Sequence[str], out: str | Path, *,
         run.predicted = _run_job("predict", {"model": spec, "source": str(gold_source),
                                                 "out": str(pred_path), "split": split}, isolate)
         run.predicted["isolated"] = isolate
+        for warning in run.predicted.get("warnings", []):
+            say(f"  warning: {warning}")
         say(f"  {run.predicted['documents']} documents in {run.predicted['seconds']:.2f} s "
             f"({run.predicted['docs_per_second']} documents/s), peak RSS "
             f"{run.predicted['peak_rss_mb']:.0f} MB")
@@ -556,14 +560,16 @@ def summary_rows(result: BenchmarkResult, separator: str = "; ") -> list[list[st
         t = r.trained or {}
         figs = separator.join(f"{k} {_estimate(v)}" for k, v in r.figures.items()) or "not scored"
         rows.append([r.name, r.task, figs, str(p.get("documents", "")),
-                     f"{p.get('seconds_per_1000', 0):.2f}", f"{p.get('peak_rss_mb', 0):.0f}",
+                     f"{p.get('seconds_per_1000', 0):.2f}",
+                     f"{p.get('peak_rss_mb', 0):.0f} ({p.get('rss_before_mb', 0):.0f})",
                      f"{t['seconds']:.1f}" if t else "–",
-                     f"{t['peak_rss_mb']:.0f}" if t else "–"])
+                     f"{t['peak_rss_mb']:.0f} ({t['rss_before_mb']:.0f})" if t else "–"])
     return rows
 
 
 SUMMARY_HEADER = ["model", "task", "figures (percent, 95% CI)", "documents",
-                  "predict s / 1,000 docs", "predict peak RSS MB", "train s", "train peak RSS MB"]
+                  "predict s / 1,000 docs", "predict peak RSS MB (at start)", "train s",
+                  "train peak RSS MB (at start)"]
 
 
 def summary_markdown(result: BenchmarkResult) -> str:
@@ -582,7 +588,8 @@ def summary_markdown(result: BenchmarkResult) -> str:
     isolated = all(r.predicted.get("isolated") for r in result.runs)
     lines += ["", "Time: the model's own work (predicting and writing the predictions; fitting "
               "and saving), not loading. Peak RSS: the whole process (interpreter, libraries, "
-              "documents) while the model worked"
+              "documents) while the model worked; in brackets what it held when the model "
+              "started"
               + ("; each phase ran in its own process." if isolated
                  else "; all models ran in one process (--no-isolate), so later models may "
                  "show memory earlier ones left."), ""]

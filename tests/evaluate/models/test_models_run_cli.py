@@ -124,9 +124,22 @@ def test_benchmark_isolated_runs_in_child_processes(ner_corpus, tmp_path):
 def test_isolated_errors_come_back_as_goldwire_errors(tmp_path):
     from goldwire.errors import InputError
 
-    with pytest.raises(InputError, match="not a saved goldwire model"):
-        benchmark(f"gazetteer:{tmp_path / 'none'}", tmp_path / "b", gold=SEED,
+    model = tmp_path / "g"
+    model.mkdir()
+    (model / "model.json").write_text(json.dumps({"model": "gazetteer", "format_version": 1}))
+    with pytest.raises(InputError, match=r"gazetteer.json: cannot read the gazetteer"):
+        benchmark(f"gazetteer:{model}", tmp_path / "b", gold=SEED,
                   options=ScoreOptions(resamples=0), isolate=True)
+    assert not (tmp_path / "b" / "benchmark.json").exists()
+
+
+def test_benchmark_checks_model_folders_before_any_work(tmp_path):
+    from goldwire.errors import InputError
+
+    with pytest.raises(InputError, match="not a saved goldwire model"):
+        benchmark(f"rules-stance,gazetteer:{tmp_path / 'none'}", tmp_path / "b", gold=SEED,
+                  options=ScoreOptions(resamples=0), isolate=False)
+    assert not (tmp_path / "b" / "predictions").exists()
 
 
 def test_train_and_predict_functions_measure_time_and_memory(docstance_corpus, tmp_path):
