@@ -249,6 +249,7 @@ def pull(
     ``options.out``; returns the summary (also written as ``summary.json``)."""
     began = time.monotonic()
     project = _project(session, options.project)
+    _check_folder(options.out, display_url(session.url), project)
     ds_project = _docstance_project(session, options.project + DOCSTANCE_SUFFIX)
     report = PullReport(
         url=display_url(session.url),
@@ -298,6 +299,21 @@ def _project(session: DoccanoSession, name: str) -> Project:
             "off in the project's settings before annotating"
         )
     return project
+
+
+def _check_folder(out: Path, url: str, project: Project) -> None:
+    """A pull folder belongs to one project: its annotators' files must not mix."""
+    try:
+        earlier = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
+        where = (earlier["url"], earlier["project"]["id"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if where != (url, project.id):
+        raise UsageError(
+            f"{out} holds pulls of project {earlier['project'].get('name')!r} (id {where[1]}) "
+            f"at {where[0]}, not of {project.name!r} (id {project.id}) at {url}; pull into "
+            "another --out folder"
+        )
 
 
 def _docstance_project(session: DoccanoSession, name: str) -> Project | None:

@@ -294,3 +294,13 @@ def test_pulling_an_unknown_project_says_what_to_do(cli, doccano_server, tmp_pat
         f"error: doccano at {doccano_server.url} has no project 'no-such-project' that user "
         "'admin' belongs to; push one with `goldwire annotate push`\n"
     )
+
+
+@pytest.mark.doccano
+def test_a_pull_folder_takes_one_project_only(cli, doccano_server, world):
+    with connect(doccano_server.connection) as admin:
+        other = f"other-{secrets.token_hex(3)}"
+        push.push(admin, DOCS[:1], push.PushOptions(project=other, guideline=""))
+    result = cli("annotate", "pull", "--project", other, "--out", world["out"])
+    assert result.exit_code == 2
+    assert f"{world['out']} holds pulls of project {world['name']!r}" in result.stderr

@@ -19,7 +19,7 @@ from goldwire.annotate import client, pull, push
 from goldwire.annotate.http import connect
 from goldwire.annotate.settings import Connection
 from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
-from goldwire.schema import Document, document_id
+from goldwire.schema import Document, Entity, document_id
 
 pytestmark = pytest.mark.doccano
 
@@ -46,9 +46,7 @@ def annotate(session, project_id: int, example_id: int, text: str, spans, label_
 
 
 def example_ids(admin, project_id: int) -> dict[str, int]:
-    return {
-        e["meta"][push.META_ID]: e["id"] for e in client.list_examples(admin, project_id)
-    }
+    return {e["meta"][push.META_ID]: e["id"] for e in client.list_examples(admin, project_id)}
 
 
 def span(text: str, surface: str, label: str, nth: int = 0) -> tuple[int, int, str]:
@@ -143,8 +141,13 @@ def world(_doccano_session, doccano_venv, crlf_corpus, tmp_path_factory):
         result = pull.pull(admin, pull.PullOptions(project=name, out=out, corpus=corpus))
         admin.close()
     return {
-        "report": result, "out": out, "docs": corpus, "annotations": annotations,
-        "users": {k: v.username for k, v in users.items()}, "name": name, "pid": pid,
+        "report": result,
+        "out": out,
+        "docs": corpus,
+        "annotations": annotations,
+        "users": {k: v.username for k, v in users.items()},
+        "name": name,
+        "pid": pid,
         "labels": labels,
     }
 
@@ -219,6 +222,40 @@ def test_pull_folder_loads_with_the_annotation_loader(world):
     assert loaded.annotated_by("accents") == tuple(sorted(world["users"].values()))
 
 
+def test_a_grapheme_mode_project_round_trips_suggestions(doccano_server, tmp_path):
+    """A reused project with grapheme_mode on: suggestions go up in graphemes, come back."""
+    text = "José 🇦🇲 met Zoë 👍🏽 in São Paulo 🏳️‍🌈."
+    spans = [span(text, "José 🇦🇲", "PER"), span(text, "Zoë 👍🏽", "PER")]
+    spans.append(span(text, "São Paulo 🏳️‍🌈", "GPE"))
+    doc = Document(id="g", text=text)
+    pred = Document(
+        id="g",
+        text=text,
+        entities=[Entity(f"T{i}", a, b, lab, text[a:b]) for i, (a, b, lab) in enumerate(spans)],
+    )
+    name = f"graphemes-{secrets.token_hex(3)}"
+    with connect(doccano_server.connection) as admin:
+        project = client.create_project(
+            admin, name, client.SEQUENCE_LABELING, use_relation=True, grapheme_mode=True
+        )
+        options = push.PushOptions(project=name, predictions={"g": pred}, guideline="")
+        report = push.push(admin, [doc], options)
+        assert report.ok and report.targets[0].project["offsets"] == "grapheme"
+        (example,) = client.list_examples(admin, project.id)
+        stored = client.list_own(admin, project.id, example["id"], "spans")
+        assert sorted((s["start_offset"], s["end_offset"]) for s in stored) == [
+            (0, 6),
+            (11, 16),
+            (20, 31),
+        ]
+        result = pull.pull(admin, pull.PullOptions(project=name, out=tmp_path))
+    assert result.problems == []
+    from goldwire.schema import read_jsonl
+
+    (pulled,) = read_jsonl(tmp_path / "annotators" / f"{admin.username}.jsonl")
+    assert [(e.start, e.end, e.label) for e in pulled.entities] == spans
+
+
 # --------------------------------------------------------------------------- property
 
 
@@ -233,9 +270,7 @@ def annotated_texts(draw):
     text = "".join(pieces)
     bounds = sorted(set(draw(st.lists(st.integers(0, len(pieces)), min_size=2, max_size=8))))
     offsets = [len("".join(pieces[:b])) for b in bounds]
-    spans = [
-        (a, b, "MISC") for a, b in zip(offsets[::2], offsets[1::2], strict=False) if a < b
-    ]
+    spans = [(a, b, "MISC") for a, b in zip(offsets[::2], offsets[1::2], strict=False) if a < b]
     return "x" + text, [(a + 1, b + 1, label) for a, b, label in spans]
 
 
