@@ -420,7 +420,7 @@ def wait_task(
                 "documents that arrived are not uploaded twice"
             )
         time.sleep(delay)
-        delay = min(delay * 1.5, 1.0)
+        delay = min(delay * 1.5, 0.25)  # a status request is cheap; a late answer idles us
 
 
 # --------------------------------------------------------------------------- export
