@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SEED_OUT ?= data/seed
 
-.PHONY: help venv doccano demo test test-fast lint format bench clean
+.PHONY: help venv doccano demo test test-fast lint format bench benchmark clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -33,6 +33,9 @@ test-fast: venv  ## tests without the Doccano server or ../shared/data
 
 lint: venv  ## ruff
 	$(BIN)/ruff check goldwire corpus annotate evaluate tests bench
+
+benchmark: venv  ## model benchmarks on ../shared/data (about 5 min); regenerates docs/benchmarks.md
+	$(BIN)/python bench/models.py
 
 bench: venv  ## benchmarks (minutes; figures printed with ratios to references)
 	$(BIN)/python bench/corpus_build.py

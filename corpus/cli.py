@@ -23,6 +23,8 @@ class Format(str, Enum):
     jsonl = "jsonl"
     html = "html"
     conll = "conll"
+    basil = "basil"
+    fnc1 = "fnc1"
 
 
 class ExportFormat(str, Enum):

@@ -352,3 +352,14 @@ def _print_leaderboard(rep) -> None:
                       fmt.p_value(comp.p_value if comp else None,
                                   entry.result.options.resamples))
     _console().print(table)
+
+
+def _mount_model_commands() -> None:
+    from goldwire.evaluate.models.cli import benchmark_cmd, predict_cmd, train_cmd
+
+    app.command("train")(train_cmd)
+    app.command("predict")(predict_cmd)
+    app.command("benchmark")(benchmark_cmd)
+
+
+_mount_model_commands()

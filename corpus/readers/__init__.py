@@ -9,16 +9,27 @@ from __future__ import annotations
 from pathlib import Path
 
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
+from goldwire.corpus.readers.basil import BasilReader
 from goldwire.corpus.readers.conll import ConllReader
+from goldwire.corpus.readers.fnc1 import Fnc1Reader
 from goldwire.corpus.readers.html import HtmlReader
 from goldwire.corpus.readers.jsonl import JsonlReader
 from goldwire.corpus.readers.wiretext import TassReader, TextReader
 from goldwire.errors import UsageError
 
 READERS: dict[str, Reader] = {
-    r.name: r for r in (TassReader(), TextReader(), JsonlReader(), HtmlReader(), ConllReader())
+    r.name: r
+    for r in (
+        TassReader(),
+        TextReader(),
+        JsonlReader(),
+        HtmlReader(),
+        ConllReader(),
+        BasilReader(),
+        Fnc1Reader(),
+    )
 }
-AUTO_ORDER = ("jsonl", "html", "tass", "conll", "text")  # cheap and specific checks first
+AUTO_ORDER = ("basil", "fnc1", "jsonl", "html", "tass", "conll", "text")  # specific first
 
 
 def get_reader(name: str) -> Reader:

@@ -10,31 +10,52 @@ gives it the entity model saved in ``PATH``), or an adapter of a model the user 
 from __future__ import annotations
 
 import importlib
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goldwire.errors import UsageError
-from goldwire.evaluate.models.base import Model, Task, read_meta
-from goldwire.evaluate.models.gazetteer import Gazetteer
-from goldwire.evaluate.models.rules_stance import RulesStance
-from goldwire.evaluate.models.sklearn_docstance import SklearnDocStance
-from goldwire.evaluate.models.sklearn_ner import SklearnNer
-from goldwire.evaluate.models.sklearn_stance import PriorStance, SklearnStance
 
-MODELS: dict[str, type[Model]] = {
-    cls.name: cls for cls in (Gazetteer, SklearnNer, RulesStance, SklearnStance, PriorStance,
-                              SklearnDocStance)
+if TYPE_CHECKING:
+    from goldwire.evaluate.models.base import Model, Task
+
+# name -> (module, class): classes are imported on first use, so that the CLI starts without
+# numpy / scikit-learn and an adapter's library is only touched when that adapter is used
+_REGISTRY: dict[str, tuple[str, str]] = {
+    "gazetteer": ("gazetteer", "Gazetteer"),
+    "sklearn-ner": ("sklearn_ner", "SklearnNer"),
+    "rules-stance": ("rules_stance", "RulesStance"),
+    "sklearn-stance": ("sklearn_stance", "SklearnStance"),
+    "prior-stance": ("sklearn_stance", "PriorStance"),
+    "sklearn-docstance": ("sklearn_docstance", "SklearnDocStance"),
+    "spacy": ("spacy_adapter", "SpacyModel"),
+    "hf": ("hf_adapter", "HFTokenModel"),
+    "transformers": ("hf_adapter", "HFTokenModel"),
+    "gliner": ("gliner_adapter", "GlinerModel"),
 }
 
-# adapters of models the user has (modules that import their library only when loading)
-_ADAPTERS = (("spacy_adapter", "SpacyModel"), ("hf_adapter", "HFTokenModel"),
-             ("gliner_adapter", "GlinerModel"))
-for _module, _class in _ADAPTERS:
-    try:
-        _cls = getattr(importlib.import_module(f"{__name__}.{_module}"), _class)
-    except (ImportError, AttributeError):  # pragma: no cover - adapter not present
-        continue
-    MODELS.setdefault(_cls.name, _cls)
+
+class _Models(Mapping):
+    """The model registry: a read-only mapping name -> model class, imported lazily."""
+
+    def __getitem__(self, name: str) -> type[Model]:
+        module, cls = _REGISTRY[name]
+        return getattr(importlib.import_module(f"{__name__}.{module}"), cls)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_REGISTRY)
+
+    def __len__(self) -> int:
+        return len(_REGISTRY)
+
+
+MODELS: Mapping[str, type[Model]] = _Models()
+
+
+def __getattr__(name: str):  # Model, Task, read_meta without importing base eagerly
+    if name in ("Model", "Task", "read_meta"):
+        return getattr(importlib.import_module(f"{__name__}.base"), name)
+    raise AttributeError(name)
 
 
 def model_class(name: str) -> type[Model]:
@@ -76,6 +97,8 @@ def load_model(spec: str) -> Model:
             f"{name} must be trained first: `goldwire evaluate train --model {name} --corpus "
             f"CORPUS --out DIR`, then use --model {name}:DIR"
         )
+    from goldwire.evaluate.models.base import Model
+
     if cls.load.__func__ is not Model.load.__func__:  # type: ignore[attr-defined]
         return cls.load(None)  # adapters that need a path say so
     return cls()
@@ -83,6 +106,8 @@ def load_model(spec: str) -> Model:
 
 def load_saved(path: str | Path) -> Model:
     """Whatever model a folder written by ``goldwire evaluate train`` holds."""
+    from goldwire.evaluate.models.base import read_meta
+
     meta = read_meta(Path(path))
     return model_class(str(meta.get("model"))).load(Path(path))
 

@@ -95,3 +95,13 @@ def test_query_document_hides_gold():
     assert [(d.target, d.label) for d in seen.doc_stances] == [("Paul", ""), ("Anna", "")]
     assert seen.stances == []
     assert doc.stances and doc.doc_stances[0].label == "OPPOSE"  # the input is untouched
+
+
+def test_registry_names_match_the_classes_and_import_lazily():
+    import subprocess
+    import sys
+
+    for name in MODELS:
+        assert MODELS[name].name == ("hf" if name == "transformers" else name)
+    code = "import goldwire.evaluate.models as m, sys; assert 'sklearn' not in sys.modules"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0
