@@ -318,7 +318,7 @@ def push_cli(
 
     from goldwire.annotate import push as pushing
     from goldwire.annotate.http import connect
-    from goldwire.annotate.settings import resolve_connection
+    from goldwire.annotate.settings import Connection, resolve_connection
     from goldwire.errors import UsageError
 
     secret = os.environ.get("GOLDWIRE_DOCCANO_AS_USER_PASSWORD", "")
@@ -337,7 +337,7 @@ def push_cli(
     connection = resolve_connection(url, username, password)
     with connect(connection) as session:
         if as_user:
-            options.as_user = connect(connection.__class__(connection.url, as_user, secret))
+            options.as_user = connect(Connection(connection.url, as_user, secret))
         try:
             with _Bars(enabled=not as_json) as bars:
                 report = pushing.push(session, docs, options, progress=bars)
