@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SEED_OUT ?= data/seed
 
-.PHONY: help venv doccano demo test test-fast lint format bench benchmark clean
+.PHONY: help venv doccano chromium demo test test-fast lint format bench benchmark clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -25,7 +25,12 @@ demo: venv  ## run the main job end to end on the seed articles
 doccano: venv  ## install the Doccano server's own venv (once; later runs are a no-op)
 	$(BIN)/python -m goldwire.annotate.server install
 
-test: venv doccano  ## run the whole test suite (the tests start the Doccano server they need)
+chromium:  ## Debian's Chromium for the browser test (Playwright's own browser download does not work here)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  [ "$$(id -u)" = 0 ] || { echo "the browser test needs Chromium: run 'sudo apt-get install -y chromium'"; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: venv doccano chromium  ## run the whole test suite (the tests start the Doccano server they need)
 	$(BIN)/python -m pytest -q
 
 test-fast: venv  ## tests without the Doccano server or ../shared/data

@@ -347,6 +347,9 @@ def _prepare_home(paths: ServerPaths) -> None:
     )
 
 
+MAX_UI_PASSWORD = 30  # Doccano's login form keeps its button disabled for longer passwords
+
+
 def _admin_credentials(
     paths: ServerPaths, username: str | None, password: str | None
 ) -> tuple[str, str]:
@@ -357,7 +360,10 @@ def _admin_credentials(
     if password:
         return username or (stored[0] if stored else DEFAULT_USERNAME), password
     if stored and (username is None or username == stored[0]):
-        return stored
+        if len(stored[1]) <= MAX_UI_PASSWORD:
+            return stored
+        # an earlier goldwire generated 32 characters, which Doccano's login form refuses
+        return stored[0], generate_password()
     return username or DEFAULT_USERNAME, generate_password()
 
 

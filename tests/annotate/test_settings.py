@@ -94,3 +94,25 @@ def test_messages_never_show_a_password_embedded_in_the_url() -> None:
     assert settings.display_url("https://ann:pw-9@doccano.example.org:8443/") == (
         "https://doccano.example.org:8443"
     )
+
+
+def test_generated_passwords_fit_doccanos_login_form():
+    from goldwire.annotate.server import MAX_UI_PASSWORD
+    from goldwire.annotate.settings import generate_password
+
+    assert all(16 <= len(generate_password()) <= MAX_UI_PASSWORD for _ in range(50))
+
+
+def test_a_stored_password_too_long_for_the_ui_is_replaced(tmp_path, monkeypatch):
+    from goldwire.annotate import server
+    from goldwire.annotate.settings import ServerPaths, save_credentials
+
+    monkeypatch.delenv("GOLDWIRE_DOCCANO_USERNAME", raising=False)
+    monkeypatch.delenv("GOLDWIRE_DOCCANO_PASSWORD", raising=False)
+    paths = ServerPaths(tmp_path / "doccano", tmp_path / "venv")
+    paths.root.mkdir(parents=True, exist_ok=True)
+    save_credentials(paths, "admin", "x" * 32)
+    user, password = server._admin_credentials(paths, None, None)
+    assert user == "admin" and password != "x" * 32 and len(password) <= 30
+    save_credentials(paths, "admin", "short-enough-password")
+    assert server._admin_credentials(paths, None, None) == ("admin", "short-enough-password")
