@@ -18,9 +18,12 @@ $(BIN)/goldwire: pyproject.toml constraints.txt
 
 venv: $(BIN)/goldwire  ## create .venv with goldwire and its test dependencies
 
-demo: venv  ## run the main job end to end on the seed articles
+demo: venv doccano  ## the main job on the seed articles: corpus, Doccano with gold pre-annotations, benchmark
 	$(BIN)/goldwire corpus build seeds/articles --out $(SEED_OUT) --name seed
-	$(BIN)/goldwire corpus info $(SEED_OUT)
+	$(BIN)/goldwire annotate server start
+	$(BIN)/goldwire annotate push $(SEED_OUT) --project seed --pre-annotate seeds/gold/seed.jsonl
+	$(BIN)/goldwire evaluate benchmark --gold seeds/gold/seed.jsonl --models rules-stance --out reports/seed
+	$(BIN)/goldwire annotate server status
 
 doccano: venv  ## install the Doccano server's own venv (once; later runs are a no-op)
 	$(BIN)/python -m goldwire.annotate.server install
