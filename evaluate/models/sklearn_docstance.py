@@ -24,17 +24,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from goldwire.errors import InputError
 from goldwire.evaluate.models.base import Model, Task, prediction
-from goldwire.evaluate.models.sklearn_ner import load_joblib
+from goldwire.evaluate.models.sklearn_ner import VectorizerEstimatorState
 from goldwire.schema import DocStance, Document
 
-STATE_FILE = "docstance.joblib"
 WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 REFUTING = frozenset(
     "fake fraud hoax false deny denies denied denial not despite nope doubt doubts bogus "
@@ -81,10 +79,11 @@ def pair_features(target: str, body: str, cosine: float) -> list[float]:
     ]
 
 
-class SklearnDocStance(Model):
+class SklearnDocStance(VectorizerEstimatorState, Model):
     """TF-IDF of target and text, cosine and overlap features, logistic regression."""
 
     name = "sklearn-docstance"
+    state_file = "docstance.joblib"
     task = Task.DOC_STANCES
     trainable = True
     reads = frozenset({"doc_stance_targets"})
@@ -161,20 +160,6 @@ class SklearnDocStance(Model):
                 best = int(row.argmax())
                 out.append(DocStance(target, classes[best], score=float(row[best])))
         return prediction(doc, doc_stances=out)
-
-    def _save_state(self, folder: Path) -> list[str]:
-        import joblib
-
-        joblib.dump({"vectorizer": self.vectorizer, "estimator": self.estimator},
-                    folder / STATE_FILE, compress=3)
-        return [STATE_FILE]
-
-    @classmethod
-    def _load_state(cls, folder: Path, meta: dict[str, Any]) -> SklearnDocStance:
-        model = cls(**meta.get("config", {}))
-        state = load_joblib(folder / STATE_FILE)
-        model.vectorizer, model.estimator = state["vectorizer"], state["estimator"]
-        return model
 
 
 def _labelled_pairs(docs: Sequence[Document]) -> tuple[list[tuple[str, str]], list[str]]:

@@ -257,3 +257,29 @@ def load_joblib(path: Path) -> Any:
         return joblib.load(path)
     except (OSError, EOFError, ValueError, AttributeError, ImportError, ModuleNotFoundError) as exc:
         raise InputError(f"{path}: cannot load ({exc}); retrain the model") from exc
+
+
+class VectorizerEstimatorState:
+    """Saving and loading for models whose learned state is a fitted ``vectorizer`` and
+    ``estimator`` (scikit-learn objects), stored together in ``state_file`` with joblib."""
+
+    state_file: str = "state.joblib"
+    vectorizer: Any
+    estimator: Any
+
+    def _save_state(self, folder: Path) -> list[str]:
+        import joblib
+
+        joblib.dump(
+            {"vectorizer": self.vectorizer, "estimator": self.estimator},
+            folder / self.state_file,
+            compress=3,
+        )
+        return [self.state_file]
+
+    @classmethod
+    def _load_state(cls, folder: Path, meta: dict[str, Any]):
+        model = cls(**meta.get("config", {}))
+        state = load_joblib(folder / cls.state_file)
+        model.vectorizer, model.estimator = state["vectorizer"], state["estimator"]
+        return model

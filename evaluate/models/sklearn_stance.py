@@ -59,12 +59,11 @@ from goldwire.evaluate.models.rules_stance import (
     speaker,
     subject,
 )
-from goldwire.evaluate.models.sklearn_ner import load_joblib
+from goldwire.evaluate.models.sklearn_ner import VectorizerEstimatorState
 from goldwire.evaluate.stance import normalize_name
 from goldwire.schema import Document, Mention, Stance
 
 NONE = "NONE"
-STATE_FILE = "stance.joblib"
 WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 THRESHOLDS = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
@@ -112,10 +111,11 @@ def name_matches(mention: str, gold: str) -> bool:
     return bool(mw) and bool(gw) and mw[-1] == gw[-1] and set(mw) <= set(gw)
 
 
-class SklearnStance(Model):
+class SklearnStance(VectorizerEstimatorState, Model):
     """Logistic regression over candidate (holder, target) pairs with a NONE class."""
 
     name = "sklearn-stance"
+    state_file = "stance.joblib"
     task = Task.STANCES
     trainable = True
     reads = frozenset({"entities"})
@@ -387,18 +387,9 @@ class SklearnStance(Model):
                 stances[key] = Stance(h, t, label, score=score)
         return prediction(doc, stances=list(stances.values()))
 
-    def _save_state(self, folder: Path) -> list[str]:
-        import joblib
-
-        joblib.dump({"vectorizer": self.vectorizer, "estimator": self.estimator},
-                    folder / STATE_FILE, compress=3)
-        return [STATE_FILE]
-
     @classmethod
     def _load_state(cls, folder: Path, meta: dict[str, Any]) -> SklearnStance:
-        model = cls(**meta.get("config", {}))
-        state = load_joblib(folder / STATE_FILE)
-        model.vectorizer, model.estimator = state["vectorizer"], state["estimator"]
+        model = super()._load_state(folder, meta)
         if model.threshold is None:
             model.threshold = (meta.get("training", {}).get("threshold") or {}).get("value", 0.5)
         return model
