@@ -371,11 +371,21 @@ def _example(record: dict[str, Any], categories: bool) -> _Example:
     )
 
 
-def _pick(examples: list[_Example], confirmed: set[int]) -> tuple[_Example, bool]:
-    """Of the copies of one document (server duplicates), the one with labels (lowest id)."""
+def _pick(
+    examples: list[_Example], confirmed: set[int], convert: _Converter, user: str
+) -> tuple[_Example, bool]:
+    """Of the copies of one document (server duplicates), the one with labels (lowest id),
+    and whether any copy is confirmed; labels on several copies are reported."""
     labelled = [e for e in examples if e.entities or e.relations or e.categories]
     chosen = min(labelled or examples, key=lambda e: e.id)
-    return chosen, len(labelled) > 1
+    if len(labelled) > 1:
+        convert._report(
+            "duplicate_example",
+            chosen,
+            user,
+            f"labels on more than one copy of this document; example {chosen.id} taken",
+        )
+    return chosen, any(c.id in confirmed for c in examples)
 
 
 def _annotator_docs(
@@ -454,25 +464,9 @@ def _document(
     ex = ds_ex = None
     is_confirmed = ds_is_confirmed = False
     if copies:
-        ex, twice = _pick(copies, confirmed)
-        is_confirmed = any(c.id in confirmed for c in copies)
-        if twice:
-            convert._report(
-                "duplicate_example",
-                ex,
-                user,
-                f"labels on more than one copy of this document; example {ex.id} taken",
-            )
+        ex, is_confirmed = _pick(copies, confirmed, convert, user)
     if ds_copies and convert_ds is not None:
-        ds_ex, twice = _pick(ds_copies, ds_confirmed)
-        ds_is_confirmed = any(c.id in ds_confirmed for c in ds_copies)
-        if twice:
-            convert_ds._report(
-                "duplicate_example",
-                ds_ex,
-                user,
-                f"labels on more than one copy of this document; example {ds_ex.id} taken",
-            )
+        ds_ex, ds_is_confirmed = _pick(ds_copies, ds_confirmed, convert_ds, user)
     has_main = ex is not None and (ex.entities or ex.relations or is_confirmed)
     has_ds = ds_ex is not None and (ds_ex.categories or ds_is_confirmed)
     if not has_main and not has_ds:
