@@ -110,6 +110,18 @@ class Report:
         }
 
 
+def _predicts_entities(runs: Sequence[tuple[str, ScoreResult]], section: str) -> bool:
+    """Whether any run predicted an entity: stance-only runs get no entity columns (their
+    entity F1 would read 0.00 against a gold that has entities)."""
+    for _, result in runs:
+        sec = result.sections.get(section)
+        if sec is not None:
+            cor, inc, par, _mis, spu = sec.block.counts[:, :5].sum(axis=0)
+            if cor + inc + par + spu > 0:
+                return True
+    return False
+
+
 def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05) -> Report:
     """Rank scored runs on the same gold and test each against the best."""
     if not runs:
@@ -131,6 +143,7 @@ def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05
     for entry in ranked[1:]:
         entry.vs_best = compare(best.result, entry.result)
     columns = [c for c in LEADERBOARD_COLUMNS
-               if c[1] in best.result.sections and c[2] in best.result.sections[c[1]].figures]
+               if c[1] in best.result.sections and c[2] in best.result.sections[c[1]].figures
+               and (not c[1].startswith("entities.") or _predicts_entities(runs, c[1]))]
     first = runs[0][1].source
     return Report(first.get("gold", ""), first.get("split"), ranked, main, alpha, columns)

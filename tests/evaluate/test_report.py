@@ -82,3 +82,13 @@ def test_document_text_is_escaped_in_html(tmp_path):
     assert "«alert»" in md
     written = write_report(report, tmp_path / "out")
     assert [p.name for p in written] == ["report.md", "report.html", "results.json"]
+
+
+def test_entity_columns_only_when_some_run_predicts_entities():
+    gold = corpus(seed=5, n_docs=20)
+    nothing = [[] for _ in gold]
+    only_empty = build_report([("stance-only", scored(gold, nothing, resamples=50))])
+    assert not any(c[1].startswith("entities.") for c in only_empty.columns)
+    mixed = build_report([("stance-only", scored(gold, nothing, resamples=50)),
+                          ("ner", scored(gold, noisy(gold, 0.8, 4), resamples=50))])
+    assert ("strict F1", "entities.strict", "micro.f1") in mixed.columns
