@@ -36,7 +36,15 @@ from goldwire import SCHEMA_VERSION, __version__
 from goldwire.corpus.dedup import MinHashConfig, signature
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, Manifest, decide
 from goldwire.corpus.normalize import decode_bytes, normalize_text
-from goldwire.corpus.readers import ReadOptions, Rejection, detect, get_reader
+from goldwire.corpus.readers import (
+    AUTO_ORDER,
+    READERS,
+    Reader,
+    ReadOptions,
+    Rejection,
+    detect,
+    get_reader,
+)
 from goldwire.corpus.split import SPLITS, SplitRatios
 from goldwire.errors import InputError, SchemaError, UsageError
 from goldwire.schema import Document, LabelSchema, document_id, features
@@ -105,15 +113,22 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
             Rejection(source, "unreadable", f"{source}: cannot read ({exc.strerror})")
         )
         return result
+    reader = _declared_encoding_reader(path, data, config)
     try:
-        text, encoding = decode_bytes(data, source)
+        if reader is not None and reader.encoding:  # the reader's own encoding: no sniffing
+            text, encoding = data.decode(reader.encoding), reader.encoding
+        else:
+            text, encoding = decode_bytes(data, source)
+    except UnicodeDecodeError as exc:
+        result.rejections.append(Rejection(source, "undecodable", f"{source}: {exc}"))
+        return result
     except InputError as exc:
         reason = getattr(exc, "reason", "undecodable")
         result.rejections.append(Rejection(source, reason, str(exc)))
         return result
     result.encoding = encoding
     text = normalize_text(text)
-    if config.format == "auto":
+    if reader is None and config.format == "auto":
         reader = detect(path, text[:_HEAD])
         if reader is None:
             result.rejections.append(
@@ -125,7 +140,7 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
                 )
             )
             return result
-    else:
+    elif reader is None:
         reader = get_reader(config.format)
     result.reader = reader.name
     try:
@@ -146,6 +161,20 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
         sig = signature(row["text"], config.minhash) if config.minhash else None
         result.docs.append((_features_for(config.labels).encode_example(row), sig))
     return result
+
+
+def _declared_encoding_reader(path: Path, data: bytes, config: BuildConfig) -> Reader | None:
+    """The reader for this file when it declares its own encoding (``Reader.encoding``)."""
+    if config.format != "auto":
+        reader = get_reader(config.format)
+        return reader if reader.encoding else None
+    for name in AUTO_ORDER:
+        reader = READERS[name]
+        if reader.encoding and reader.sniff(
+            path, data[:_HEAD].decode(reader.encoding, errors="replace")
+        ):
+            return reader
+    return None
 
 
 def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any]:

@@ -6,6 +6,11 @@ The dateline parser reads the common agency forms, in English and Russian:
 * agency in brackets: ``PARIS, Jan 5 (AFP) -``, ``BEIJING, May 2 (Xinhua) --``
 * Reuters: ``HOUSTON, Feb 26 -`` and ``RICHMOND, Va., Feb 26 -`` (no agency)
 * optional year: ``MOSCOW, March 31, 2023. /TASS/.``
+* wire noise seen in Reuters-21578: ``RICHMOND, Va. Feb 26 -`` (no comma after the region),
+  up to three regions (``GEORGETOWN, Grand Cayman, British West Indies, March 25 -``),
+  ``Feb 26-``, ``ATLANTA , March 3 -``, ``****LONDON, March 5 -``, ``CHICAGO, March 4, -``
+  and ``ROME, March 13, Reuter -``; a dash followed by a digit (``March 2-3``) is a range,
+  not a dateline
 
 The city is the text before the dateline's first comma. The year comes only from the dateline
 itself, from ``--year`` or from file metadata; it is never guessed.
@@ -32,6 +37,7 @@ RU_MONTHS = {
 }  # fmt: skip
 AGENCIES = {
     "tass": "TASS", "тасс": "TASS", "итар-тасс": "TASS", "reuters": "Reuters", "ap": "AP",
+    "reuter": "Reuters",
     "afp": "AFP", "interfax": "Interfax", "интерфакс": "Interfax", "xinhua": "Xinhua",
     "ria novosti": "RIA Novosti", "риа новости": "RIA Novosti", "upi": "UPI", "dpa": "dpa",
     "bloomberg": "Bloomberg", "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo",
@@ -40,18 +46,19 @@ CRUMBS = frozenset({"all news", "все новости", "news", "новости
 
 _EN_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"  # noqa: E501
 _RU_MONTH = "(?:" + "|".join(RU_MONTHS) + ")"
-_CITY = r"(?P<city>[^\W\d_][^\W\d_ .'\-]*(?:[ .'\-]+[^\W\d_][^\W\d_ .'\-]*)*)"
-_REGION = r"(?:,\s*(?P<region>[A-Z][\w.]*(?:\s[A-Z][\w.]*)?\.?))?"
+_CITY = r"\**(?P<city>[^\W\d_][^\W\d_ .'\-]*(?:[ .'\-]+[^\W\d_][^\W\d_ .'\-]*)*)"
+_REGION = r"(?P<region>(?:\s*,\s*[A-Z][\w.]*(?:\s[A-Z][\w.]*){0,2}\.?){0,3})"
 _DATE_EN = rf"(?P<date>(?P<month>{_EN_MONTH})\.?\s+(?P<day>\d{{1,2}})(?:,?\s+(?P<year>\d{{4}}))?)"
 _DATE_RU = rf"(?P<date>(?P<day>\d{{1,2}})\s+(?P<month>{_RU_MONTH})(?:\s+(?P<year>\d{{4}})(?:\s*г(?:ода|\.)?)?)?)"  # noqa: E501
 _AGENCY_TAIL = (
     r"(?:\.?\s*/(?P<agency>[^/\n]{2,40})/\.?"  # . /TASS/.
     r"|\s*\((?P<agency2>[^)\n]{2,40})\)\s*[-\u2013\u2014]+"  # (AFP) -
-    r"|\s+[-\u2013\u2014]+)"  # -
+    r"|,\s*(?P<agency3>Reuters?)\s*[-\u2013\u2014]+"  # , Reuter -
+    r"|,?\s*[-\u2013\u2014]+(?!\d))"  # -  (also "Feb 26-" and "March 4, -")
 )
 DATELINE_RES = (
-    re.compile(rf"^{_CITY}{_REGION},\s*{_DATE_EN}{_AGENCY_TAIL}\s*", re.IGNORECASE),
-    re.compile(rf"^{_CITY},\s*{_DATE_RU}{_AGENCY_TAIL}\s*", re.IGNORECASE),
+    re.compile(rf"^{_CITY}{_REGION}(?:\s*,|(?<=\.))\s*{_DATE_EN}{_AGENCY_TAIL}\s*", re.IGNORECASE),
+    re.compile(rf"^{_CITY}\s*,\s*{_DATE_RU}{_AGENCY_TAIL}\s*", re.IGNORECASE),
 )
 
 
@@ -94,7 +101,7 @@ def parse_dateline(paragraph: str) -> Dateline | None:
         day = int(m.group("day"))
         if month is None or not 1 <= day <= 31:
             continue
-        raw_agency = m.group("agency") or m.group("agency2")
+        raw_agency = m.group("agency") or m.group("agency2") or m.group("agency3")
         agency = None
         if raw_agency:
             raw_agency = raw_agency.strip()

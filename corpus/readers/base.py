@@ -56,6 +56,9 @@ class Reader:
     suffixes: tuple[str, ...] = ()
     description: str = ""
     extra_meta: dict[str, str] = field(default_factory=dict)
+    # a reader whose files have a known encoding sets it; the pipeline then decodes its files
+    # with it instead of sniffing (decode_bytes), e.g. "latin-1" for Reuters-21578 .sgm
+    encoding: str | None = None
 
     def sniff(self, path: Path, head: str) -> bool:
         """Whether this reader recognises a file (used by ``--format auto``)."""
