@@ -136,7 +136,7 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
                     source,
                     "unknown-format",
                     f"{source}: no reader recognises this file; pass --format "
-                    "(tass, text, jsonl, html, conll)",
+                    f"({', '.join(READERS)})",
                 )
             )
             return result

@@ -25,6 +25,7 @@ class Format(str, Enum):
     conll = "conll"
     basil = "basil"
     fnc1 = "fnc1"
+    reuters = "reuters"
 
 
 class ExportFormat(str, Enum):

@@ -14,6 +14,7 @@ from goldwire.corpus.readers.conll import ConllReader
 from goldwire.corpus.readers.fnc1 import Fnc1Reader
 from goldwire.corpus.readers.html import HtmlReader
 from goldwire.corpus.readers.jsonl import JsonlReader
+from goldwire.corpus.readers.reuters import ReutersReader
 from goldwire.corpus.readers.wiretext import TassReader, TextReader
 from goldwire.errors import UsageError
 
@@ -27,9 +28,11 @@ READERS: dict[str, Reader] = {
         ConllReader(),
         BasilReader(),
         Fnc1Reader(),
+        ReutersReader(),
     )
 }
-AUTO_ORDER = ("basil", "fnc1", "jsonl", "html", "tass", "conll", "text")  # specific first
+# specific checks first
+AUTO_ORDER = ("reuters", "basil", "fnc1", "jsonl", "html", "tass", "conll", "text")
 
 
 def get_reader(name: str) -> Reader:
