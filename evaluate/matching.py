@@ -38,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from goldwire.choices import parse_choice
 from goldwire.errors import UsageError
 from goldwire.evaluate.counts import COR, INC, MIS, N_COUNTS, PAR, SPU, Counts
 
@@ -52,11 +53,7 @@ class Scheme(str, Enum):
 
     @classmethod
     def parse(cls, value: str | Scheme) -> Scheme:
-        try:
-            return cls(value)
-        except ValueError:
-            choices = ", ".join(s.value for s in cls)
-            raise UsageError(f"unknown matching schema {value!r}; use one of {choices}") from None
+        return parse_choice(cls, value, "matching schema")
 
 
 SCHEMES = tuple(Scheme)

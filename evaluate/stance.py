@@ -26,7 +26,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
-from goldwire.errors import InputError, UsageError
+from goldwire.choices import parse_choice
+from goldwire.errors import InputError
 from goldwire.evaluate.counts import Counts
 from goldwire.schema import Document, Mention
 
@@ -37,12 +38,7 @@ class StanceMode(str, Enum):
 
     @classmethod
     def parse(cls, value: str | StanceMode) -> StanceMode:
-        try:
-            return cls(value)
-        except ValueError:
-            raise UsageError(
-                f"unknown stance matching mode {value!r}; use strict or relaxed"
-            ) from None
+        return parse_choice(cls, value, "stance matching mode")
 
 
 # --------------------------------------------------------------------------- names

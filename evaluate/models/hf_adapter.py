@@ -27,6 +27,7 @@ from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from goldwire.choices import parse_choice
 from goldwire.errors import InputError, UsageError, require
 from goldwire.evaluate.models.base import prediction
 from goldwire.evaluate.models.spacy_adapter import (
@@ -52,11 +53,7 @@ class Aggregation(str, Enum):
 
     @classmethod
     def parse(cls, value: str | Aggregation) -> Aggregation:
-        try:
-            return cls(value)
-        except ValueError:
-            choices = ", ".join(a.value for a in cls)
-            raise UsageError(f"unknown aggregation {value!r}; use one of {choices}") from None
+        return parse_choice(cls, value, "aggregation")
 
 
 # tag prefix -> (starts an entity, ends it)
