@@ -496,3 +496,13 @@ def _echo_pull(report) -> None:
         )
         for problem in report.problems[:5]:
             typer.echo(f"  {problem}", err=True)
+
+
+def _mount_agreement_commands() -> None:
+    from goldwire.annotate.agreement_cli import adjudicate_cmd, agreement_cmd
+
+    app.command("agreement")(agreement_cmd)
+    app.command("adjudicate")(adjudicate_cmd)
+
+
+_mount_agreement_commands()

@@ -267,3 +267,12 @@ def export_cli(
     counts = export(dataset, out, fmt.value, split)
     for s, n in counts.items():
         _console().print(f"{s}: {n} documents -> {out}")
+
+
+def _mount_attach_gold() -> None:
+    from goldwire.corpus.attach import attach_gold_cmd
+
+    app.command("attach-gold")(attach_gold_cmd)
+
+
+_mount_attach_gold()

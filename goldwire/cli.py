@@ -72,15 +72,9 @@ def root(
 
 
 def _mount() -> None:
-    from goldwire.annotate.agreement_cli import adjudicate_cmd, agreement_cmd
     from goldwire.annotate.cli import app as annotate_app
-    from goldwire.corpus.attach import attach_gold_cmd
     from goldwire.corpus.cli import app as corpus_app
     from goldwire.evaluate.cli import app as evaluate_app
-
-    annotate_app.command("agreement")(agreement_cmd)
-    annotate_app.command("adjudicate")(adjudicate_cmd)
-    corpus_app.command("attach-gold")(attach_gold_cmd)
 
     app.add_typer(corpus_app, name="corpus")
     app.add_typer(annotate_app, name="annotate")
