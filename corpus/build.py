@@ -258,7 +258,6 @@ class BuildReport:
     files_found: int = 0
     files_read: int = 0
     files_rejected: int = 0
-    formats: Counter = field(default_factory=Counter)
     file_formats: dict[str, str] = field(default_factory=dict)  # path -> reader (auto says which)
     encodings: Counter = field(default_factory=Counter)
     documents_seen: int = 0
@@ -294,7 +293,7 @@ class BuildReport:
                 "found": self.files_found,
                 "read": self.files_read,
                 "rejected": self.files_rejected,
-                "formats": dict(self.formats),
+                "formats": dict(Counter(self.file_formats.values())),
                 "reader_by_file": self.file_formats,
                 "encodings": dict(self.encodings),
             },
@@ -391,7 +390,6 @@ def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
     writer = ArrowWriter(features=feats, path=str(work / "spool.arrow"))
     try:
         for res in run_local(files, config):
-            report.formats[res.reader or "none"] += 1
             report.file_formats[res.path] = res.reader or "none"
             # a file that yields no document at all is a rejected file; otherwise its bad
             # items are rejected documents of a file that was read
