@@ -13,7 +13,7 @@ help:  ## list targets
 $(BIN)/goldwire: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip>=24" "setuptools>=77" wheel
-	$(PIP) install -q -c constraints.txt -e ".[test,report,models]"
+	$(PIP) install -q -c constraints.txt -e ".[test,report,models,ray]"
 	@touch $@
 
 venv: $(BIN)/goldwire  ## create .venv with goldwire and its test dependencies

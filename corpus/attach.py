@@ -28,7 +28,6 @@ import typer
 from goldwire.errors import InputError, SchemaError, UsageError
 
 GOLD_META_KEYS = ("annotators", "adjudication")
-_SHARD_BYTES = 256 * 2**20
 _SHOWN = 5
 
 
@@ -164,9 +163,10 @@ def _gold_row(row: dict[str, Any], doc, feats) -> dict[str, Any]:
     return new
 
 
-def _write_version(dd, gold, found, feats, work: Path) -> Path:
-    from datasets import DatasetDict
+def _write_version(dd, gold, found, feats, work: Path, layout: str) -> Path:
     from datasets.utils.logging import disable_progress_bar
+
+    from goldwire.corpus.layout import get_layout
 
     disable_progress_bar()
 
@@ -184,8 +184,9 @@ def _write_version(dd, gold, found, feats, work: Path) -> Path:
                         new_fingerprint=uuid.uuid4().hex)  # fmt: skip
         splits[split] = ds
     out = work / "dataset"
-    shards = {s: 1 + int(ds.data.nbytes / _SHARD_BYTES) for s, ds in splits.items()}
-    DatasetDict(splits).save_to_disk(str(out), num_shards=shards)
+    rows = sum(ds.num_rows for ds in splits.values())
+    row_bytes = sum(ds.data.nbytes for ds in splits.values()) / max(1, rows)
+    get_layout(layout).write(splits, out, row_bytes)  # the layout of the corpus it extends
     return out
 
 
@@ -234,7 +235,8 @@ def attach_gold(
     report.agreement = summary
     work = staging_dir(out_dir, "attaching")
     try:
-        new = _write_version(dd, gold, found, features(labels), work)
+        layout = meta.get("layout", "arrow")
+        new = _write_version(dd, gold, found, features(labels), work, layout)
         for name in (MANIFEST, REPORT):
             if (corpus_dir / name).is_file():
                 shutil.copyfile(corpus_dir / name, new / name)

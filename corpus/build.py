@@ -34,6 +34,7 @@ import numpy as np
 
 from goldwire import SCHEMA_VERSION, __version__
 from goldwire.corpus.dedup import MinHashConfig, signature
+from goldwire.corpus.layout import get_layout
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, Manifest, decide
 from goldwire.corpus.normalize import decode_bytes, normalize_text
 from goldwire.corpus.readers import (
@@ -53,7 +54,6 @@ GOLDWIRE_META = "goldwire.json"
 MANIFEST = "manifest.jsonl"
 REPORT = "build_report.json"
 _HEAD = 8192
-_SHARD_BYTES = 256 * 2**20
 
 
 @dataclass(frozen=True)
@@ -70,10 +70,18 @@ class BuildConfig:
     labels: LabelSchema = field(default_factory=LabelSchema.default)
     fresh: bool = False  # ignore the manifest of an earlier build in ``out``
     manifest: Path | None = None  # take the manifest from here instead of ``out``
+    engine: str = "local"  # local | ray (see ENGINES)
+    layout: str | None = None  # arrow | parquet; default: the engine's own
+    ray_address: str | None = None  # a running Ray cluster; None starts a local instance
+    progress: bool = False  # engines without per-file callbacks (Ray) show their own bars
 
     @property
     def dataset_name(self) -> str:
         return self.name or self.out.name
+
+    @property
+    def layout_name(self) -> str:
+        return self.layout or ("parquet" if self.engine == "ray" else "arrow")
 
 
 # --------------------------------------------------------------------------- per-file step
@@ -104,15 +112,24 @@ def _process_in_worker(path: str) -> FileResult:
 
 def process_file(path: Path, config: BuildConfig) -> FileResult:
     """Read, decode, parse and finalise every document of one file (pure)."""
-    source = str(path)
-    result = FileResult(source, None, None, [], [])
     try:
         data = path.read_bytes()
     except OSError as exc:
-        result.rejections.append(
-            Rejection(source, "unreadable", f"{source}: cannot read ({exc.strerror})")
+        source = str(path)
+        return FileResult(
+            source,
+            None,
+            None,
+            [],
+            [Rejection(source, "unreadable", f"{source}: cannot read ({exc.strerror})")],
         )
-        return result
+    return process_bytes(path, data, config)
+
+
+def process_bytes(path: Path, data: bytes, config: BuildConfig) -> FileResult:
+    """Decode, parse and finalise every document of one file's bytes (pure)."""
+    source = str(path)
+    result = FileResult(source, None, None, [], [])
     reader = _declared_encoding_reader(path, data, config)
     try:
         if reader is not None and reader.encoding:  # the reader's own encoding: no sniffing
@@ -235,7 +252,7 @@ def discover(inputs: Iterable[Path]) -> list[Path]:
 
 
 def run_local(files: list[Path], config: BuildConfig) -> Iterator[FileResult]:
-    """The local engine: in-process for one worker, else a process pool (order kept)."""
+    """The local engine's map: in-process for one worker, else a process pool (order kept)."""
     if config.workers <= 1:
         for path in files:
             yield process_file(path, config)
@@ -246,6 +263,128 @@ def run_local(files: list[Path], config: BuildConfig) -> Iterator[FileResult]:
     chunk = max(1, min(64, len(files) // (config.workers * 8) or 1))
     with ctx.Pool(config.workers, initializer=_init_worker, initargs=(config,)) as pool:
         yield from pool.imap(_process_in_worker, [str(p) for p in files], chunksize=chunk)
+
+
+@dataclass
+class Staged:
+    """What the global step sees, in input order (files as discovered, documents in file
+    order): ids, MinHash signatures (one row each), the readers' own splits and sources."""
+
+    ids: list[str]
+    sigs: np.ndarray
+    preset: list[str | None]
+    sources: list[str]
+
+
+class Engine:
+    """Runs the per-file steps and writes the kept rows; the global step stays in between.
+
+    ``stage`` runs :func:`process_bytes` over every file, keeps the rows somewhere under
+    ``work``, accounts every file with :func:`account_file` and returns the global step's
+    input; ``write`` writes each split's rows (indices into the staged order) into ``out``.
+    """
+
+    name: str = ""
+
+    def stage(self, files, config, work: Path, report: BuildReport, on_file) -> Staged:
+        raise NotImplementedError
+
+    def write(self, work: Path, by_split: dict[str, list[int]], out: Path, config) -> None:
+        raise NotImplementedError
+
+
+class LocalEngine(Engine):
+    """This machine: worker processes (``--workers``), rows spooled to one Arrow file."""
+
+    name = "local"
+
+    def stage(self, files, config, work, report, on_file):
+        from datasets.arrow_writer import ArrowWriter
+
+        n_perm = config.minhash.num_perm if config.minhash else 1
+        ids: list[str] = []
+        sigs = _Rows(n_perm, len(files))
+        preset: list[str | None] = []
+        sources: list[str] = []
+        writer = ArrowWriter(features=features(config.labels), path=str(work / "spool.arrow"))
+        try:
+            for res in run_local(files, config):
+                account_file(report, res, len(res.docs), config)
+                for row, sig in res.docs:
+                    writer.write(row)  # encoded by the worker
+                    ids.append(row["id"])
+                    sources.append(row["source"])
+                    preset.append(preset_split(row["meta"]))
+                    if sig is not None:
+                        sigs.add(sig)
+                if on_file is not None:
+                    on_file(res)
+        finally:
+            writer.finalize()
+            writer.close()
+        sig_matrix = sigs.array() if config.minhash else np.zeros((len(ids), 1), np.uint32)
+        return Staged(ids, sig_matrix, preset, sources)
+
+    def write(self, work, by_split, out, config):
+        from datasets import Dataset
+        from datasets.utils.logging import disable_progress_bar
+
+        disable_progress_bar()
+        spool = Dataset.from_file(str(work / "spool.arrow"))
+        splits = {s: spool.select(idx) for s, idx in by_split.items()}
+        for ds in splits.values():
+            ds.info.description = f"goldwire corpus {config.dataset_name}"
+            ds.info.version = f"{SCHEMA_VERSION}.0.0"
+        row_bytes = spool.data.nbytes / max(1, spool.num_rows)
+        get_layout(config.layout_name).write(splits, out, row_bytes)
+        del splits, spool
+        (work / "spool.arrow").unlink()
+
+
+def _ray_engine() -> Engine:
+    from goldwire.corpus.ray_engine import RayEngine
+
+    return RayEngine()
+
+
+ENGINES: dict[str, Callable[[], Engine]] = {"local": LocalEngine, "ray": _ray_engine}
+
+
+def get_engine(config: BuildConfig) -> Engine:
+    if config.engine not in ENGINES:
+        raise UsageError(f"unknown engine {config.engine!r}; choose one of {', '.join(ENGINES)}")
+    engine = ENGINES[config.engine]()
+    if config.engine == "ray" and config.layout_name != "parquet":
+        raise UsageError("the ray engine writes the parquet layout; drop --layout arrow")
+    return engine
+
+
+def account_file(report: BuildReport, res: FileResult, n_docs: int, config: BuildConfig) -> None:
+    """Count one file's outcome into the report (``n_docs``: its documents that were kept).
+
+    A file that yields no document at all is a rejected file; otherwise its bad items are
+    rejected documents of a file that was read. Under ``--strict`` the first rejection raises.
+    """
+    report.file_formats[res.path] = res.reader or "none"
+    file_level = not n_docs and bool(res.rejections)
+    if file_level:
+        report.files_rejected += 1
+    else:
+        report.files_read += 1
+        report.documents_seen += res.documents_seen
+        report.encodings[res.encoding or "unknown"] += 1
+    for rej in res.rejections:
+        if config.strict:
+            raise InputError(f"{rej.message} (stopped by --strict)")
+        report.rejections.append(rej.to_json())
+        if not file_level:
+            report.rejected += 1
+
+
+def preset_split(meta: list[dict[str, str]] | None) -> str | None:
+    """The reader's own split of an encoded row (CoNLL-2003 brings one), if it is ours."""
+    split = meta and _meta_get(meta, "split")
+    return split if split in SPLITS else None
 
 
 # --------------------------------------------------------------------------- build
@@ -337,13 +476,13 @@ def build_corpus(
     manifest_path = config.manifest or (config.out / MANIFEST)
     manifest = Manifest() if config.fresh else Manifest.load(manifest_path)
     report.incremental = bool(manifest.entries)
-    feats = features(config.labels)
+    engine = get_engine(config)
     work = staging_dir(config.out, "building")
     try:
-        ids, sigs, preset, sources = _spool(files, config, feats, work, report, on_file)
-        sig_matrix = sigs.array() if config.minhash else np.zeros((len(ids), 1), np.uint32)
-        result = decide(ids, sig_matrix, preset, manifest, config.ratios, config.minhash)
-        del sig_matrix, sigs
+        staged = engine.stage(files, config, work, report, on_file)
+        ids, sources = staged.ids, staged.sources
+        result = decide(ids, staged.sigs, staged.preset, manifest, config.ratios, config.minhash)
+        del staged
         report.warnings.extend(result.warnings)
         report.near_duplicate_clusters = result.clusters
         by_split: dict[str, list[int]] = {s: [] for s in SPLITS}
@@ -365,7 +504,9 @@ def build_corpus(
         report.near_duplicates = sum(1 for d in result.decisions if d.status == NEAR)
         report.kept = sum(len(v) for v in by_split.values())
         report.splits = {s: len(v) for s, v in by_split.items()}
-        _write(work, by_split, result.manifest, config, report, started)
+        out = work / "dataset"
+        engine.write(work, by_split, out, config)
+        _finish(out, result.manifest, config, report, started)
         move_into_place(work, config.out)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
@@ -378,48 +519,6 @@ def staging_dir(out: Path, what: str) -> Path:
     parent = out.resolve().parent
     parent.mkdir(parents=True, exist_ok=True)
     return Path(tempfile.mkdtemp(prefix=f".{out.name}.{what}-", dir=parent))
-
-
-def _spool(files, config, feats, work: Path, report: BuildReport, on_file):
-    from datasets.arrow_writer import ArrowWriter
-
-    ids: list[str] = []
-    sigs = _Rows(config.minhash.num_perm if config.minhash else 1, len(files))
-    preset: list[str | None] = []
-    sources: list[str] = []
-    writer = ArrowWriter(features=feats, path=str(work / "spool.arrow"))
-    try:
-        for res in run_local(files, config):
-            report.file_formats[res.path] = res.reader or "none"
-            # a file that yields no document at all is a rejected file; otherwise its bad
-            # items are rejected documents of a file that was read
-            file_level = not res.docs and bool(res.rejections)
-            if file_level:
-                report.files_rejected += 1
-            else:
-                report.files_read += 1
-                report.documents_seen += res.documents_seen
-                report.encodings[res.encoding or "unknown"] += 1
-            for rej in res.rejections:
-                if config.strict:
-                    raise InputError(f"{rej.message} (stopped by --strict)")
-                report.rejections.append(rej.to_json())
-                if not file_level:
-                    report.rejected += 1
-            for row, sig in res.docs:
-                split = row["meta"] and _meta_get(row["meta"], "split")
-                writer.write(row)  # encoded by the worker
-                ids.append(row["id"])
-                sources.append(row["source"])
-                preset.append(split if split in SPLITS else None)
-                if sig is not None:
-                    sigs.add(sig)
-            if on_file is not None:
-                on_file(res)
-    finally:
-        writer.finalize()
-        writer.close()
-    return ids, sigs, preset, sources
 
 
 class _Rows:
@@ -446,33 +545,21 @@ def _meta_get(meta: list[dict[str, str]], key: str) -> str | None:
     return None
 
 
-def _write(work: Path, by_split, manifest: Manifest, config: BuildConfig, report, started) -> None:
-    from datasets import Dataset, DatasetDict
-    from datasets.utils.logging import disable_progress_bar
-
-    disable_progress_bar()
-    spool = Dataset.from_file(str(work / "spool.arrow"))
-    out = work / "dataset"
-    dd = DatasetDict({s: spool.select(idx) for s, idx in by_split.items()})
-    for ds in dd.values():
-        ds.info.description = f"goldwire corpus {config.dataset_name}"
-        ds.info.version = f"{SCHEMA_VERSION}.0.0"
-    # explicit shard counts: datasets writes an empty split as zero shards that it cannot load
-    row_bytes = spool.data.nbytes / max(1, spool.num_rows)
-    shards = {s: 1 + int(len(idx) * row_bytes / _SHARD_BYTES) for s, idx in by_split.items()}
-    dd.save_to_disk(str(out), num_shards=shards)
-    del dd, spool
-    (work / "spool.arrow").unlink()
+def _finish(out: Path, manifest: Manifest, config: BuildConfig, report, started) -> None:
+    """The manifest, ``goldwire.json`` and the build report, next to the written splits."""
     manifest.save(out / MANIFEST)
     meta = {
         "name": config.dataset_name,
         "schema_version": SCHEMA_VERSION,
         "goldwire_version": __version__,
         "label_schema": config.labels.to_dict(),
+        "layout": config.layout_name,
+        "splits": list(SPLITS),
         "offsets": "Python code points into `text` (NFC, \\n line endings), end exclusive",
         "build": {
             "inputs": [str(p) for p in config.inputs],
             "format": config.format,
+            "engine": config.engine,
             "year": config.read.year,
             "language": config.read.language,
             "split_ratios": [config.ratios.train, config.ratios.validation, config.ratios.test],
@@ -518,8 +605,6 @@ def move_into_place(work: Path, out: Path) -> None:
 
 def load_corpus(path: str | Path):
     """Load a goldwire dataset: returns ``(DatasetDict, LabelSchema, meta)``."""
-    from datasets import load_from_disk
-
     from goldwire.errors import DatasetError
 
     path = Path(path)
@@ -535,7 +620,9 @@ def load_corpus(path: str | Path):
             f"{path}: schema version {meta.get('schema_version')} but this goldwire reads "
             f"{SCHEMA_VERSION}; rebuild the dataset with this goldwire"
         )
-    return load_from_disk(str(path)), LabelSchema.from_dict(meta["label_schema"]), meta
+    labels = LabelSchema.from_dict(meta["label_schema"])
+    layout = get_layout(meta.get("layout", "arrow"))
+    return layout.load(path, meta, features(labels)), labels, meta
 
 
 def iter_documents(path: str | Path, split: str | None = None) -> Iterator[Document]:

@@ -85,6 +85,10 @@ def render_card(
 ) -> str:
     import yaml
 
+    from goldwire.corpus.layout import get_layout
+    from goldwire.schema import features
+
+    layout = get_layout(meta.get("layout", "arrow"))
     languages = [lang for lang in stats["languages"] if lang != "(unknown)"] or ["en"]
     front = {
         "pretty_name": name,
@@ -97,18 +101,14 @@ def render_card(
         "configs": [
             {
                 "config_name": "default",
-                "data_files": [{"split": s, "path": f"{s}/*.arrow"} for s in stats["splits"]],
+                "data_files": [
+                    {"split": s, "path": layout.data_files(s)} for s in stats["splits"]
+                ],
             }
         ],
         "dataset_info": {
-            "features": [
-                {"name": "id", "dtype": "string"},
-                {"name": "text", "dtype": "string"},
-                {"name": "title", "dtype": "string"},
-                {"name": "agency", "dtype": "string"},
-                {"name": "dateline", "dtype": "string"},
-                {"name": "published", "dtype": "string"},
-            ],
+            # all of them: `load_dataset(<folder>)` casts the data to these features
+            "features": features(labels)._to_yaml_list(),
             "splits": [
                 {"name": s, "num_examples": v["num_examples"], "num_bytes": v["num_bytes"]}
                 for s, v in stats["splits"].items()

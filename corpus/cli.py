@@ -28,6 +28,16 @@ class Format(str, Enum):
     reuters = "reuters"
 
 
+class Engine(str, Enum):
+    local = "local"
+    ray = "ray"
+
+
+class Layout(str, Enum):
+    arrow = "arrow"
+    parquet = "parquet"
+
+
 class ExportFormat(str, Enum):
     jsonl = "jsonl"
     conll = "conll"
@@ -61,7 +71,26 @@ def build_cli(
         list[str] | None,
         typer.Option(help="JSONL field mapping GOLDWIRE=KEY, e.g. --field text=body."),
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    workers: Annotated[
+        int, typer.Option(min=1, help="Worker processes (CPUs of a local Ray instance).")
+    ] = 1,
+    engine: Annotated[
+        Engine, typer.Option(help="Where the per-document steps run: this machine or Ray.")
+    ] = Engine.local,
+    ray_address: Annotated[
+        str | None,
+        typer.Option(
+            help="Ray cluster address (ray://HOST:10001 or auto); default RAY_ADDRESS, "
+            "else a local instance."
+        ),
+    ] = None,
+    layout: Annotated[
+        Layout | None,
+        typer.Option(
+            help="On-disk layout: arrow (save_to_disk) or parquet (data/SPLIT/*.parquet, "
+            "for big corpora). Default: arrow locally, parquet on Ray."
+        ),
+    ] = None,
     strict: Annotated[bool, typer.Option(help="Stop at the first bad file or document.")] = False,
     near_dup_threshold: Annotated[
         float, typer.Option(min=0.01, max=1.0, help="MinHash Jaccard threshold.")
@@ -88,6 +117,8 @@ def build_cli(
     """Build a corpus: read, normalise, deduplicate, split, write a DatasetDict and data card.
 
     Example: goldwire corpus build seeds/articles --out data/seed --name seed
+
+    On Ray: goldwire corpus build articles/ --engine ray --ray-address auto
     """
     from goldwire.corpus.build import BuildConfig, build_corpus
     from goldwire.corpus.card import write_card
@@ -116,8 +147,15 @@ def build_cli(
         ratios=SplitRatios.parse(split_ratios),
         labels=LabelSchema.from_toml(labels) if labels else LabelSchema.default(),
         fresh=fresh,
+        engine=engine.value,
+        layout=layout.value if layout else None,
+        ray_address=ray_address,
+        progress=engine is Engine.ray,
     )
-    report = _run_with_progress(config, build_corpus)
+    if engine is Engine.ray:  # Ray Data draws its own progress bars
+        report = build_corpus(config)
+    else:
+        report = _run_with_progress(config, build_corpus)
     card = write_card(config.out, card_dir / corpus_name / "README.md")
     data = report.to_json()
     if json_out:

@@ -1,0 +1,326 @@
+"""The Ray engine (``goldwire corpus build --engine ray``): the per-file steps on a Ray cluster.
+
+The same pure per-file step as the local engine (:func:`~goldwire.corpus.build.process_bytes`)
+runs in Ray Data tasks; only the global step runs in the driver, as it does locally.
+
+1. **stage**: ``ray.data.read_binary_files`` reads the files; ``map_batches`` parses each
+   file's bytes and returns an Arrow table of encoded rows plus four internal columns (the row's
+   key, its file and position in the file, its MinHash signature as fixed-size bytes, the
+   reader's split) and one summary row per file (reader, encoding, rejections); the workers write
+   it as Parquet shards under the build's staging folder.
+2. **global step** in the driver: it reads back only the small columns (ids, sources, splits,
+   signatures), orders the rows as the local engine would (files in discovery order, documents
+   in file order), accounts every file, and runs the same
+   :func:`~goldwire.corpus.manifest.decide`.
+3. **write**: the workers read the staged shards again, keep each split's rows (a broadcast of
+   the kept keys and their splits) and write ``data/<split>/`` Parquet shards.
+
+On a cluster, the input and output paths must be on a file system every node sees (NFS, a
+mounted bucket), and goldwire must be installed on every node. ``--ray-address`` (or
+``RAY_ADDRESS``) names the cluster; without it a local Ray instance with ``--workers`` CPUs is
+started for the build and shut down afterwards.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from goldwire.corpus.build import (
+    BuildConfig,
+    Engine,
+    FileResult,
+    Staged,
+    account_file,
+    preset_split,
+    process_bytes,
+)
+from goldwire.corpus.layout import DATA_DIR, write_empty_parquet
+from goldwire.corpus.readers import Rejection
+from goldwire.corpus.split import SPLITS
+from goldwire.errors import GoldwireError, UsageError
+from goldwire.schema import features
+
+STAGE = "stage"
+KEY, PATH, DOC, SIG, SPLIT, INFO = (
+    "_gw_key",
+    "_gw_path",
+    "_gw_doc",
+    "_gw_sig",
+    "_gw_split",
+    "_gw_file",
+)
+INTERNAL = (KEY, PATH, DOC, SIG, SPLIT, INFO)
+_SUMMARY_DOC = -1  # the DOC of a file's summary row
+_MIN_ROWS_PER_FILE = 50_000
+
+
+def row_key(path: str, doc: int) -> int:
+    """A 63-bit key for a file's ``doc``-th document (collisions are checked, not assumed)."""
+    digest = hashlib.blake2b(f"{path}\0{doc}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little") >> 1
+
+
+def _stage_schema(config: BuildConfig):
+    import pyarrow as pa
+
+    width = 4 * (config.minhash.num_perm if config.minhash else 1)
+    schema = features(config.labels).arrow_schema
+    for name, typ in (
+        (KEY, pa.int64()),
+        (PATH, pa.string()),
+        (DOC, pa.int32()),
+        (SIG, pa.binary(width)),
+        (SPLIT, pa.string()),
+        (INFO, pa.string()),
+    ):
+        schema = schema.append(pa.field(name, typ))
+    return schema
+
+
+class _Roots:
+    """Maps the absolute paths Ray reports back to the paths the local engine would use."""
+
+    def __init__(self, inputs: tuple[Path, ...]) -> None:
+        self.roots = [(os.path.abspath(p), p) for p in inputs]
+
+    def original(self, absolute: str) -> Path:
+        absolute = os.path.abspath(absolute if absolute.startswith("/") else "/" + absolute)
+        for root_abs, given in self.roots:
+            if absolute == root_abs:
+                return given
+            if absolute.startswith(root_abs.rstrip("/") + "/"):
+                return given / os.path.relpath(absolute, root_abs)
+        return Path(absolute)
+
+
+def process_batch(batch, config: BuildConfig):
+    """Ray Data ``map_batches`` function: a batch of files -> staged rows (Arrow table)."""
+    import pyarrow as pa
+
+    roots = _Roots(config.inputs)
+    schema = _stage_schema(config)
+    rows: list[dict[str, Any]] = []
+    for absolute, data in zip(
+        batch.column("path").to_pylist(), batch.column("bytes").to_pylist(), strict=True
+    ):
+        path = roots.original(absolute)
+        res = process_bytes(path, data, config)
+        source = str(path)
+        for i, (row, sig) in enumerate(res.docs):
+            row[KEY] = row_key(source, i)
+            row[PATH] = source
+            row[DOC] = i
+            row[SIG] = sig.tobytes() if sig is not None else b"\0\0\0\0"
+            row[SPLIT] = preset_split(row["meta"])
+            rows.append(row)
+        rows.append({PATH: source, DOC: _SUMMARY_DOC, INFO: json.dumps(_summary(res))})
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _summary(res: FileResult) -> dict[str, Any]:
+    return {
+        "path": res.path,
+        "reader": res.reader,
+        "encoding": res.encoding,
+        "documents_seen": res.documents_seen,
+        "docs": len(res.docs),
+        "rejections": [r.to_json() for r in res.rejections],
+    }
+
+
+def _file_result(info: dict[str, Any]) -> FileResult:
+    rejections = [Rejection(r["source"], r["reason"], r["message"]) for r in info["rejections"]]
+    return FileResult(
+        info["path"], info["reader"], info["encoding"], [], rejections, info["documents_seen"]
+    )
+
+
+def select_split(batch, keys: np.ndarray, codes: np.ndarray, code: int):
+    """Ray Data ``map_batches`` function: the batch's rows kept in split ``code``, without the
+    internal columns (``keys`` sorted, ``codes`` their split codes)."""
+    import pyarrow.compute as pc
+    import ray
+
+    if isinstance(keys, ray.ObjectRef):  # broadcast once, read zero-copy from the object store
+        keys, codes = ray.get([keys, codes])
+    batch_keys = pc.fill_null(batch.column(KEY), -1).to_numpy(zero_copy_only=False)
+    docs = batch.column(DOC).to_numpy(zero_copy_only=False)  # never null
+    pos = np.searchsorted(keys, batch_keys).clip(0, max(0, len(keys) - 1))
+    found = (docs >= 0) & (keys[pos] == batch_keys) if len(keys) else np.zeros(len(docs), bool)
+    mask = found & (codes[pos] == code) if len(keys) else found
+    return batch.filter(mask).drop_columns(list(INTERNAL))
+
+
+class RayEngine(Engine):
+    name = "ray"
+
+    def __init__(self) -> None:
+        try:
+            import ray  # noqa: F401
+            import ray.data  # noqa: F401
+        except ImportError:
+            raise UsageError(
+                "the ray engine needs Ray Data; install it with `pip install 'goldwire[ray]'`"
+            ) from None
+        self._started = False
+
+    # ------------------------------------------------------------------ cluster
+
+    def _connect(self, config: BuildConfig) -> None:
+        import ray
+
+        if ray.is_initialized():
+            return
+        address = config.ray_address or os.environ.get("RAY_ADDRESS")
+        quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
+        for name in ("ray", "ray.data"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+        try:
+            if address:
+                ray.init(address=address, **quiet)
+            else:
+                ray.init(num_cpus=max(1, config.workers), include_dashboard=False, **quiet)
+        except (ConnectionError, RuntimeError, ValueError) as exc:
+            raise UsageError(
+                f"cannot reach the Ray cluster at {address}: {exc}; start it with "
+                "`ray start --head` or drop --ray-address to run a local instance"
+            ) from None
+        self._started = True
+        ctx = ray.data.DataContext.get_current()
+        ctx.execution_options.preserve_order = True  # output rows in input order
+        ctx.enable_progress_bars = config.progress
+
+    def close(self) -> None:
+        import ray
+
+        if self._started:
+            ray.shutdown()
+            self._started = False
+
+    # ------------------------------------------------------------------ stage
+
+    def stage(self, files, config, work, report, on_file):
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
+        import ray.data
+
+        self._connect(config)
+        stage = work / STAGE
+        n_cpus = max(1, int(ray.cluster_resources().get("CPU", config.workers)))
+        batch = max(1, min(256, len(files) // (4 * n_cpus) or 1))
+        try:
+            ds = ray.data.read_binary_files(
+                [os.path.abspath(p) for p in files],
+                include_paths=True,
+                override_num_blocks=max(1, min(len(files), 4 * n_cpus * 4)),
+            )
+            ds = ds.map_batches(
+                process_batch, fn_kwargs={"config": config}, batch_size=batch,
+                batch_format="pyarrow", zero_copy_batch=True,
+            )  # fmt: skip
+            ds.write_parquet(str(stage), min_rows_per_file=_MIN_ROWS_PER_FILE)
+        except GoldwireError:
+            raise
+        except Exception as exc:  # a Ray task failure carries the worker's exception
+            cause = getattr(exc, "cause", None)
+            if isinstance(cause, GoldwireError):
+                raise cause from None
+            raise
+        columns = [KEY, PATH, DOC, INFO, "id", "source", SIG, SPLIT]
+        table = pq.read_table(str(stage), columns=columns)
+        summaries = table.filter(pc.equal(table[DOC], _SUMMARY_DOC))
+        rows = table.filter(pc.not_equal(table[DOC], _SUMMARY_DOC))
+        del table
+        # the local engine's order: files as discovered, documents in file order
+        file_index = pc.index_in(rows[PATH], value_set=_path_strings(files)).to_numpy(
+            zero_copy_only=False
+        )
+        docs = rows[DOC].to_numpy()
+        order = np.lexsort((docs, file_index))
+        rows = rows.take(order)
+        by_path = {}
+        for text in summaries[INFO].to_pylist():
+            info = json.loads(text)
+            by_path[info["path"]] = info
+        for path in files:  # accounting in file order, like the local engine
+            info = by_path.get(str(path))
+            if info is None:
+                raise GoldwireError(f"{path}: the Ray engine lost this file; this is a bug")
+            res = _file_result(info)
+            account_file(report, res, info["docs"], config)
+            if on_file is not None:
+                on_file(res)
+        keys = rows[KEY].to_numpy()
+        if len(np.unique(keys)) != len(keys):
+            raise GoldwireError("two staged rows share a key; this is a goldwire bug")
+        self._keys = keys
+        sigs = _signatures(rows[SIG], config)
+        splits = rows[SPLIT].to_pylist()
+        return Staged(rows["id"].to_pylist(), sigs, splits, rows["source"].to_pylist())
+
+    # ------------------------------------------------------------------ write
+
+    def write(self, work, by_split, out, config):
+        import ray
+        import ray.data
+
+        try:
+            keys = self._keys
+            codes = np.full(len(keys), -1, dtype=np.int8)
+            for code, split in enumerate(SPLITS):
+                codes[by_split.get(split, [])] = code
+            order = np.argsort(keys)
+            keys_ref, codes_ref = ray.put(keys[order]), ray.put(codes[order])
+            feats = features(config.labels)
+            for code, split in enumerate(SPLITS):
+                folder = out / DATA_DIR / split
+                if not by_split.get(split):
+                    write_empty_parquet(folder / "part-00000.parquet", feats)
+                    continue
+                ds = ray.data.read_parquet(str(work / STAGE))
+                ds = ds.map_batches(
+                    select_split, fn_args=(keys_ref, codes_ref, code), batch_format="pyarrow",
+                    zero_copy_batch=True,
+                )  # fmt: skip
+                ds.write_parquet(
+                    str(folder), min_rows_per_file=_MIN_ROWS_PER_FILE,
+                    filename_provider=_part_names(), schema=feats.arrow_schema,
+                    mode="overwrite",  # a fresh folder; lets the names leave out Ray's uuid
+                )  # fmt: skip
+        finally:
+            self.close()
+
+
+def _part_names():
+    """``part-00000.parquet``, ... per write task (the schema carries the ``datasets``
+    features, so ``load_dataset("parquet", ...)`` restores class labels)."""
+    from ray.data.datasource import FilenameProvider
+
+    class PartNames(FilenameProvider):
+        def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
+            return f"part-{task_index:05d}.parquet"
+
+    return PartNames(file_format="parquet")
+
+
+def _path_strings(files: list[Path]):
+    import pyarrow as pa
+
+    return pa.array([str(p) for p in files], type=pa.string())
+
+
+def _signatures(column, config: BuildConfig) -> np.ndarray:
+    width = config.minhash.num_perm if config.minhash else 1
+    if len(column) == 0:
+        return np.zeros((0, width), np.uint32)
+    arr = column.combine_chunks()
+    buf = np.frombuffer(arr.buffers()[1], dtype=np.uint32)
+    start = arr.offset * width
+    return buf[start : start + len(arr) * width].reshape(len(arr), width).copy()
