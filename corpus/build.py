@@ -554,7 +554,7 @@ def _finish(out: Path, manifest: Manifest, config: BuildConfig, report, started)
         "goldwire_version": __version__,
         "label_schema": config.labels.to_dict(),
         "layout": config.layout_name,
-        "splits": list(SPLITS),
+        "split_rows": dict(report.splits),
         "offsets": "Python code points into `text` (NFC, \\n line endings), end exclusive",
         "build": {
             "inputs": [str(p) for p in config.inputs],

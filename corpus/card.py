@@ -102,7 +102,9 @@ def render_card(
             {
                 "config_name": "default",
                 "data_files": [
-                    {"split": s, "path": layout.data_files(s)} for s in stats["splits"]
+                    {"split": s, "path": layout.data_files(s)}
+                    for s, v in stats["splits"].items()
+                    if v["num_examples"]  # an empty split has no files to find
                 ],
             }
         ],
@@ -112,6 +114,7 @@ def render_card(
             "splits": [
                 {"name": s, "num_examples": v["num_examples"], "num_bytes": v["num_bytes"]}
                 for s, v in stats["splits"].items()
+                if v["num_examples"]  # as in configs: `datasets` expects every split listed
             ],
             "dataset_size": stats["bytes"],
         },

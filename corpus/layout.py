@@ -4,7 +4,8 @@
   memory-mappable Arrow shards; what ``datasets.load_from_disk`` reads. The default of the
   local engine.
 * ``parquet`` (:class:`ParquetLayout`): ``data/<split>/part-NNNNN.parquet`` shards (the
-  ``datasets`` features are stored in each file's schema metadata) plus the dataset card's
+  ``datasets`` features are stored in each file's schema metadata; an empty split has no
+  file, since ``datasets`` cannot read a Parquet file without rows) plus the dataset card's
   ``configs`` block, so ``datasets.load_dataset("parquet", data_dir=...)``,
   ``load_dataset(<folder>)``, Spark, Dask, DuckDB or pyarrow read it without goldwire. The
   layout for big corpora, and the only one the Ray engine writes (its workers write the shards).
@@ -69,6 +70,8 @@ class ParquetLayout(Layout):
 
     def write(self, splits, out, row_bytes):
         for split, ds in splits.items():
+            if not ds.num_rows:  # no file: an empty Parquet file is one `datasets` cannot read
+                continue
             folder = out / DATA_DIR / split
             folder.mkdir(parents=True)
             n = _shards(ds, row_bytes)
@@ -81,16 +84,19 @@ class ParquetLayout(Layout):
         from datasets.utils.logging import disable_progress_bar
 
         disable_progress_bar()
-        files = {s: self.files(path, s) for s in meta.get("splits", [])}
+        rows = meta.get("split_rows", {})
+        files = {s: self.files(path, s) for s in rows}
         for split, found in files.items():
-            if not found:
+            if rows[split] and not found:
                 raise DatasetError(
-                    f"{path}: split {split!r} has no Parquet files under "
-                    f"{DATA_DIR}/{split}/; the dataset is incomplete, rebuild it"
+                    f"{path}: split {split!r} should have {rows[split]} rows but there are no "
+                    f"Parquet files under {DATA_DIR}/{split}/; the dataset is incomplete, "
+                    "rebuild it"
                 )
-        if not files:
-            return DatasetDict()
-        return load_dataset("parquet", data_files=files, features=feats)
+        present = {s: f for s, f in files.items() if f}
+        loaded = load_dataset("parquet", data_files=present, features=feats) if present else {}
+        # an empty split has no file (see ``write``)
+        return DatasetDict({s: loaded[s] if s in loaded else _empty(feats) for s in rows})
 
     @staticmethod
     def files(path: Path, split: str) -> list[str]:
@@ -100,12 +106,10 @@ class ParquetLayout(Layout):
         return f"{DATA_DIR}/{split}/*.parquet"
 
 
-def write_empty_parquet(path: Path, feats) -> None:
-    """A Parquet file with the dataset's schema and no rows (an empty split stays loadable)."""
-    import pyarrow.parquet as pq
+def _empty(feats):
+    from datasets import Dataset
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pq.write_table(feats.arrow_schema.empty_table(), str(path))
+    return Dataset.from_dict({name: [] for name in feats}, features=feats)
 
 
 LAYOUTS: dict[str, Layout] = {cls.name: cls() for cls in (ArrowLayout, ParquetLayout)}
@@ -115,6 +119,4 @@ def get_layout(name: str) -> Layout:
     try:
         return LAYOUTS[name]
     except KeyError:
-        raise UsageError(
-            f"unknown layout {name!r}; choose one of {', '.join(LAYOUTS)}"
-        ) from None
+        raise UsageError(f"unknown layout {name!r}; choose one of {', '.join(LAYOUTS)}") from None

@@ -41,7 +41,7 @@ from goldwire.corpus.build import (
     preset_split,
     process_bytes,
 )
-from goldwire.corpus.layout import DATA_DIR, write_empty_parquet
+from goldwire.corpus.layout import DATA_DIR
 from goldwire.corpus.readers import Rejection
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import GoldwireError, UsageError
@@ -136,7 +136,7 @@ def _summary(res: FileResult) -> dict[str, Any]:
 
 
 def _file_result(info: dict[str, Any]) -> FileResult:
-    rejections = [Rejection(r["source"], r["reason"], r["message"]) for r in info["rejections"]]
+    rejections = [Rejection.from_json(r) for r in info["rejections"]]
     return FileResult(
         info["path"], info["reader"], info["encoding"], [], rejections, info["documents_seen"]
     )
@@ -282,8 +282,7 @@ class RayEngine(Engine):
             for code, split in enumerate(SPLITS):
                 folder = out / DATA_DIR / split
                 if not by_split.get(split):
-                    write_empty_parquet(folder / "part-00000.parquet", feats)
-                    continue
+                    continue  # no file for an empty split (see ParquetLayout)
                 ds = ray.data.read_parquet(str(work / STAGE))
                 ds = ds.map_batches(
                     select_split, fn_args=(keys_ref, codes_ref, code), batch_format="pyarrow",

@@ -47,6 +47,10 @@ class Rejection:
             "message": self.message,
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, str]) -> Rejection:
+        return cls(data["source"], data["reason"], data["message"], data.get("item", ""))
+
 
 @dataclass
 class Reader:
