@@ -292,6 +292,9 @@ class Engine:
     def write(self, work: Path, by_split: dict[str, list[int]], out: Path, config) -> None:
         raise NotImplementedError
 
+    def close(self) -> None:
+        """Release what ``stage`` started (a Ray instance); called however the build ends."""
+
 
 class LocalEngine(Engine):
     """This machine: worker processes (``--workers``), rows spooled to one Arrow file."""
@@ -511,6 +514,8 @@ def build_corpus(
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
+    finally:
+        engine.close()
     return report
 
 

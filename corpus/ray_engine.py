@@ -271,30 +271,26 @@ class RayEngine(Engine):
         import ray
         import ray.data
 
-        try:
-            keys = self._keys
-            codes = np.full(len(keys), -1, dtype=np.int8)
-            for code, split in enumerate(SPLITS):
-                codes[by_split.get(split, [])] = code
-            order = np.argsort(keys)
-            keys_ref, codes_ref = ray.put(keys[order]), ray.put(codes[order])
-            feats = features(config.labels)
-            for code, split in enumerate(SPLITS):
-                folder = out / DATA_DIR / split
-                if not by_split.get(split):
-                    continue  # no file for an empty split (see ParquetLayout)
-                ds = ray.data.read_parquet(str(work / STAGE))
-                ds = ds.map_batches(
-                    select_split, fn_args=(keys_ref, codes_ref, code), batch_format="pyarrow",
-                    zero_copy_batch=True,
-                )  # fmt: skip
-                ds.write_parquet(
-                    str(folder), min_rows_per_file=_MIN_ROWS_PER_FILE,
-                    filename_provider=_part_names(), schema=feats.arrow_schema,
-                    mode="overwrite",  # a fresh folder; lets the names leave out Ray's uuid
-                )  # fmt: skip
-        finally:
-            self.close()
+        keys = self._keys
+        codes = np.full(len(keys), -1, dtype=np.int8)
+        for code, split in enumerate(SPLITS):
+            codes[by_split.get(split, [])] = code
+        order = np.argsort(keys)
+        keys_ref, codes_ref = ray.put(keys[order]), ray.put(codes[order])
+        feats = features(config.labels)
+        for code, split in enumerate(SPLITS):
+            if not by_split.get(split):
+                continue  # no file for an empty split (see ParquetLayout)
+            ds = ray.data.read_parquet(str(work / STAGE))
+            ds = ds.map_batches(
+                select_split, fn_args=(keys_ref, codes_ref, code), batch_format="pyarrow",
+                zero_copy_batch=True,
+            )  # fmt: skip
+            ds.write_parquet(
+                str(out / DATA_DIR / split), min_rows_per_file=_MIN_ROWS_PER_FILE,
+                filename_provider=_part_names(), schema=feats.arrow_schema,
+                mode="overwrite",  # a fresh folder; lets the names leave out Ray's uuid
+            )  # fmt: skip
 
 
 def _part_names():

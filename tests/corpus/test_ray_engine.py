@@ -88,6 +88,9 @@ def test_both_engines_build_the_same_dataset(mixed_inputs, tmp_path):
     assert meta["ray"]["layout"] == meta["local"]["layout"] == "parquet"
     assert meta["ray"]["build"]["engine"] == "ray"
     assert not list(tmp_path.glob(".*"))  # no staging folders left behind
+    import ray as ray_mod
+
+    assert not ray_mod.is_initialized()
 
 
 def test_ray_strict_stops_like_local_and_writes_nothing(tmp_path):
@@ -97,6 +100,9 @@ def test_ray_strict_stops_like_local_and_writes_nothing(tmp_path):
         _build(TEST_DATA / "bad_inputs", tmp_path / "ray", strict=True, engine="ray")
     assert str(ray.value) == str(local.value)
     assert not list(tmp_path.iterdir())
+    import ray as ray_mod
+
+    assert not ray_mod.is_initialized()  # the failed build shut its Ray instance down
 
 
 def test_ray_engine_with_an_empty_split(tmp_path):
@@ -152,3 +158,4 @@ def test_row_keys_differ_by_file_and_position():
     keys = {row_key(f"dir/f{i}.txt", j) for i in range(200) for j in range(50)}
     assert len(keys) == 200 * 50
     assert all(0 <= k < 2**63 for k in keys)
+
