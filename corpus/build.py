@@ -96,6 +96,23 @@ class FileResult:
     rejections: list[Rejection]
     documents_seen: int = 0
 
+    def summary(self) -> dict[str, Any]:
+        """Everything but the rows (for engines that keep the rows elsewhere)."""
+        return {
+            "path": self.path,
+            "reader": self.reader,
+            "encoding": self.encoding,
+            "documents_seen": self.documents_seen,
+            "docs": len(self.docs),
+            "rejections": [r.to_json() for r in self.rejections],
+        }
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> FileResult:
+        rejections = [Rejection.from_json(r) for r in data["rejections"]]
+        return cls(data["path"], data["reader"], data["encoding"], [], rejections,
+                   data["documents_seen"])  # fmt: skip
+
 
 _WORKER_CONFIG: BuildConfig | None = None
 

@@ -42,7 +42,6 @@ from goldwire.corpus.build import (
     process_bytes,
 )
 from goldwire.corpus.layout import DATA_DIR
-from goldwire.corpus.readers import Rejection
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import GoldwireError, UsageError
 from goldwire.schema import features
@@ -120,26 +119,8 @@ def process_batch(batch, config: BuildConfig):
             row[SIG] = sig.tobytes() if sig is not None else b"\0\0\0\0"
             row[SPLIT] = preset_split(row["meta"])
             rows.append(row)
-        rows.append({PATH: source, DOC: _SUMMARY_DOC, INFO: json.dumps(_summary(res))})
+        rows.append({PATH: source, DOC: _SUMMARY_DOC, INFO: json.dumps(res.summary())})
     return pa.Table.from_pylist(rows, schema=schema)
-
-
-def _summary(res: FileResult) -> dict[str, Any]:
-    return {
-        "path": res.path,
-        "reader": res.reader,
-        "encoding": res.encoding,
-        "documents_seen": res.documents_seen,
-        "docs": len(res.docs),
-        "rejections": [r.to_json() for r in res.rejections],
-    }
-
-
-def _file_result(info: dict[str, Any]) -> FileResult:
-    rejections = [Rejection.from_json(r) for r in info["rejections"]]
-    return FileResult(
-        info["path"], info["reader"], info["encoding"], [], rejections, info["documents_seen"]
-    )
 
 
 def select_split(batch, keys: np.ndarray, codes: np.ndarray, code: int):
@@ -253,7 +234,7 @@ class RayEngine(Engine):
             info = by_path.get(str(path))
             if info is None:
                 raise GoldwireError(f"{path}: the Ray engine lost this file; this is a bug")
-            res = _file_result(info)
+            res = FileResult.from_summary(info)
             account_file(report, res, info["docs"], config)
             if on_file is not None:
                 on_file(res)
