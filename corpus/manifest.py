@@ -131,7 +131,10 @@ def decide(
         for r in rows:
             d = decisions[r]
             if d.status == NEAR and d.duplicate_of in first_of:
-                d.similarity = sims.get((r, first_of[d.duplicate_of]))
+                k = first_of[d.duplicate_of]
+                d.similarity = sims.get((r, k))
+                if d.similarity is None:  # joined through another member: estimate directly
+                    d.similarity = float(np.mean(sigs[r] == sigs[k]))
     for i, d in enumerate(decisions):
         if d.status == EXACT:
             d.split = decisions[first_of[ids[i]]].split

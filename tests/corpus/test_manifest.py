@@ -113,3 +113,21 @@ def test_manifest_round_trip(tmp_path):
     m.save(tmp_path / "m.jsonl")
     again = Manifest.load(tmp_path / "m.jsonl")
     assert again.entries == m.entries
+
+
+def test_a_duplicate_joined_through_another_member_still_gets_its_similarity():
+    """A ~ B and B ~ C above the threshold, A and C below it: C joins A's cluster through B and
+    its similarity to A (the kept one) is reported, not left empty."""
+    rng = np.random.default_rng(7)
+    a = rng.integers(0, 2**32, 128, dtype=np.uint32)
+    b, c = a.copy(), a.copy()
+    b[:20] += 1  # B agrees with A on 108 of 128 slots
+    c[:20] += 1
+    c[108:] += 1  # C agrees with B on 108 and with A on 88
+    sigs = np.stack([a, b, c])
+    res = decide(["A", "B", "C"], sigs, [None] * 3, Manifest(), SplitRatios(),
+                 MinHashConfig(threshold=0.8))  # fmt: skip
+    assert [d.status for d in res.decisions] == [KEPT, NEAR, NEAR]
+    assert [d.duplicate_of for d in res.decisions[1:]] == ["A", "A"]
+    assert res.decisions[1].similarity == 108 / 128
+    assert res.decisions[2].similarity == 88 / 128
