@@ -15,7 +15,8 @@ Per story:
   comma;
 * ``published`` comes from ``<DATE>`` (``26-FEB-1987 15:01:01.79`` -> ``1987-02-26``), which
   also becomes ``published_raw``; ``agency`` is Reuters (the whole collection is Reuters copy);
-* meta (strings): ``newid``, ``oldid``, ``lewissplit``, ``cgisplit``, ``topics``, ``places``,
+* meta (strings): ``newid``, ``oldid``, ``lewissplit``, ``cgisplit``, ``topics_attr`` (the
+  ``TOPICS="YES|NO|BYPASS"`` attribute the ModApte split uses), ``topics``, ``places``,
   ``people``, ``orgs``, ``exchanges``, ``companies`` (the ``<D>`` items comma-joined, empty
   when none);
 * entities: ``&lt;``, ``&gt;`` and ``&amp;`` are unescaped; the numeric references to
@@ -153,13 +154,15 @@ class ReutersReader(Reader):
                 "oldid": attrs.get("oldid", ""),
                 "lewissplit": attrs.get("lewissplit", ""),
                 "cgisplit": attrs.get("cgisplit", ""),
+                "topics_attr": attrs.get("topics", ""),  # YES | NO | BYPASS (ModApte uses it)
             }
             for name in LIST_TAGS:
                 meta[name] = ",".join(
                     unescape(d).strip() for d in _D.findall(tag(name.upper(), story) or "")
                 )
             doc = wire_document(parts, source, self.name, options, meta)
-            date_raw = " ".join((tag("DATE", story) or "").split())
+            # 327 tags end in the wire's control codes and routing (&#5;&#5;&#5;F): cut them
+            date_raw = " ".join((tag("DATE", story) or "").split("&#", 1)[0].split())
             doc.published = iso_date(date_raw)
             doc.published_raw = date_raw or None
             doc.agency = "Reuters"
