@@ -25,7 +25,7 @@ import tempfile
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -290,7 +290,7 @@ class Staged:
     ids: list[str]
     sigs: np.ndarray
     preset: list[str | None]
-    sources: list[str]
+    sources: Sequence[str]  # a list, or list-like (only the duplicates' are read)
 
 
 class Engine:

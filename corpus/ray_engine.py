@@ -188,7 +188,6 @@ class RayEngine(Engine):
     # ------------------------------------------------------------------ stage
 
     def stage(self, files, config, work, report, on_file):
-        import pyarrow.compute as pc
         import pyarrow.parquet as pq
         import ray.data
 
@@ -214,22 +213,14 @@ class RayEngine(Engine):
             if isinstance(cause, GoldwireError):
                 raise cause from None
             raise
-        columns = [KEY, PATH, DOC, INFO, "id", "source", SIG, SPLIT]
-        table = pq.read_table(str(stage), columns=columns)
-        summaries = table.filter(pc.equal(table[DOC], _SUMMARY_DOC))
-        rows = table.filter(pc.not_equal(table[DOC], _SUMMARY_DOC))
-        del table
-        # the local engine's order: files as discovered, documents in file order
-        file_index = pc.index_in(rows[PATH], value_set=_path_strings(files)).to_numpy(
-            zero_copy_only=False
-        )
-        docs = rows[DOC].to_numpy()
-        order = np.lexsort((docs, file_index))
-        rows = rows.take(order)
+        summaries = pq.read_table(str(stage), columns=[INFO], filters=[(DOC, "=", _SUMMARY_DOC)])[
+            INFO
+        ].to_pylist()
         by_path = {}
-        for text in summaries[INFO].to_pylist():
+        for text in summaries:
             info = json.loads(text)
             by_path[info["path"]] = info
+        del summaries
         for path in files:  # accounting in file order, like the local engine
             info = by_path.get(str(path))
             if info is None:
@@ -238,13 +229,24 @@ class RayEngine(Engine):
             account_file(report, res, info["docs"], config)
             if on_file is not None:
                 on_file(res)
-        keys = rows[KEY].to_numpy()
+        del by_path
+        # only the global step's columns, one at a time, paths and splits as dictionaries
+        rows = pq.read_table(
+            str(stage), columns=[KEY, PATH, DOC, "id", "source", SIG, SPLIT],
+            filters=[(DOC, "!=", _SUMMARY_DOC)], read_dictionary=[PATH, SPLIT],
+        )  # fmt: skip
+        # the local engine's order: files as discovered, documents in file order
+        order = np.lexsort((rows[DOC].to_numpy(), _file_index(rows[PATH], files)))
+        keys = rows[KEY].to_numpy()[order]
         if len(np.unique(keys)) != len(keys):
             raise GoldwireError("two staged rows share a key; this is a goldwire bug")
         self._keys = keys
-        sigs = _signatures(rows[SIG], config)
-        splits = rows[SPLIT].to_pylist()
-        return Staged(rows["id"].to_pylist(), sigs, splits, rows["source"].to_pylist())
+        sigs = _signatures(rows[SIG], config)[order]
+        ids = rows["id"].take(order).to_pylist()
+        splits = rows[SPLIT].take(order).to_pylist()
+        sources = _Strings(rows["source"].take(order).combine_chunks())
+        del rows
+        return Staged(ids, sigs, splits, sources)
 
     # ------------------------------------------------------------------ write
 
@@ -292,6 +294,31 @@ def _path_strings(files: list[Path]):
     return pa.array([str(p) for p in files], type=pa.string())
 
 
+def _file_index(column, files: list[Path]) -> np.ndarray:
+    """Each row's file position in ``files`` (a dictionary column: looked up per value)."""
+    import pyarrow.compute as pc
+
+    value_set = _path_strings(files)
+    parts = [np.zeros(0, np.int64)]
+    for chunk in column.chunks:
+        lookup = pc.fill_null(pc.index_in(chunk.dictionary, value_set=value_set), -1)
+        parts.append(lookup.to_numpy()[chunk.indices.to_numpy()])
+    return np.concatenate(parts)
+
+
+class _Strings:
+    """An Arrow string array read like a list (the sources: only duplicates' are looked up)."""
+
+    def __init__(self, array) -> None:
+        self.array = array
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    def __getitem__(self, i: int) -> str:
+        return self.array[i].as_py()
+
+
 def _signatures(column, config: BuildConfig) -> np.ndarray:
     width = config.minhash.num_perm if config.minhash else 1
     if len(column) == 0:
@@ -299,4 +326,4 @@ def _signatures(column, config: BuildConfig) -> np.ndarray:
     arr = column.combine_chunks()
     buf = np.frombuffer(arr.buffers()[1], dtype=np.uint32)
     start = arr.offset * width
-    return buf[start : start + len(arr) * width].reshape(len(arr), width).copy()
+    return buf[start : start + len(arr) * width].reshape(len(arr), width)  # a view
