@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SEED_OUT ?= data/seed
 
-.PHONY: help venv doccano chromium demo test test-fast lint format bench benchmark clean
+.PHONY: help venv doccano chromium demo test test-fast lint format bench bench-scale benchmark clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -47,6 +47,9 @@ benchmark: venv  ## model benchmarks on ../shared/data (about 5 min); regenerate
 
 bench: venv  ## benchmarks (minutes; figures printed with ratios to references)
 	$(BIN)/python bench/corpus_build.py
+
+bench-scale: venv  ## corpus build at 200,000 articles: local and Ray engines, memory per process (about 12 min; docs/scale.md)
+	$(BIN)/python bench/corpus_scale.py
 
 clean:  ## remove generated data (not the venv)
 	rm -rf data/ .pytest_cache .hypothesis
