@@ -663,7 +663,7 @@ def measure(args) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str
         plan = PLANS[name]
         res = measure_plan(plan, corpus, args)
         if small is not None and plan.kind == "build" and "error" not in res:
-            base = run_child(plan.kind, plan, small, args.data_dir / "runs" / f"scale-{name}", args)
+            base = run_child(plan.kind, plan, small, _work(args, name), args)
             if "error" not in base:
                 res["baseline"] = _baseline(base)
                 _log(f"  baseline at N={args.baseline_size}: {_one_line({'name': name, **base})}")
@@ -678,10 +678,15 @@ def measure(args) -> tuple[list[dict[str, Any]], dict[str, Any] | None, dict[str
     return runs, decided, planted
 
 
+def _work(args, name: str) -> Path:
+    """A run's scratch folder (this process's own: two benchmarks may run at once)."""
+    return args.data_dir / "runs" / f"scale-{name}-{os.getpid()}"
+
+
 def measure_plan(plan: Plan, corpus: Path, args) -> dict[str, Any]:
     _log(f"{plan.name}: running ...")
     code = code_hash()
-    res = run_child(plan.kind, plan, corpus, args.data_dir / "runs" / f"scale-{plan.name}", args)
+    res = run_child(plan.kind, plan, corpus, _work(args, plan.name), args)
     res.update(name=plan.name, engine=plan.engine, workers=plan.workers, layout=plan.layout)
     res.update(kind=plan.kind, n=args.size, code=code)
     if code_hash() != code:
