@@ -57,7 +57,7 @@ KEY, PATH, DOC, SIG, SPLIT, INFO = (
 )
 INTERNAL = (KEY, PATH, DOC, SIG, SPLIT, INFO)
 _SUMMARY_DOC = -1  # the DOC of a file's summary row
-_MIN_ROWS_PER_FILE = 50_000
+_FILES_PER_BLOCK = 2_000
 
 
 def row_key(path: str, doc: int) -> int:
@@ -123,22 +123,6 @@ def process_batch(batch, config: BuildConfig):
     return pa.Table.from_pylist(rows, schema=schema)
 
 
-def select_split(batch, keys: np.ndarray, codes: np.ndarray, code: int):
-    """Ray Data ``map_batches`` function: the batch's rows kept in split ``code``, without the
-    internal columns (``keys`` sorted, ``codes`` their split codes)."""
-    import pyarrow.compute as pc
-    import ray
-
-    if isinstance(keys, ray.ObjectRef):  # broadcast once, read zero-copy from the object store
-        keys, codes = ray.get([keys, codes])
-    batch_keys = pc.fill_null(batch.column(KEY), -1).to_numpy(zero_copy_only=False)
-    docs = batch.column(DOC).to_numpy(zero_copy_only=False)  # never null
-    pos = np.searchsorted(keys, batch_keys).clip(0, max(0, len(keys) - 1))
-    found = (docs >= 0) & (keys[pos] == batch_keys) if len(keys) else np.zeros(len(docs), bool)
-    mask = found & (codes[pos] == code) if len(keys) else found
-    return batch.filter(mask).drop_columns(list(INTERNAL))
-
-
 class RayEngine(Engine):
     name = "ray"
 
@@ -194,18 +178,20 @@ class RayEngine(Engine):
         self._connect(config)
         stage = work / STAGE
         n_cpus = max(1, int(ray.cluster_resources().get("CPU", config.workers)))
-        batch = max(1, min(256, len(files) // (4 * n_cpus) or 1))
+        # blocks of at most _FILES_PER_BLOCK files, and enough of them to keep every CPU busy;
+        # batch_size=None fuses reading and parsing into one task per block
+        blocks = max(4 * n_cpus, -(-len(files) // _FILES_PER_BLOCK))
         try:
             ds = ray.data.read_binary_files(
                 [os.path.abspath(p) for p in files],
                 include_paths=True,
-                override_num_blocks=max(1, min(len(files), 4 * n_cpus * 4)),
+                override_num_blocks=min(len(files), blocks),
             )
             ds = ds.map_batches(
-                process_batch, fn_kwargs={"config": config}, batch_size=batch,
+                process_batch, fn_kwargs={"config": config}, batch_size=None,
                 batch_format="pyarrow", zero_copy_batch=True,
             )  # fmt: skip
-            ds.write_parquet(str(stage), min_rows_per_file=_MIN_ROWS_PER_FILE)
+            ds.write_parquet(str(stage))  # a file per block (no bundling: tasks stay small)
         except GoldwireError:
             raise
         except Exception as exc:  # a Ray task failure carries the worker's exception
@@ -259,33 +245,54 @@ class RayEngine(Engine):
         for code, split in enumerate(SPLITS):
             codes[by_split.get(split, [])] = code
         order = np.argsort(keys)
-        keys_ref, codes_ref = ray.put(keys[order]), ray.put(codes[order])
-        feats = features(config.labels)
-        for code, split in enumerate(SPLITS):
-            if not by_split.get(split):
-                continue  # no file for an empty split (see ParquetLayout)
-            ds = ray.data.read_parquet(str(work / STAGE))
-            ds = ds.map_batches(
-                select_split, fn_args=(keys_ref, codes_ref, code), batch_format="pyarrow",
-                zero_copy_batch=True,
-            )  # fmt: skip
-            ds.write_parquet(
-                str(out / DATA_DIR / split), min_rows_per_file=_MIN_ROWS_PER_FILE,
-                filename_provider=_part_names(), schema=feats.arrow_schema,
-                mode="overwrite",  # a fresh folder; lets the names leave out Ray's uuid
-            )  # fmt: skip
+        refs = [ray.put(a) for a in (keys[order], codes[order], order.astype(np.int64))]
+        for split in SPLITS:
+            if by_split.get(split):  # no folder for an empty split (see ParquetLayout)
+                (out / DATA_DIR / split).mkdir(parents=True)
+        schema = features(config.labels).arrow_schema
+        ds = ray.data.read_parquet(str(work / STAGE))
+        ds = ds.map_batches(
+            write_shards, fn_args=(*refs, str(out / DATA_DIR), schema), batch_size=None,
+            batch_format="pyarrow", zero_copy_batch=True,
+        )  # fmt: skip
+        written = ds.sum("rows") or 0
+        kept = sum(len(v) for v in by_split.values())
+        if written != kept:
+            raise GoldwireError(
+                f"the Ray engine wrote {written} rows for {kept} kept documents; this is a bug"
+            )
 
 
-def _part_names():
-    """``part-00000.parquet``, ... per write task (the schema carries the ``datasets``
-    features, so ``load_dataset("parquet", ...)`` restores class labels)."""
-    from ray.data.datasource import FilenameProvider
+def write_shards(batch, keys, codes, ranks, data_dir: str, schema):
+    """Ray Data ``map_batches`` function: write this block's kept rows as one Parquet file per
+    split, ``part-<rank>.parquet`` after the input position of its first row (the files sort in
+    input order and are named the same in every run); returns the row counts written."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+    import ray
 
-    class PartNames(FilenameProvider):
-        def get_filename_for_task(self, write_uuid: str, task_index: int) -> str:
-            return f"part-{task_index:05d}.parquet"
-
-    return PartNames(file_format="parquet")
+    if isinstance(keys, ray.ObjectRef):  # broadcast once, read zero-copy from the object store
+        keys, codes, ranks = ray.get([keys, codes, ranks])
+    batch_keys = pc.fill_null(batch.column(KEY), -1).to_numpy(zero_copy_only=False)
+    docs = batch.column(DOC).to_numpy(zero_copy_only=False)  # never null
+    if len(keys):
+        pos = np.searchsorted(keys, batch_keys).clip(0, len(keys) - 1)
+        found = (docs >= 0) & (keys[pos] == batch_keys)
+        row_codes, row_ranks = np.where(found, codes[pos], -1), ranks[pos]
+    else:
+        row_codes, row_ranks = np.full(len(docs), -1), np.zeros(len(docs), np.int64)
+    splits, rows = [], []
+    for code, split in enumerate(SPLITS):
+        idx = np.flatnonzero(row_codes == code)
+        if not len(idx):
+            continue
+        idx = idx[np.argsort(row_ranks[idx], kind="stable")]  # input order within the file
+        part = batch.take(pa.array(idx)).select(schema.names).cast(schema)
+        pq.write_table(part, f"{data_dir}/{split}/part-{int(row_ranks[idx[0]]):012d}.parquet")
+        splits.append(split)
+        rows.append(part.num_rows)
+    return pa.table({"split": pa.array(splits, pa.string()), "rows": pa.array(rows, pa.int64())})
 
 
 def _path_strings(files: list[Path]):

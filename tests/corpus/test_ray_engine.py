@@ -11,7 +11,7 @@ import pyarrow as pa
 import pytest
 
 from goldwire.corpus.build import BuildConfig, build_corpus, load_corpus
-from goldwire.corpus.ray_engine import DOC, INTERNAL, KEY, _Roots, row_key, select_split
+from goldwire.corpus.ray_engine import DOC, INTERNAL, KEY, _Roots, row_key, write_shards
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import InputError, UsageError
 from gwtest import SEED_ARTICLES, TEST_DATA, tass_article
@@ -134,24 +134,40 @@ def test_roots_map_absolute_paths_back_to_the_given_ones(tmp_path, monkeypatch):
     assert roots.original(str(tmp_path / "input" / "y.txt")) == tmp_path / "input" / "y.txt"
 
 
-def test_select_split_keeps_only_that_splits_rows_and_drops_internal_columns():
-    keys = [row_key("f.txt", i) for i in range(4)]
+def test_write_shards_writes_each_splits_rows_in_input_order(tmp_path):
+    import pyarrow.parquet as pq
+
+    keys = [row_key("f.txt", i) for i in range(5)]
     batch = pa.table(
         {
-            "id": ["a", "b", "c", "d", None],
+            "id": ["a", "b", "c", "d", "e", None],
             KEY: pa.array(keys + [None], pa.int64()),
-            DOC: pa.array([0, 1, 2, 3, -1], pa.int32()),
-            **{c: pa.nulls(5) for c in INTERNAL if c not in (KEY, DOC)},
+            DOC: pa.array([0, 1, 2, 3, 4, -1], pa.int32()),  # the last: a file's summary row
+            **{c: pa.nulls(6) for c in INTERNAL if c not in (KEY, DOC)},
         }
     )
+    # input positions: e=10, d=11, a=12, b=13, c=14; c is a duplicate (no split)
+    ranks_by_id = {"a": 12, "b": 13, "c": 14, "d": 11, "e": 10}
+    codes_by_id = {"a": 0, "b": 1, "c": -1, "d": 0, "e": 0}
+    ids = ["a", "b", "c", "d", "e"]
     order = np.argsort(keys)
-    codes = np.array([0, 1, -1, 0], np.int8)  # c is a duplicate: in no split
-    sorted_keys, sorted_codes = np.array(keys)[order], codes[order]
-    train = select_split(batch, sorted_keys, sorted_codes, 0)
-    assert train.column_names == ["id"]
-    assert train["id"].to_pylist() == ["a", "d"]
-    assert select_split(batch, sorted_keys, sorted_codes, 1)["id"].to_pylist() == ["b"]
-    assert select_split(batch, sorted_keys, sorted_codes, 2).num_rows == 0
+    sorted_keys = np.array(keys)[order]
+    codes = np.array([codes_by_id[ids[i]] for i in order], np.int8)
+    ranks = np.array([ranks_by_id[ids[i]] for i in order], np.int64)
+    for split in ("train", "validation"):
+        (tmp_path / split).mkdir()
+    schema = pa.schema([("id", pa.string())])
+    counts = write_shards(batch, sorted_keys, codes, ranks, str(tmp_path), schema)
+    assert dict(zip(counts["split"].to_pylist(), counts["rows"].to_pylist(), strict=True)) == {
+        "train": 3, "validation": 1,
+    }  # fmt: skip
+    train = list((tmp_path / "train").iterdir())
+    assert [f.name for f in train] == ["part-000000000010.parquet"]  # after e, the first
+    assert pq.read_table(train[0])["id"].to_pylist() == ["e", "d", "a"]
+    assert pq.read_table(train[0]).schema.names == ["id"]
+    validation = pq.read_table(next((tmp_path / "validation").iterdir()))
+    assert validation["id"].to_pylist() == ["b"]
+    assert not list((tmp_path).glob("test"))
 
 
 def test_row_keys_differ_by_file_and_position():
