@@ -84,17 +84,22 @@ def optimal_bands(
     return best
 
 
-def near_duplicate_pairs(sigs: np.ndarray, config: MinHashConfig) -> list[tuple[int, int, float]]:
-    """Verified pairs ``(i, j, similarity)`` with i < j among the rows of ``sigs``."""
-    n = sigs.shape[0]
+def near_duplicate_pairs(
+    sigs: np.ndarray, config: MinHashConfig, rows: np.ndarray | None = None
+) -> list[tuple[int, int, float]]:
+    """Verified pairs ``(i, j, similarity)`` with i < j among the rows of ``sigs`` or, given
+    ``rows``, among ``sigs[rows]`` (i and j index ``rows``; the matrix is never copied whole,
+    only one band at a time)."""
+    n = sigs.shape[0] if rows is None else len(rows)
     if n < 2:
         return []
-    bands, rows = config.bands
+    bands, width = config.bands
     rng = np.random.default_rng(12345)
-    mult = rng.integers(1, 2**61, size=rows, dtype=np.uint64) | np.uint64(1)
+    mult = rng.integers(1, 2**61, size=width, dtype=np.uint64) | np.uint64(1)
     candidates: set[tuple[int, int]] = set()
     for b in range(bands):
-        block = sigs[:, b * rows : (b + 1) * rows].astype(np.uint64)
+        band = sigs[:, b * width : (b + 1) * width]
+        block = (band if rows is None else band[rows]).astype(np.uint64)
         keys = (block * mult).sum(axis=1)  # wraps modulo 2**64: a hash of the band
         order = np.argsort(keys, kind="stable")
         sorted_keys = keys[order]
@@ -109,8 +114,9 @@ def near_duplicate_pairs(sigs: np.ndarray, config: MinHashConfig) -> list[tuple[
             i, j = int(order[run_first[pos]]), int(order[pos])
             candidates.add((min(i, j), max(i, j)))
     pairs = []
+    at = (lambda i: i) if rows is None else rows.__getitem__
     for i, j in sorted(candidates):
-        sim = float(np.count_nonzero(sigs[i] == sigs[j])) / sigs.shape[1]
+        sim = float(np.count_nonzero(sigs[at(i)] == sigs[at(j)])) / sigs.shape[1]
         if sim >= config.threshold:
             pairs.append((i, j, sim))
     return pairs

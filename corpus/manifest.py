@@ -112,8 +112,8 @@ def decide(
     uf = UnionFind(len(unique))
     sims: dict[tuple[int, int], float] = {}
     if minhash is not None and len(unique) > 1:
-        unique_sigs = sigs if len(unique) == n else sigs[unique]  # no copy without exact dups
-        for a, b, sim in near_duplicate_pairs(unique_sigs, minhash):
+        rows = None if len(unique) == n else np.asarray(unique)  # never a copy of the matrix
+        for a, b, sim in near_duplicate_pairs(sigs, minhash, rows):
             ra, rb = unique[a], unique[b]
             if preset[ra] != preset[rb]:
                 warnings.append(

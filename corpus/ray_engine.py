@@ -232,6 +232,9 @@ class RayEngine(Engine):
         splits = rows[SPLIT].take(order).to_pylist()
         sources = _Strings(rows["source"].take(order).combine_chunks())
         del rows
+        import pyarrow as pa
+
+        pa.default_memory_pool().release_unused()  # Arrow keeps freed buffers otherwise
         return Staged(ids, sigs, splits, sources)
 
     # ------------------------------------------------------------------ write

@@ -77,3 +77,19 @@ def test_union_find_roots_are_earliest_members():
 def test_bad_threshold():
     with pytest.raises(ValueError, match="threshold"):
         MinHashConfig(threshold=0)
+
+
+def test_pairs_among_chosen_rows_equal_pairs_of_the_subset():
+    cfg = MinHashConfig(threshold=0.8)
+    texts = [tass_article(i, paragraphs=8) for i in range(30)]
+    for k in (3, 11, 20):  # re-issues appended after the originals
+        parts = texts[k].split("\n\n")
+        texts.append("\n\n".join([parts[0], parts[1] + " (updated)", *parts[2:]]))
+    sigs = np.stack([signature(t, cfg) for t in texts])
+    rows = np.array([i for i in range(len(texts)) if i % 4 != 1])  # leave some out, e.g. 33
+    subset = near_duplicate_pairs(np.ascontiguousarray(sigs[rows]), cfg)
+    assert near_duplicate_pairs(sigs, cfg, rows) == subset
+    found = {(int(rows[i]), int(rows[j])) for i, j, _ in subset}
+    assert {(3, 30), (20, 32)} <= found  # 11 and 31 are in rows too: see below
+    assert ((11, 31) in found) == (11 % 4 != 1 and 31 % 4 != 1)
+    assert all(a % 4 != 1 and b % 4 != 1 for a, b in found)
