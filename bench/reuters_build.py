@@ -62,6 +62,7 @@ sys.path.insert(0, str(HERE))
 from corpus_build import (  # noqa: E402
     CpuShare,
     TreeMemory,
+    _Groups,
     _proc_fields,
     _process_tree,
     _warm,
@@ -316,23 +317,6 @@ def kept_documents(dataset: Path) -> dict[str, dict[str, str]]:
 # --------------------------------------------------------------------------- clusters
 
 
-class UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 @dataclass
 class Cluster:
     """A kept document and all its duplicates (exact copies and near duplicates)."""
@@ -351,7 +335,7 @@ def clusters(report, kept, stories: list[Story]) -> list[Cluster]:
     by_id: dict[str, list[Story]] = defaultdict(list)
     for s in stories:
         by_id[s.id].append(s)
-    uf = UnionFind()
+    uf = _Groups()  # union-find over ids
     for d in report["duplicates"]:
         uf.union(d["id"], d["duplicate_of"])
     groups: dict[str, list[str]] = defaultdict(list)
