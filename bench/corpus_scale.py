@@ -716,8 +716,7 @@ def _one_line(res: dict[str, Any]) -> str:
     )
 
 
-def _log(msg: str) -> None:
-    print(msg, file=sys.stderr, flush=True)
+_log = cb._log  # progress lines on stderr
 
 
 # --------------------------------------------------------------------------- summary
