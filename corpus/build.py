@@ -301,8 +301,6 @@ class Engine:
     input; ``write`` writes each split's rows (indices into the staged order) into ``out``.
     """
 
-    name: str = ""
-
     def stage(self, files, config, work: Path, report: BuildReport, on_file) -> Staged:
         raise NotImplementedError
 
@@ -315,8 +313,6 @@ class Engine:
 
 class LocalEngine(Engine):
     """This machine: worker processes (``--workers``), rows spooled to one Arrow file."""
-
-    name = "local"
 
     def stage(self, files, config, work, report, on_file):
         from datasets.arrow_writer import ArrowWriter
@@ -373,10 +369,9 @@ ENGINES: dict[str, Callable[[], Engine]] = {"local": LocalEngine, "ray": _ray_en
 def get_engine(config: BuildConfig) -> Engine:
     if config.engine not in ENGINES:
         raise UsageError(f"unknown engine {config.engine!r}; choose one of {', '.join(ENGINES)}")
-    engine = ENGINES[config.engine]()
     if config.engine == "ray" and config.layout_name != "parquet":
         raise UsageError("the ray engine writes the parquet layout; drop --layout arrow")
-    return engine
+    return ENGINES[config.engine]()
 
 
 def account_file(report: BuildReport, res: FileResult, n_docs: int, config: BuildConfig) -> None:

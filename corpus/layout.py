@@ -41,8 +41,8 @@ class Layout:
         raise NotImplementedError
 
 
-def _shards(ds, rows_bytes: float) -> int:
-    return 1 + int(ds.num_rows * rows_bytes / SHARD_BYTES)
+def _shards(ds, row_bytes: float) -> int:
+    return 1 + int(ds.num_rows * row_bytes / SHARD_BYTES)
 
 
 class ArrowLayout(Layout):

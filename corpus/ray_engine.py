@@ -3,17 +3,19 @@
 The same pure per-file step as the local engine (:func:`~goldwire.corpus.build.process_bytes`)
 runs in Ray Data tasks; only the global step runs in the driver, as it does locally.
 
-1. **stage**: ``ray.data.read_binary_files`` reads the files; ``map_batches`` parses each
-   file's bytes and returns an Arrow table of encoded rows plus four internal columns (the row's
-   key, its file and position in the file, its MinHash signature as fixed-size bytes, the
-   reader's split) and one summary row per file (reader, encoding, rejections); the workers write
-   it as Parquet shards under the build's staging folder.
+1. **stage**: ``ray.data.read_binary_files`` reads the files in blocks of at most 2,000,
+   fused with ``map_batches`` that parses each file's bytes into an Arrow table of encoded rows
+   plus internal columns (the row's key, its file and position in the file, its MinHash
+   signature as fixed-size bytes, the reader's split) and one summary row per file (reader,
+   encoding, rejections); the workers write it as Parquet, a file per block, under the build's
+   staging folder.
 2. **global step** in the driver: it reads back only the small columns (ids, sources, splits,
    signatures), orders the rows as the local engine would (files in discovery order, documents
    in file order), accounts every file, and runs the same
    :func:`~goldwire.corpus.manifest.decide`.
-3. **write**: the workers read the staged shards again, keep each split's rows (a broadcast of
-   the kept keys and their splits) and write ``data/<split>/`` Parquet shards.
+3. **write**: in one pass the workers read the staged rows again (without the signatures),
+   look each up in a broadcast of the kept keys, their splits and input positions, and write
+   ``data/<split>/part-<position of the first row>.parquet``: the files sort in input order.
 
 On a cluster, the input and output paths must be on a file system every node sees (NFS, a
 mounted bucket), and goldwire must be installed on every node. ``--ray-address`` (or
@@ -124,8 +126,6 @@ def process_batch(batch, config: BuildConfig):
 
 
 class RayEngine(Engine):
-    name = "ray"
-
     def __init__(self) -> None:
         try:
             import ray  # noqa: F401
@@ -141,7 +141,9 @@ class RayEngine(Engine):
     def _connect(self, config: BuildConfig) -> None:
         import ray
 
-        if ray.is_initialized():
+        ctx = ray.data.DataContext.get_current()
+        ctx.enable_progress_bars = config.progress
+        if ray.is_initialized():  # the caller's own session
             return
         address = config.ray_address or os.environ.get("RAY_ADDRESS")
         quiet = {"log_to_driver": False, "logging_level": logging.WARNING}
@@ -158,9 +160,6 @@ class RayEngine(Engine):
                 "`ray start --head` or drop --ray-address to run a local instance"
             ) from None
         self._started = True
-        ctx = ray.data.DataContext.get_current()
-        ctx.execution_options.preserve_order = True  # output rows in input order
-        ctx.enable_progress_bars = config.progress
 
     def close(self) -> None:
         import ray
@@ -172,6 +171,7 @@ class RayEngine(Engine):
     # ------------------------------------------------------------------ stage
 
     def stage(self, files, config, work, report, on_file):
+        import pyarrow as pa
         import pyarrow.parquet as pq
         import ray.data
 
@@ -232,8 +232,6 @@ class RayEngine(Engine):
         splits = rows[SPLIT].take(order).to_pylist()
         sources = _Strings(rows["source"].take(order).combine_chunks())
         del rows
-        import pyarrow as pa
-
         pa.default_memory_pool().release_unused()  # Arrow keeps freed buffers otherwise
         return Staged(ids, sigs, splits, sources)
 
@@ -253,7 +251,7 @@ class RayEngine(Engine):
             if by_split.get(split):  # no folder for an empty split (see ParquetLayout)
                 (out / DATA_DIR / split).mkdir(parents=True)
         schema = features(config.labels).arrow_schema
-        ds = ray.data.read_parquet(str(work / STAGE))
+        ds = ray.data.read_parquet(str(work / STAGE), columns=[*schema.names, KEY, DOC])
         ds = ds.map_batches(
             write_shards, fn_args=(*refs, str(out / DATA_DIR), schema), batch_size=None,
             batch_format="pyarrow", zero_copy_batch=True,
