@@ -84,6 +84,11 @@ def optimal_bands(
     return best
 
 
+def estimated_jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    """The MinHash estimate of two documents' Jaccard similarity: agreeing signature slots."""
+    return float(np.count_nonzero(a == b)) / a.shape[0]
+
+
 def near_duplicate_pairs(
     sigs: np.ndarray, config: MinHashConfig, rows: np.ndarray | None = None
 ) -> list[tuple[int, int, float]]:
@@ -114,9 +119,9 @@ def near_duplicate_pairs(
             i, j = int(order[run_first[pos]]), int(order[pos])
             candidates.add((min(i, j), max(i, j)))
     pairs = []
-    at = (lambda i: i) if rows is None else rows.__getitem__
     for i, j in sorted(candidates):
-        sim = float(np.count_nonzero(sigs[at(i)] == sigs[at(j)])) / sigs.shape[1]
+        ri, rj = (i, j) if rows is None else (rows[i], rows[j])
+        sim = estimated_jaccard(sigs[ri], sigs[rj])
         if sim >= config.threshold:
             pairs.append((i, j, sim))
     return pairs

@@ -24,7 +24,12 @@ from pathlib import Path
 
 import numpy as np
 
-from goldwire.corpus.dedup import MinHashConfig, UnionFind, near_duplicate_pairs
+from goldwire.corpus.dedup import (
+    MinHashConfig,
+    UnionFind,
+    estimated_jaccard,
+    near_duplicate_pairs,
+)
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import DatasetError
 
@@ -134,7 +139,7 @@ def decide(
                 k = first_of[d.duplicate_of]
                 d.similarity = sims.get((r, k))
                 if d.similarity is None:  # joined through another member: estimate directly
-                    d.similarity = float(np.mean(sigs[r] == sigs[k]))
+                    d.similarity = estimated_jaccard(sigs[r], sigs[k])
     for i, d in enumerate(decisions):
         if d.status == EXACT:
             d.split = decisions[first_of[ids[i]]].split
