@@ -160,20 +160,10 @@ class PushReport:
 def read_documents(path: str | Path, split: str | None = None) -> tuple[list[Document], dict]:
     """Documents of a goldwire dataset folder (one split or all) or a goldwire JSONL file,
     and the dataset's metadata (``{}`` for JSONL)."""
-    path = Path(path)
-    if path.is_dir():
-        from goldwire.corpus.build import iter_documents, load_corpus
+    from goldwire.corpus.dataset import open_documents
 
-        meta = load_corpus(path)[2]
-        return list(iter_documents(path, split)), meta
-    if not path.is_file():
-        raise InputError(
-            f"{path}: no such file or folder; give a goldwire dataset folder "
-            "(`goldwire corpus build`) or a goldwire JSONL file"
-        )
-    if split:
-        raise UsageError(f"--split {split} needs a dataset folder, not the JSONL file {path}")
-    return list(read_jsonl(path)), {}
+    found = open_documents(path, split)
+    return found.docs, found.meta
 
 
 def label_schema_for(meta: dict, labels_path: str | Path | None) -> LabelSchema:

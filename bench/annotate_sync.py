@@ -143,7 +143,7 @@ def run(n: int) -> dict[str, Any]:
     from goldwire.annotate import pull, push, server
     from goldwire.annotate.http import connect
     from goldwire.annotate.settings import resolve_connection
-    from goldwire.corpus.build import iter_documents
+    from goldwire.corpus.dataset import iter_documents
 
     dataset = corpus(n)
     began = time.perf_counter()

@@ -303,7 +303,7 @@ def read_stories(files: list[Path]) -> list[Story]:
 
 def kept_documents(dataset: Path) -> dict[str, dict[str, str]]:
     """id -> {split, text} of every document written."""
-    from goldwire.corpus.build import load_corpus
+    from goldwire.corpus.dataset import load_corpus
 
     dd, _labels, _meta = load_corpus(dataset)
     kept: dict[str, dict[str, str]] = {}

@@ -203,14 +203,8 @@ def attach_gold(
     ``card_path`` (default ``out_dir/README.md``) receives the refreshed data card, which is
     also written into the dataset folder. Raises InputError when no gold document matches.
     """
-    from goldwire.corpus.build import (
-        GOLDWIRE_META,
-        MANIFEST,
-        REPORT,
-        load_corpus,
-        move_into_place,
-        staging_dir,
-    )
+    from goldwire.corpus.build import move_into_place, staging_dir
+    from goldwire.corpus.dataset import GOLDWIRE_META, MANIFEST, REPORT, load_corpus
     from goldwire.schema import features
 
     corpus_dir, gold_jsonl, out_dir = Path(corpus_dir), Path(gold_jsonl), Path(out_dir)
@@ -291,8 +285,8 @@ def gold_card_text(gold: dict[str, Any]) -> tuple[str, str]:
 
 def refresh_card(dataset_dir: Path, card_path: Path | None = None) -> Path:
     """Write the data card with :func:`write_card`, then fill in the gold annotations."""
-    from goldwire.corpus.build import GOLDWIRE_META
     from goldwire.corpus.card import write_card
+    from goldwire.corpus.dataset import GOLDWIRE_META
 
     card_path = card_path or dataset_dir / "README.md"
     write_card(dataset_dir, card_path)

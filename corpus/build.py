@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 
 from goldwire import SCHEMA_VERSION, __version__
+from goldwire.corpus.dataset import GOLDWIRE_META, MANIFEST, REPORT
 from goldwire.corpus.dedup import MinHashConfig, signature
 from goldwire.corpus.layout import get_layout
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, Manifest, decide
@@ -50,9 +51,6 @@ from goldwire.corpus.split import SPLITS, SplitRatios
 from goldwire.errors import InputError, SchemaError, UsageError
 from goldwire.schema import Document, LabelSchema, document_id, features
 
-GOLDWIRE_META = "goldwire.json"
-MANIFEST = "manifest.jsonl"
-REPORT = "build_report.json"
 _HEAD = 8192
 
 
@@ -615,39 +613,3 @@ def move_into_place(work: Path, out: Path) -> None:
     if backup is not None:
         shutil.rmtree(backup, ignore_errors=True)
     shutil.rmtree(work, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------- loading
-
-
-def load_corpus(path: str | Path):
-    """Load a goldwire dataset: returns ``(DatasetDict, LabelSchema, meta)``."""
-    from goldwire.errors import DatasetError
-
-    path = Path(path)
-    meta_path = path / GOLDWIRE_META
-    if not meta_path.is_file():
-        raise DatasetError(
-            f"{path}: not a goldwire dataset (no {GOLDWIRE_META}); build one with "
-            "`goldwire corpus build`"
-        )
-    meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    if meta.get("schema_version") != SCHEMA_VERSION:
-        raise DatasetError(
-            f"{path}: schema version {meta.get('schema_version')} but this goldwire reads "
-            f"{SCHEMA_VERSION}; rebuild the dataset with this goldwire"
-        )
-    labels = LabelSchema.from_dict(meta["label_schema"])
-    layout = get_layout(meta.get("layout", "arrow"))
-    return layout.load(path, meta, features(labels)), labels, meta
-
-
-def iter_documents(path: str | Path, split: str | None = None) -> Iterator[Document]:
-    """Documents of a goldwire dataset (one split or all), as Document objects."""
-    dd, labels, _ = load_corpus(path)
-    splits = [split] if split else list(dd)
-    for s in splits:
-        if s not in dd:
-            raise UsageError(f"{path}: no split {s!r}; the dataset has {', '.join(dd)}")
-        for row in dd[s]:
-            yield Document.from_row(row, labels)

@@ -186,7 +186,7 @@ def render_card(
 
 def write_card(dataset_dir: Path, card_path: Path, license: str = "other") -> Path:
     """Write the data card of a built dataset to ``card_path`` and into the dataset folder."""
-    from goldwire.corpus.build import REPORT, load_corpus
+    from goldwire.corpus.dataset import REPORT, load_corpus
 
     dd, labels, meta = load_corpus(dataset_dir)
     report_file = dataset_dir / REPORT

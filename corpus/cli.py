@@ -257,8 +257,8 @@ def info_cli(
     """
     from rich.table import Table
 
-    from goldwire.corpus.build import load_corpus
     from goldwire.corpus.card import corpus_stats
+    from goldwire.corpus.dataset import load_corpus
 
     dd, labels, meta = load_corpus(dataset)
     stats = corpus_stats(dd, labels)

@@ -12,7 +12,7 @@ DEFAULT_SHARD_ROWS = 50_000
 
 
 def export_jsonl(dataset_dir: Path, out: Path, splits: list[str]) -> dict[str, int]:
-    from goldwire.corpus.build import iter_documents
+    from goldwire.corpus.dataset import iter_documents
 
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
@@ -28,8 +28,8 @@ def export_jsonl(dataset_dir: Path, out: Path, splits: list[str]) -> dict[str, i
 
 
 def export_conll(dataset_dir: Path, out: Path, splits: list[str]) -> dict[str, int]:
-    from goldwire.corpus.build import iter_documents
     from goldwire.corpus.conll_export import documents_to_conll
+    from goldwire.corpus.dataset import iter_documents
 
     out.mkdir(parents=True, exist_ok=True)
     counts = {}
@@ -54,7 +54,7 @@ def export_parquet(
 ) -> dict[str, int]:
     """Sharded Parquet, ``<split>/part-00000.parquet``, readable by any Parquet reader and by
     ``datasets.load_dataset("parquet", data_dir=out)``."""
-    from goldwire.corpus.build import load_corpus
+    from goldwire.corpus.dataset import load_corpus
 
     dd, _, _ = load_corpus(dataset_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -80,7 +80,7 @@ EXPORTERS: dict[str, Callable[[Path, Path, list[str]], dict[str, int]]] = {
 def export(
     dataset_dir: Path, out: Path, fmt: str, splits: list[str] | None = None
 ) -> dict[str, int]:
-    from goldwire.corpus.build import load_corpus
+    from goldwire.corpus.dataset import load_corpus
 
     if fmt not in EXPORTERS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")

@@ -2,7 +2,7 @@
 
 Gold is a goldwire dataset directory (a ``DatasetDict`` saved with ``save_to_disk``, the label
 schema under ``label_schema`` in ``goldwire.json`` at its root; read with the corpus stage's
-:func:`goldwire.corpus.build.load_corpus`) and a split, or a goldwire JSONL file.
+:func:`goldwire.corpus.dataset.open_source`) and a split, or a goldwire JSONL file.
 
 Predictions are goldwire JSONL lines (``id``, ``text`` or ``text_sha256``, ``entities``,
 ``stances``, ``doc_stances``), read tolerantly against the gold: ``text`` may be left out when
@@ -28,7 +28,6 @@ from goldwire.schema import (
     LabelSchema,
     Mention,
     Stance,
-    read_jsonl,
 )
 
 
@@ -56,33 +55,24 @@ class GoldSet:
 
 
 def load_gold(path: str | Path, split: str = "test") -> GoldSet:
-    """Gold from a goldwire dataset directory (one split) or a goldwire JSONL file."""
+    """Gold from a goldwire dataset directory (one split) or a goldwire JSONL file (which
+    has no splits: ``split`` is not used)."""
+    from goldwire.corpus.dataset import open_source
+
     path = Path(path)
     if not path.exists():
         raise InputError(
             f"{path}: no such file or directory; give a goldwire dataset directory or a "
             "goldwire JSONL file as --gold"
         )
-    if path.is_dir():
-        return _load_dataset(path, split)
-    return GoldSet(list(read_jsonl(path)), None, str(path))
-
-
-def _load_dataset(path: Path, split: str) -> GoldSet:
-    """One split of a goldwire dataset, through the corpus stage's loader (which checks the
-    schema version and reads the label schema from ``goldwire.json``)."""
-    from goldwire.corpus.build import load_corpus
-
-    dd, labels, _ = load_corpus(path)
-    if split not in dd:
-        raise UsageError(f"{path}: has no split {split!r} (it has {', '.join(dd)}); pass --split")
-    docs = []
-    for row in dd[split]:
-        try:
-            docs.append(Document.from_row(row, labels))
-        except SchemaError as exc:
-            raise type(exc)(f"{path} [{split}]: {exc}") from exc
-    return GoldSet(docs, labels, str(path), split)
+    source = open_source(path)
+    if not source.is_corpus:
+        return GoldSet(source.read().docs, None, str(path))
+    if split not in source.splits:
+        raise UsageError(
+            f"{path}: has no split {split!r} (it has {', '.join(source.splits)}); pass --split"
+        )
+    return GoldSet(source.read(split).docs, source.labels, str(path), split)
 
 
 # --------------------------------------------------------------------------- predictions

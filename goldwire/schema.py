@@ -605,17 +605,11 @@ def read_jsonl_report(path: str | Path) -> Iterator[Document | SchemaError]:
 
 
 def write_jsonl(docs: Iterable[Document], path: str | Path) -> int:
-    """Write documents as goldwire JSONL (UTF-8, one object per line); returns the count."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as out:
-        for doc in docs:
-            out.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
-            n += 1
-    tmp.replace(path)
-    return n
+    """Write documents as goldwire JSONL (UTF-8, one object per line, atomically); returns
+    the count."""
+    from goldwire.files import write_jsonl as write_lines
+
+    return write_lines(path, (doc.to_json() for doc in docs))
 
 
 __all__ = [

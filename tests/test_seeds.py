@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import iter_documents
 from goldwire.schema import LabelSchema, read_jsonl
 from gwtest import SEED_ARTICLES, SEED_GOLD
 

@@ -341,7 +341,8 @@ def test_a_batch_imported_twice_is_cleaned_up_after_the_batch(admin):
 
 @doccano
 def test_seed_gold_arrives_as_the_admins_suggestions(admin, tmp_path):
-    from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
+    from goldwire.corpus.build import BuildConfig, build_corpus
+    from goldwire.corpus.dataset import iter_documents
 
     build_corpus(BuildConfig(inputs=(SEED_ARTICLES,), out=tmp_path / "seed", minhash=None))
     docs = list(iter_documents(tmp_path / "seed"))

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from goldwire.annotate import client, pull, push
 from goldwire.annotate.http import connect
 from goldwire.annotate.settings import Connection
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import iter_documents
 from goldwire.schema import Document, Entity, document_id
 
 pytestmark = pytest.mark.doccano

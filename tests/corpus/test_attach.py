@@ -15,7 +15,8 @@ from goldwire.annotate.adjudicate import adjudicate, write_adjudication
 from goldwire.annotate.agreement import agreement
 from goldwire.corpus import attach as attach_mod
 from goldwire.corpus.attach import attach_gold, attach_gold_cmd
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents, load_corpus
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import iter_documents, load_corpus
 from goldwire.errors import InputError, SchemaError, UsageError
 from goldwire.schema import Document, Entity, read_jsonl, write_jsonl
 from gwtest import SEED_ARTICLES, SEED_GOLD, tass_article

@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from goldwire.corpus import build as build_mod
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents, load_corpus
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import iter_documents, load_corpus
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import InputError
 from gwtest import SEED_ARTICLES, TEST_DATA, tass_article

@@ -4,7 +4,8 @@ import json
 
 import pytest
 
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import iter_documents
 from goldwire.corpus.export import export, export_parquet
 from goldwire.errors import UsageError
 from goldwire.schema import read_jsonl

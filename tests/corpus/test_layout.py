@@ -10,8 +10,9 @@ import pyarrow.dataset as pads
 import pytest
 
 from goldwire.corpus.attach import attach_gold
-from goldwire.corpus.build import BuildConfig, build_corpus, load_corpus
+from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.card import write_card
+from goldwire.corpus.dataset import load_corpus
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import DatasetError
 from goldwire.schema import features

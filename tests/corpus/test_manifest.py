@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import iter_documents
 from goldwire.corpus.dedup import MinHashConfig
 from goldwire.corpus.manifest import KEPT, NEAR, Entry, Manifest, decide
 from goldwire.corpus.split import SplitRatios
@@ -19,7 +20,7 @@ def _write(folder: Path, name: str, text: str) -> None:
 
 
 def _splits(out: Path) -> dict[str, str]:
-    from goldwire.corpus.build import load_corpus
+    from goldwire.corpus.dataset import load_corpus
 
     dd, _, _ = load_corpus(out)
     return {Path(r["source"]).name: s for s in dd for r in dd[s]}

@@ -10,7 +10,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from goldwire.corpus.build import BuildConfig, build_corpus, load_corpus
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import load_corpus
 from goldwire.corpus.ray_engine import DOC, INTERNAL, KEY, _Roots, row_key, write_shards
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import InputError, UsageError

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from goldwire.corpus.build import BuildConfig, build_corpus, iter_documents, process_file
+from goldwire.corpus.build import BuildConfig, build_corpus, process_file
+from goldwire.corpus.dataset import iter_documents
 from goldwire.corpus.normalize import decode_bytes, normalize_text
 from goldwire.corpus.readers import ReadOptions, Rejection
 from goldwire.corpus.readers.reuters import ReutersReader, body_paragraphs, iso_date, unescape

@@ -24,7 +24,8 @@ from collections import Counter, defaultdict
 
 import pytest
 
-from goldwire.corpus.build import BuildConfig, build_corpus, load_corpus
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.dataset import load_corpus
 from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers import ReadOptions
 from goldwire.corpus.readers.reuters import ReutersReader
