@@ -1,12 +1,19 @@
-"""Shared fixtures: repository paths and the read-only public data in ../shared/data."""
+"""Shared fixtures: repository paths, the read-only public data in ../shared/data, the CLI;
+the Hypothesis profile of every test."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from gwtest import REPO, SHARED_DATA
+
+# No example database: nothing is written into the working directory (.hypothesis/), and a
+# run does not depend on what earlier runs found. Each test sets its own max_examples.
+settings.register_profile("goldwire", database=None, deadline=None, print_blob=True)
+settings.load_profile("goldwire")
 
 
 @pytest.fixture(scope="session")
