@@ -19,6 +19,11 @@ class UsageError(GoldwireError):
     exit_code = 2
 
 
+class SettingError(UsageError, ValueError):
+    """A setting is out of its range (a threshold, a ratio); raised where the setting is
+    built, so library callers may also catch it as a ``ValueError``."""
+
+
 class InputError(GoldwireError):
     """An input file or record cannot be used; the message names it and the fix."""
 
