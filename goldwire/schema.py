@@ -4,10 +4,12 @@ A document's ``text`` is the exact string annotators see. Every offset is a Pyth
 offset into ``text`` (end exclusive), after Unicode NFC and ``\\n`` line endings. Every stored
 span keeps its surface text, and loading checks ``text[start:end] == span.text``.
 
-Three representations, converted only here:
+Three representations:
 
-* :class:`Document` (dataclasses) in memory;
-* JSON lines (``to_json`` / ``from_json``): labels as strings, ``meta`` as an object;
+* :class:`Document` (dataclasses) in memory, checked by :meth:`Document.validate`;
+* JSON lines (``to_json`` / ``from_json``): labels as strings, ``meta`` as an object. Reading
+  JSON is :mod:`goldwire.parse`'s (the one parser, which also reads predictions against the
+  gold); ``from_json`` is its strict mode followed by ``validate``;
 * dataset rows (``to_row`` / ``from_row``): the typed features of :func:`features`, labels as
   ``ClassLabel`` from the :class:`LabelSchema`, ``meta`` as a list of key/value pairs.
 """
@@ -316,35 +318,11 @@ class Document:
 
     @classmethod
     def from_json(cls, data: dict[str, Any], where: str = "") -> Document:
-        """Build a document from a JSON object (goldwire JSONL), checking every span."""
-        where = where or "document"
-        if not isinstance(data, dict):
-            raise SchemaError(f"{where}: expected a JSON object, got {type(data).__name__}")
-        if "id" not in data or "text" not in data:
-            raise SchemaError(f"{where}: a goldwire document needs 'id' and 'text'")
-        try:
-            doc = cls(
-                id=str(data["id"]),
-                text=data["text"],
-                source=data.get("source") or "",
-                agency=data.get("agency"),
-                dateline=data.get("dateline"),
-                published=data.get("published"),
-                published_raw=data.get("published_raw"),
-                title=data.get("title") or "",
-                lead=data.get("lead") or "",
-                paragraphs=[Paragraph(**p) for p in data.get("paragraphs") or []],
-                language=data.get("language"),
-                text_sha256=data.get("text_sha256") or "",
-                meta={str(k): str(v) for k, v in (data.get("meta") or {}).items()},
-                entities=[_entity_from(e) for e in data.get("entities") or []],
-                stances=[_stance_from(s) for s in data.get("stances") or []],
-                doc_stances=[_docstance_from(d) for d in data.get("doc_stances") or []],
-            )
-        except (TypeError, KeyError, ValueError) as exc:
-            raise SchemaError(f"{where} (id {data.get('id')}): malformed field: {exc}") from exc
-        doc.validate()
-        return doc
+        """Build a document from a JSON object (goldwire JSONL), checking every span
+        (:func:`goldwire.parse.parse_document`)."""
+        from goldwire.parse import parse_document
+
+        return parse_document(data, where)
 
     # ---- dataset rows
 
@@ -440,49 +418,6 @@ def _docstance_dict(d: DocStance) -> dict[str, Any]:
     }
 
 
-def _entity_from(e: dict[str, Any]) -> Entity:
-    return Entity(
-        id=str(e["id"]),
-        start=int(e["start"]),
-        end=int(e["end"]),
-        label=str(e["label"]),
-        text=e["text"],
-        annotators=list(e.get("annotators") or []),
-        score=e.get("score"),
-    )
-
-
-def _mention_from(m: Any) -> Mention:
-    if isinstance(m, str):
-        return Mention(text=m)
-    start, end = m.get("start"), m.get("end")
-    return Mention(
-        text=m.get("text") or "",
-        start=None if start is None else int(start),
-        end=None if end is None else int(end),
-        entity=None if m.get("entity") is None else str(m["entity"]),
-    )
-
-
-def _stance_from(s: dict[str, Any]) -> Stance:
-    return Stance(
-        holder=_mention_from(s["holder"]),
-        target=_mention_from(s["target"]),
-        label=str(s["label"]),
-        annotators=list(s.get("annotators") or []),
-        score=s.get("score"),
-    )
-
-
-def _docstance_from(d: dict[str, Any]) -> DocStance:
-    return DocStance(
-        target=str(d["target"]),
-        label=str(d["label"]),
-        annotators=list(d.get("annotators") or []),
-        score=d.get("score"),
-    )
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -510,17 +445,14 @@ def features(labels: LabelSchema | None = None):
         "end": Value("int32"),
         "text": Value("string"),
     }
+
+    def made_by() -> dict[str, Any]:  # who made a label, and its score
+        return {"annotators": List(Value("string")), "score": Value("float32")}
+
+    strings = ("id", "source", "agency", "dateline", "published", "published_raw", "title")
     return Features(
         {
-            "id": Value("string"),
-            "source": Value("string"),
-            "agency": Value("string"),
-            "dateline": Value("string"),
-            "published": Value("string"),
-            "published_raw": Value("string"),
-            "title": Value("string"),
-            "lead": Value("string"),
-            "text": Value("string"),
+            **{key: Value("string") for key in (*strings, "lead", "text")},
             "paragraphs": List(
                 {
                     "kind": ClassLabel(names=list(PARAGRAPH_KINDS)),
@@ -538,8 +470,7 @@ def features(labels: LabelSchema | None = None):
                     "end": Value("int32"),
                     "label": ClassLabel(names=labels.entity_labels),
                     "text": Value("string"),
-                    "annotators": List(Value("string")),
-                    "score": Value("float32"),
+                    **made_by(),
                 }
             ),
             "stances": List(
@@ -547,16 +478,14 @@ def features(labels: LabelSchema | None = None):
                     "holder": mention,
                     "target": dict(mention),
                     "label": ClassLabel(names=labels.stance_labels or ["NONE"]),
-                    "annotators": List(Value("string")),
-                    "score": Value("float32"),
+                    **made_by(),
                 }
             ),
             "doc_stances": List(
                 {
                     "target": Value("string"),
                     "label": ClassLabel(names=labels.doc_stance_labels or ["NONE"]),
-                    "annotators": List(Value("string")),
-                    "score": Value("float32"),
+                    **made_by(),
                 }
             ),
         }
