@@ -1,12 +1,17 @@
-"""Export a goldwire dataset: goldwire JSONL, CoNLL (IOB2) or sharded Parquet."""
+"""Export a goldwire dataset: goldwire JSONL, CoNLL (IOB2) or sharded Parquet.
+
+Documents are read through :mod:`goldwire.corpus.dataset`; JSONL and CoNLL files are
+written through :mod:`goldwire.files` (each appears whole or not at all), the Parquet shards
+by ``datasets``. :data:`EXPORTERS` is the dispatch table behind ``--format``.
+"""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 
 from goldwire.errors import UsageError
+from goldwire.files import atomic_open, write_jsonl
 
 DEFAULT_SHARD_ROWS = 50_000
 
@@ -14,24 +19,17 @@ DEFAULT_SHARD_ROWS = 50_000
 def export_jsonl(dataset_dir: Path, out: Path, splits: list[str]) -> dict[str, int]:
     from goldwire.corpus.dataset import iter_documents
 
-    out.mkdir(parents=True, exist_ok=True)
-    counts = {}
-    for split in splits:
-        path = out / f"{split}.jsonl"
-        with path.open("w", encoding="utf-8", newline="\n") as fh:
-            n = 0
-            for doc in iter_documents(dataset_dir, split):
-                fh.write(json.dumps(doc.to_json(), ensure_ascii=False) + "\n")
-                n += 1
-        counts[split] = n
-    return counts
+    return {
+        split: write_jsonl(out / f"{split}.jsonl",
+                           (doc.to_json() for doc in iter_documents(dataset_dir, split)))
+        for split in splits
+    }  # fmt: skip
 
 
 def export_conll(dataset_dir: Path, out: Path, splits: list[str]) -> dict[str, int]:
     from goldwire.corpus.conll_export import documents_to_conll
     from goldwire.corpus.dataset import iter_documents
 
-    out.mkdir(parents=True, exist_ok=True)
     counts = {}
     for split in splits:
         n = 0
@@ -42,7 +40,7 @@ def export_conll(dataset_dir: Path, out: Path, splits: list[str]) -> dict[str, i
                 n += 1
                 yield doc
 
-        with (out / f"{split}.conll").open("w", encoding="utf-8", newline="\n") as fh:
+        with atomic_open(out / f"{split}.conll") as fh:
             for line in documents_to_conll(counted()):
                 fh.write(line + "\n")
         counts[split] = n

@@ -18,6 +18,7 @@ The global step sees only ids, text hashes, signatures and preset splits, never 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +33,7 @@ from goldwire.corpus.dedup import (
 )
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import DatasetError
+from goldwire.files import atomic_open
 
 KEPT, EXACT, NEAR = "kept", "exact-duplicate", "near-duplicate"
 
@@ -70,7 +72,7 @@ class Manifest:
         return manifest
 
     def save(self, path: Path) -> None:
-        with path.open("w", encoding="utf-8") as fh:
+        with atomic_open(path) as fh:
             for doc_id, e in sorted(self.entries.items(), key=lambda kv: kv[1].order):
                 row = {"id": doc_id, "split": e.split, "status": e.status}
                 if e.duplicate_of:
@@ -92,6 +94,7 @@ class GlobalResult:
     manifest: Manifest
     warnings: list[str]
     clusters: int  # near-duplicate clusters with more than one member
+    pairs_seconds: float = 0.0  # of it, finding the near-duplicate pairs (LSH and checks)
 
 
 def decide(
@@ -116,6 +119,7 @@ def decide(
             unique.append(i)
     uf = UnionFind(len(unique))
     sims: dict[tuple[int, int], float] = {}
+    started = time.perf_counter()
     if minhash is not None and len(unique) > 1:
         rows = None if len(unique) == n else np.asarray(unique)  # never a copy of the matrix
         for a, b, sim in near_duplicate_pairs(sigs, minhash, rows):
@@ -128,6 +132,7 @@ def decide(
                 continue
             uf.union(a, b)
             sims[(ra, rb)] = sims[(rb, ra)] = sim
+    pairs_seconds = time.perf_counter() - started
     clusters = 0
     for members in uf.clusters().values():
         rows = [unique[m] for m in members]
@@ -143,6 +148,14 @@ def decide(
     for i, d in enumerate(decisions):
         if d.status == EXACT:
             d.split = decisions[first_of[ids[i]]].split
+    new_manifest = _updated(manifest, ids, decisions)  # type: ignore[arg-type]
+    return GlobalResult(decisions, new_manifest, warnings, clusters,  # type: ignore[arg-type]
+                        pairs_seconds)  # fmt: skip
+
+
+def _updated(manifest: Manifest, ids: Sequence[str], decisions: list[Decision]) -> Manifest:
+    """The manifest with this build's decisions: old entries keep their order, new ones
+    follow in input order; exact duplicates are not recorded (their id is)."""
     new_manifest = Manifest(dict(manifest.entries))
     order = len(new_manifest.entries)
     for i, d in enumerate(decisions):
@@ -154,7 +167,7 @@ def decide(
             order += 1
         else:
             new_manifest.entries[ids[i]] = Entry(d.split, d.status, d.duplicate_of, old.order)
-    return GlobalResult(decisions, new_manifest, warnings, clusters)  # type: ignore[arg-type]
+    return new_manifest
 
 
 def _decide_cluster(

@@ -45,6 +45,7 @@ from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import UsageError
+from goldwire.files import write_json
 from goldwire.schema import Document, LabelSchema, Mention, Paragraph, Stance
 
 OUTLETS = {"fox": "Fox News", "nyt": "New York Times", "hpo": "HuffPost"}
@@ -287,7 +288,6 @@ def import_basil(data_dir: str | Path, out: str | Path, *, workers: int = 1):
     }
     report = import_documents(reader, articles, out, basil_labels(), workers=workers, notes=notes)
     aliases = basil_aliases(docs)
-    (out / ALIASES_FILE).write_text(json.dumps(aliases, indent=2, ensure_ascii=False) + "\n",
-                                    encoding="utf-8")
+    write_json(out / ALIASES_FILE, aliases)
     report.notes["aliases"] = str(out / ALIASES_FILE)
     return report

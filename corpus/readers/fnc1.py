@@ -38,10 +38,11 @@ from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.readers.jsonl import body_paragraphs
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import ParseError, UsageError
+from goldwire.files import write_json
 from goldwire.schema import DocStance, Document, LabelSchema, Paragraph
 
 if TYPE_CHECKING:
-    from goldwire.corpus.build import BuildReport
+    from goldwire.corpus.report import BuildReport
 
 LABELS = ("agree", "disagree", "discuss", "unrelated")
 SPLIT = SplitRatios(0.7, 0.1, 0.2, salt="fnc1")
@@ -193,8 +194,7 @@ def import_documents(reader: Reader, files: list[Path], out: Path, labels: Label
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report = ImportReport(build, [r.to_json() for r in rejections], dict(notes or {}))
-    (out / IMPORT_REPORT).write_text(json.dumps(report.to_json(), indent=2, ensure_ascii=False)
-                                     + "\n", encoding="utf-8")
+    write_json(out / IMPORT_REPORT, report.to_json())
     return report
 
 
