@@ -10,7 +10,10 @@ and ``adjudication``; other documents are copied unchanged.
 The new version is written like ``goldwire corpus build`` writes: into a temporary folder
 beside ``out``, moved into place only when complete, with the manifest and build report of
 the source corpus, ``goldwire.json`` updated with a ``gold`` section (annotator counts,
-agreement summary, what was not attached) and the data card refreshed.
+agreement summary, what was not attached) and the data card refreshed (the card renders the
+``gold`` section itself, see :mod:`goldwire.corpus.card`), through
+:mod:`goldwire.corpus.writing`. The command ``goldwire corpus attach-gold`` is in
+:mod:`goldwire.corpus.cli`.
 """
 
 from __future__ import annotations
@@ -21,14 +24,11 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
-
-import typer
+from typing import Any
 
 from goldwire.errors import InputError, SchemaError, UsageError
 
 GOLD_META_KEYS = ("annotators", "adjudication")
-_SHOWN = 5
 
 
 @dataclass
@@ -203,9 +203,7 @@ def attach_gold(
     ``card_path`` (default ``out_dir/README.md``) receives the refreshed data card, which is
     also written into the dataset folder. Raises InputError when no gold document matches.
     """
-    from goldwire.corpus.build import move_into_place, staging_dir
-    from goldwire.corpus.dataset import GOLDWIRE_META, MANIFEST, REPORT, load_corpus
-    from goldwire.schema import features
+    from goldwire.corpus.dataset import load_corpus
 
     corpus_dir, gold_jsonl, out_dir = Path(corpus_dir), Path(gold_jsonl), Path(out_dir)
     if out_dir.resolve() == corpus_dir.resolve():
@@ -227,6 +225,20 @@ def attach_gold(
         )
     _tally(gold, set().union(*found.values()), report)
     report.agreement = summary
+    card = _write_new_version(dd, labels, meta, gold, found, corpus_dir, out_dir, report,
+                              Path(card_path) if card_path else None)  # fmt: skip
+    report.card = str(card)
+    return report
+
+
+def _write_new_version(dd, labels, meta, gold, found, corpus_dir: Path, out_dir: Path,
+                       report: AttachReport, card: Path | None) -> Path:  # fmt: skip
+    """Stage the new version (data, manifest and build report of the source, ``goldwire.json``
+    with the gold, the card) and move it into place; returns where the card is."""
+    from goldwire.corpus.dataset import MANIFEST, REPORT
+    from goldwire.corpus.writing import publish, staging_dir, write_meta
+    from goldwire.schema import features
+
     work = staging_dir(out_dir, "attaching")
     try:
         layout = meta.get("layout", "arrow")
@@ -234,140 +246,8 @@ def attach_gold(
         for name in (MANIFEST, REPORT):
             if (corpus_dir / name).is_file():
                 shutil.copyfile(corpus_dir / name, new / name)
-        meta = {**meta, "gold": report.to_json()}
-        (new / GOLDWIRE_META).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n",
-                                         encoding="utf-8")  # fmt: skip
-        del dd
-        move_into_place(work, out_dir)
+        write_meta(new, {**meta, "gold": report.to_json()})
+        return publish(work, out_dir, card)
     except BaseException:
         shutil.rmtree(work, ignore_errors=True)
         raise
-    report.card = str(refresh_card(out_dir, Path(card_path) if card_path else None))
-    return report
-
-
-# --------------------------------------------------------------------------- data card
-
-
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def gold_card_text(gold: dict[str, Any]) -> tuple[str, str]:
-    """Card text for the annotation process and the annotators, from ``meta['gold']``."""
-    strategies = ", ".join(f"{k} ({v})" for k, v in gold["adjudication"].items()) or "n/a"
-    process = (
-        f"Gold annotations for {gold['documents']} documents were attached by `goldwire corpus "
-        f"attach-gold` from `{gold['source']}` (adjudication: {strategies}): "
-        f"{gold['entities']} entities, {gold['stances']} stances and {gold['doc_stances']} "
-        "document stances; each annotation lists the annotators who marked it."
-    )
-    ag = gold.get("agreement")
-    if ag:
-        process += (
-            f"\n\nInter-annotator agreement ({ag.get('annotators')} annotators, "
-            f"{ag.get('documents_multiply_annotated')} documents annotated by two or more; "
-            "`goldwire annotate agreement`, pooled over annotator pairs):\n\n"
-            "| measure | value |\n|---|---:|\n"
-            f"| span F1, exact | {_fmt(ag.get('span_f1_exact'))} |\n"
-            f"| span F1, overlap | {_fmt(ag.get('span_f1_overlap'))} |\n"
-            f"| token Cohen's kappa (mean over pairs) | {_fmt(ag.get('token_kappa'))} |\n"
-            f"| token Krippendorff's alpha (nominal) | {_fmt(ag.get('token_alpha'))} |\n"
-            f"| stance F1, mention | {_fmt(ag.get('stance_f1_mention'))} |\n"
-            f"| stance F1, mention relaxed | {_fmt(ag.get('stance_f1_mention_relaxed'))} |\n"
-            f"| stance F1, entity triples | {_fmt(ag.get('stance_f1_triple'))} |"
-        )
-    rows = ["| annotator | documents | entities | stances |", "|---|---:|---:|---:|"]
-    rows += [f"| {name} | {c['documents']} | {c['entities']} | {c['stances']} |"
-             for name, c in gold["annotators"].items()]  # fmt: skip
-    return process, "\n".join(rows)
-
-
-def refresh_card(dataset_dir: Path, card_path: Path | None = None) -> Path:
-    """Write the data card with :func:`write_card`, then fill in the gold annotations."""
-    from goldwire.corpus.card import write_card
-    from goldwire.corpus.dataset import GOLDWIRE_META
-
-    card_path = card_path or dataset_dir / "README.md"
-    write_card(dataset_dir, card_path)
-    meta = json.loads((dataset_dir / GOLDWIRE_META).read_text(encoding="utf-8"))
-    if not meta.get("gold"):
-        return card_path
-    process, annotators = gold_card_text(meta["gold"])
-    text = card_path.read_text(encoding="utf-8")
-    marks = ("#### Annotation process\n\n", "#### Who are the annotators?\n\n")
-    if all(m in text for m in marks):
-        text = text.replace(marks[0], marks[0] + process + "\n\n", 1)
-        text = text.replace(marks[1], marks[1] + annotators + "\n\n", 1)
-    else:
-        text = text.rstrip("\n") + f"\n\n## Gold annotations\n\n{process}\n\n{annotators}\n"
-    for path in {card_path, dataset_dir / "README.md"}:
-        path.write_text(text, encoding="utf-8")
-    return card_path
-
-
-# --------------------------------------------------------------------------- CLI
-
-
-def attach_gold_cmd(
-    corpus: Annotated[Path, typer.Argument(help="A dataset folder built by goldwire.",
-                                           show_default=False)],
-    gold: Annotated[Path, typer.Argument(help="Gold JSONL from `goldwire annotate adjudicate`.",
-                                         show_default=False)],
-    *,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder of the new corpus version.",
-                                      show_default=False)],
-    agreement: Annotated[
-        Path | None,
-        typer.Option("--agreement", help="Agreement JSON (`goldwire annotate agreement --json`) "
-                     "whose figures go into goldwire.json and the data card.", show_default=False),
-    ] = None,
-    card_dir: Annotated[
-        Path, typer.Option(help="Where data cards go: CARD_DIR/NAME/README.md.")
-    ] = Path("data_cards"),
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the attach report here.",
-                                  show_default=False)
-    ] = None,
-) -> None:  # fmt: skip
-    """Attach gold annotations to a corpus as a new version; refresh its data card.
-
-    Documents are matched by id; unknown ids and documents whose text differs are reported.
-
-    Example: goldwire corpus attach-gold data/seed data/gold.jsonl --out data/seed-gold --agreement data/pull/agreement.json
-    """  # noqa: E501
-    from rich.console import Console
-
-    report = attach_gold(corpus, gold, out, agreement, card_path=card_dir / out.name / "README.md")
-    data = report.to_json()
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n",
-                            encoding="utf-8")  # fmt: skip
-    _print_report(Console(), report)
-
-
-def _print_report(console, report: AttachReport) -> None:
-    from rich.table import Table
-
-    table = Table(title=f"gold attached: {report.out}")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    rows = [("gold documents", report.gold_documents), ("attached", report.attached),
-            *((f"  split {s}", n) for s, n in report.by_split.items()),
-            ("entities", report.entities), ("stances", report.stances),
-            ("document stances", report.doc_stances),
-            ("unknown ids", len(report.unknown_ids)),
-            ("text mismatches", len(report.text_mismatches))]  # fmt: skip
-    for label, value in rows:
-        table.add_row(label, str(value))
-    console.print(table)
-    if report.unknown_ids:
-        unknown = report.unknown_ids
-        more = f" and {len(unknown) - _SHOWN} more" if len(unknown) > _SHOWN else ""
-        console.print(f"[yellow]warning:[/yellow] not in the corpus: "
-                      f"{', '.join(unknown[:_SHOWN])}{more}", highlight=False)  # fmt: skip
-    for m in report.text_mismatches[:_SHOWN]:
-        console.print(f"[yellow]warning:[/yellow] {m['id']} ({m['split']}): the gold text differs "
-                      "from the corpus text; not attached", highlight=False)  # fmt: skip
-    console.print(f"dataset: {report.out}\ndata card: {report.card}", highlight=False)

@@ -3,7 +3,12 @@
 YAML metadata (``pretty_name``, ``license``, ``language``, ``task_categories``, ``task_ids``,
 ``tags``, ``size_categories``, ``configs``, ``dataset_info``) and sections filled from the
 data; the Datasheets-for-Datasets questions that cannot be computed are left as clearly marked
-prompts (``[TO FILL: ...]``).
+prompts (``[TO FILL: ...]``). A corpus with gold attached (``meta["gold"]``, from
+``goldwire corpus attach-gold``) has its annotation process, agreement and annotators filled in.
+
+:func:`render_card` renders the text from the data (one function per section),
+:func:`card_text` from a dataset folder, :func:`write_card` writes it (through
+:mod:`goldwire.files`); the build and ``attach-gold`` write it into every version they make.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from goldwire.files import write_text
 from goldwire.schema import LabelSchema
 
 PROMPT = "[TO FILL: {}]"
@@ -83,14 +89,42 @@ def render_card(
     meta: dict[str, Any],
     license: str = "other",
 ) -> str:
+    """The card's text: YAML metadata, then the sections (the gold annotations, when
+    ``meta["gold"]`` has them, in the annotation sections)."""
     import yaml
 
+    languages = [lang for lang in stats["languages"] if lang != "(unknown)"] or ["en"]
+    front = _front_matter(name, stats, labels, meta, languages, license)
+    sections = [
+        f"# Dataset Card for {name}",
+        _description(stats, meta, languages, license),
+        _sources(stats, meta),
+        _structure(stats, labels),
+        _creation(report, meta),
+        "## Bias, Risks, and Limitations\n\n"
+        + PROMPT.format("whose viewpoints the agencies represent; known biases")
+        + "\n\n### Recommendations\n\n"
+        + PROMPT.format("how users should account for those limitations"),
+        "## Uses\n\n### Direct Use\n\nNamed-entity recognition and stance detection on news.\n\n"
+        "### Out-of-Scope Use\n\n" + PROMPT.format("uses this corpus is not fit for"),
+        "## Citation\n\n" + PROMPT.format("how to cite the corpus and its sources"),
+        "## Dataset Card Contact\n\n" + PROMPT.format("who to contact"),
+    ]
+    return (
+        "---\n"
+        + yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
+        + "---\n\n"
+        + ("\n\n".join(sections) + "\n")
+    )
+
+
+def _front_matter(name, stats, labels, meta, languages, license) -> dict[str, Any]:
+    """The YAML block: what the Hub and ``datasets.load_dataset(<folder>)`` read."""
     from goldwire.corpus.layout import get_layout
     from goldwire.schema import features
 
     layout = get_layout(meta.get("layout", "arrow"))
-    languages = [lang for lang in stats["languages"] if lang != "(unknown)"] or ["en"]
-    front = {
+    return {
         "pretty_name": name,
         "license": license,
         "language": languages,
@@ -119,21 +153,35 @@ def render_card(
             "dataset_size": stats["bytes"],
         },
     }
-    docs = (report or {}).get("documents", {})
-    dr = stats["date_range"]
-    sections = [
-        f"# Dataset Card for {name}",
+
+
+def _description(stats, meta, languages, license) -> str:
+    licence_prompt = PROMPT.format("the licence of the source articles")
+    licence_prompt = licence_prompt if license == "other" else ""
+    return (
         "## Dataset Description\n\n"
         f"A corpus of {stats['num_examples']} wire-service news articles built with goldwire "
         f"{meta.get('goldwire_version', '')} (schema version {meta.get('schema_version')}).\n\n"
         f"- **Curated by:** {PROMPT.format('who collected and built this corpus')}\n"
         f"- **Language(s):** {', '.join(languages)}\n"
-        f"- **License:** {license} {PROMPT.format('the licence of the source articles') if license == 'other' else ''}",  # noqa: E501
+        f"- **License:** {license} {licence_prompt}"
+    )
+
+
+def _sources(stats, meta) -> str:
+    dr = stats["date_range"]
+    readers = ", ".join(f"{k} ({v})" for k, v in stats["readers"].items()) or "n/a"
+    return (
         "## Dataset Sources\n\n"
         f"- **Inputs:** {', '.join(meta.get('build', {}).get('inputs', []))}\n"
-        f"- **Readers:** {', '.join(f'{k} ({v})' for k, v in stats['readers'].items()) or 'n/a'}\n"
+        f"- **Readers:** {readers}\n"
         f"- **Agencies:**\n\n{_table(stats['agencies'], 'agency')}\n"
-        f"- **Date range:** {f'{dr[0]} to {dr[1]}' if dr else 'unknown (no dates with a year)'}",
+        f"- **Date range:** {f'{dr[0]} to {dr[1]}' if dr else 'unknown (no dates with a year)'}"
+    )
+
+
+def _structure(stats, labels: LabelSchema) -> str:
+    return (
         "## Dataset Structure\n\n"
         "Each example is one article. `text` is the exact string annotators see: the title, a "
         "blank line, the lead, a blank line, then the body with its dateline line kept. "
@@ -148,7 +196,16 @@ def render_card(
         + _table(stats["stance_labels"], "stance label")
         + "\nDocument-stance labels: "
         + f"{', '.join(labels.doc_stance_labels)}.\n\n"
-        + _table(stats["doc_stance_labels"], "document-stance label"),
+        + _table(stats["doc_stance_labels"], "document-stance label")
+    )
+
+
+def _creation(report: dict[str, Any] | None, meta: dict[str, Any]) -> str:
+    docs = (report or {}).get("documents", {})
+    files_rejected = (report or {}).get("files", {}).get("rejected", 0)
+    gold = meta.get("gold")
+    process, annotators = gold_card_text(gold) if gold else ("", "")
+    return (
         "## Dataset Creation\n\n### Curation Rationale\n\n"
         + PROMPT.format("why this corpus was created")
         + "\n\n### Source Data\n\n#### Data Collection and Processing\n\n"
@@ -156,44 +213,74 @@ def render_card(
         f"{docs.get('kept', 'n/a')} kept, {docs.get('exact_duplicates', 0)} exact and "
         f"{docs.get('near_duplicates', 0)} near-duplicates removed (MinHash LSH, "
         f"{json.dumps(meta.get('build', {}).get('near_duplicates'))}), "
-        f"{docs.get('rejected', 0)} documents and {(report or {}).get('files', {}).get('rejected', 0)} "  # noqa: E501
+        f"{docs.get('rejected', 0)} documents and {files_rejected} "
         "files rejected (see `build_report.json`). Splits are assigned from a hash of the "
         "document id and recorded in `manifest.jsonl`.\n\n"
         "#### Who are the source data producers?\n\n"
         + PROMPT.format("the agencies and authors of the articles")
         + "\n\n### Annotations\n\n#### Annotation process\n\n"
+        + (process and process + "\n\n")
         + PROMPT.format("how entities and stances were annotated (guidelines, tool)")
         + "\n\n#### Who are the annotators?\n\n"
+        + (annotators and annotators + "\n\n")
         + PROMPT.format("annotators and their background")
         + "\n\n#### Personal and Sensitive Information\n\n"
-        + PROMPT.format("names of private persons or other sensitive data in the articles"),
-        "## Bias, Risks, and Limitations\n\n"
-        + PROMPT.format("whose viewpoints the agencies represent; known biases")
-        + "\n\n### Recommendations\n\n"
-        + PROMPT.format("how users should account for those limitations"),
-        "## Uses\n\n### Direct Use\n\nNamed-entity recognition and stance detection on news.\n\n"
-        "### Out-of-Scope Use\n\n" + PROMPT.format("uses this corpus is not fit for"),
-        "## Citation\n\n" + PROMPT.format("how to cite the corpus and its sources"),
-        "## Dataset Card Contact\n\n" + PROMPT.format("who to contact"),
-    ]
-    return (
-        "---\n"
-        + yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
-        + "---\n\n"
-        + ("\n\n".join(sections) + "\n")
+        + PROMPT.format("names of private persons or other sensitive data in the articles")
     )
 
 
-def write_card(dataset_dir: Path, card_path: Path, license: str = "other") -> Path:
-    """Write the data card of a built dataset to ``card_path`` and into the dataset folder."""
+def _fmt(value: Any) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def gold_card_text(gold: dict[str, Any]) -> tuple[str, str]:
+    """Card text for the annotation process and the annotators, from ``meta['gold']``
+    (written by ``goldwire corpus attach-gold``)."""
+    strategies = ", ".join(f"{k} ({v})" for k, v in gold["adjudication"].items()) or "n/a"
+    process = (
+        f"Gold annotations for {gold['documents']} documents were attached by `goldwire corpus "
+        f"attach-gold` from `{gold['source']}` (adjudication: {strategies}): "
+        f"{gold['entities']} entities, {gold['stances']} stances and {gold['doc_stances']} "
+        "document stances; each annotation lists the annotators who marked it."
+    )
+    ag = gold.get("agreement")
+    if ag:
+        process += (
+            f"\n\nInter-annotator agreement ({ag.get('annotators')} annotators, "
+            f"{ag.get('documents_multiply_annotated')} documents annotated by two or more; "
+            "`goldwire annotate agreement`, pooled over annotator pairs):\n\n"
+            "| measure | value |\n|---|---:|\n"
+            f"| span F1, exact | {_fmt(ag.get('span_f1_exact'))} |\n"
+            f"| span F1, overlap | {_fmt(ag.get('span_f1_overlap'))} |\n"
+            f"| token Cohen's kappa (mean over pairs) | {_fmt(ag.get('token_kappa'))} |\n"
+            f"| token Krippendorff's alpha (nominal) | {_fmt(ag.get('token_alpha'))} |\n"
+            f"| stance F1, mention | {_fmt(ag.get('stance_f1_mention'))} |\n"
+            f"| stance F1, mention relaxed | {_fmt(ag.get('stance_f1_mention_relaxed'))} |\n"
+            f"| stance F1, entity triples | {_fmt(ag.get('stance_f1_triple'))} |"
+        )
+    rows = ["| annotator | documents | entities | stances |", "|---|---:|---:|---:|"]
+    rows += [f"| {name} | {c['documents']} | {c['entities']} | {c['stances']} |"
+             for name, c in gold["annotators"].items()]  # fmt: skip
+    return process, "\n".join(rows)
+
+
+def card_text(dataset_dir: Path, license: str = "other") -> str:
+    """The data card of the built dataset in ``dataset_dir``, from its data, ``goldwire.json``
+    and ``build_report.json``."""
     from goldwire.corpus.dataset import REPORT, load_corpus
 
     dd, labels, meta = load_corpus(dataset_dir)
     report_file = dataset_dir / REPORT
     report = json.loads(report_file.read_text(encoding="utf-8")) if report_file.exists() else None
-    text = render_card(meta.get("name", dataset_dir.name), corpus_stats(dd, labels), labels,
+    return render_card(meta.get("name", dataset_dir.name), corpus_stats(dd, labels), labels,
                        report, meta, license)  # fmt: skip
-    card_path.parent.mkdir(parents=True, exist_ok=True)
-    card_path.write_text(text, encoding="utf-8")
-    (dataset_dir / "README.md").write_text(text, encoding="utf-8")
-    return card_path
+
+
+def write_card(dataset_dir: Path, card_path: Path | None = None, license: str = "other") -> Path:
+    """Write the data card of a built dataset into the dataset folder and, if given, to
+    ``card_path``; returns ``card_path`` (else the dataset folder's card)."""
+    from goldwire.corpus.dataset import CARD
+
+    text = card_text(dataset_dir, license)
+    write_text(dataset_dir / CARD, text)
+    return write_text(card_path, text) if card_path is not None else dataset_dir / CARD

@@ -1,8 +1,13 @@
-"""``goldwire corpus``: build, inspect and export corpora (a thin layer over the library)."""
+"""``goldwire corpus``: build, inspect, export corpora and attach gold to them.
+
+A thin layer over the library: each command parses its options (long declarations are the
+module-level ``Annotated`` aliases), calls one library function (``build_corpus``,
+``corpus_stats``, ``export``, ``attach_gold``) and prints what it returns; progress bars are
+:class:`goldwire.progress.Bars`, ``--json`` files go through :mod:`goldwire.files`.
+"""
 
 from __future__ import annotations
 
-import json
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -50,69 +55,88 @@ def _console(stderr: bool = False):
     return Console(stderr=stderr)
 
 
+InputsArgument = Annotated[list[Path], typer.Argument(help="Files or folders of articles.")]
+OutOption = Annotated[
+    Path | None, typer.Option("--out", "-o", help="Dataset folder (default: data/NAME).")
+]
+NameOption = Annotated[
+    str | None, typer.Option(help="Corpus name (default: the first input's name).")
+]
+FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Input format.")]
+YearOption = Annotated[
+    int | None, typer.Option(help="Publication year for datelines without one.")
+]
+LanguageOption = Annotated[
+    str | None, typer.Option(help="Language code for every document (skips detection).")
+]
+FieldOption = Annotated[
+    list[str] | None,
+    typer.Option(help="JSONL field mapping GOLDWIRE=KEY, e.g. --field text=body."),
+]
+WorkersOption = Annotated[
+    int, typer.Option(min=1, help="Worker processes (CPUs of a local Ray instance).")
+]
+EngineOption = Annotated[
+    Engine, typer.Option(help="Where the per-document steps run: this machine or Ray.")
+]
+RayAddressOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Ray cluster address (ray://HOST:10001 or auto); default RAY_ADDRESS, "
+        "else a local instance."
+    ),
+]
+LayoutOption = Annotated[
+    Layout | None,
+    typer.Option(
+        help="On-disk layout: arrow (save_to_disk) or parquet (data/SPLIT/*.parquet, "
+        "for big corpora). Default: arrow locally, parquet on Ray."
+    ),
+]
+StrictOption = Annotated[bool, typer.Option(help="Stop at the first bad file or document.")]
+ThresholdOption = Annotated[
+    float, typer.Option(min=0.01, max=1.0, help="MinHash Jaccard threshold.")
+]
+NoNearDupsOption = Annotated[
+    bool, typer.Option("--no-near-dups", help="Detect exact duplicates only.")
+]
+SplitRatiosOption = Annotated[str, typer.Option(help="train,validation,test ratios.")]
+LabelsOption = Annotated[
+    Path | None, typer.Option(help="Label schema TOML (default: the news schema).")
+]
+FreshOption = Annotated[
+    bool, typer.Option(help="Ignore the manifest of an earlier build in --out.")
+]
+CardDirOption = Annotated[
+    Path, typer.Option(help="Where data cards go: CARD_DIR/NAME/README.md.")
+]
+BuildJsonOption = Annotated[
+    Path | None, typer.Option("--json", help="Also write the build report here.")
+]
+
+
 @app.command("build")
 def build_cli(
-    inputs: Annotated[list[Path], typer.Argument(help="Files or folders of articles.")],
+    inputs: InputsArgument,
     *,
-    out: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Dataset folder (default: data/NAME).")
-    ] = None,
-    name: Annotated[
-        str | None, typer.Option(help="Corpus name (default: the first input's name).")
-    ] = None,
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Input format.")] = Format.auto,
-    year: Annotated[
-        int | None, typer.Option(help="Publication year for datelines without one.")
-    ] = None,
-    language: Annotated[
-        str | None, typer.Option(help="Language code for every document (skips detection).")
-    ] = None,
-    field: Annotated[
-        list[str] | None,
-        typer.Option(help="JSONL field mapping GOLDWIRE=KEY, e.g. --field text=body."),
-    ] = None,
-    workers: Annotated[
-        int, typer.Option(min=1, help="Worker processes (CPUs of a local Ray instance).")
-    ] = 1,
-    engine: Annotated[
-        Engine, typer.Option(help="Where the per-document steps run: this machine or Ray.")
-    ] = Engine.local,
-    ray_address: Annotated[
-        str | None,
-        typer.Option(
-            help="Ray cluster address (ray://HOST:10001 or auto); default RAY_ADDRESS, "
-            "else a local instance."
-        ),
-    ] = None,
-    layout: Annotated[
-        Layout | None,
-        typer.Option(
-            help="On-disk layout: arrow (save_to_disk) or parquet (data/SPLIT/*.parquet, "
-            "for big corpora). Default: arrow locally, parquet on Ray."
-        ),
-    ] = None,
-    strict: Annotated[bool, typer.Option(help="Stop at the first bad file or document.")] = False,
-    near_dup_threshold: Annotated[
-        float, typer.Option(min=0.01, max=1.0, help="MinHash Jaccard threshold.")
-    ] = 0.8,
-    no_near_dups: Annotated[
-        bool, typer.Option("--no-near-dups", help="Detect exact duplicates only.")
-    ] = False,
-    split_ratios: Annotated[
-        str, typer.Option(help="train,validation,test ratios.")
-    ] = "0.8,0.1,0.1",
-    labels: Annotated[
-        Path | None, typer.Option(help="Label schema TOML (default: the news schema).")
-    ] = None,
-    fresh: Annotated[
-        bool, typer.Option(help="Ignore the manifest of an earlier build in --out.")
-    ] = False,
-    card_dir: Annotated[
-        Path, typer.Option(help="Where data cards go: CARD_DIR/NAME/README.md.")
-    ] = Path("data_cards"),
-    json_out: Annotated[
-        Path | None, typer.Option("--json", help="Also write the build report here.")
-    ] = None,
+    out: OutOption = None,
+    name: NameOption = None,
+    fmt: FormatOption = Format.auto,
+    year: YearOption = None,
+    language: LanguageOption = None,
+    field: FieldOption = None,
+    workers: WorkersOption = 1,
+    engine: EngineOption = Engine.local,
+    ray_address: RayAddressOption = None,
+    layout: LayoutOption = None,
+    strict: StrictOption = False,
+    near_dup_threshold: ThresholdOption = 0.8,
+    no_near_dups: NoNearDupsOption = False,
+    split_ratios: SplitRatiosOption = "0.8,0.1,0.1",
+    labels: LabelsOption = None,
+    fresh: FreshOption = False,
+    card_dir: CardDirOption = Path("data_cards"),
+    json_out: BuildJsonOption = None,
 ) -> None:
     """Build a corpus: read, normalise, deduplicate, split, write a DatasetDict and data card.
 
@@ -120,30 +144,41 @@ def build_cli(
 
     On Ray: goldwire corpus build articles/ --engine ray --ray-address auto
     """
-    from goldwire.corpus.build import BuildConfig, build_corpus
-    from goldwire.corpus.card import write_card
+    config = _build_config(**locals())  # first: the options are all the locals there are
+    from goldwire.corpus.build import build_corpus
+    from goldwire.files import write_json
+    from goldwire.progress import Bars
+
+    with Bars(enabled=engine is not Engine.ray) as bars:  # Ray Data draws its own bars
+        data = build_corpus(config, bars).to_json()
+    if json_out:
+        write_json(json_out, data)
+    _print_report(data)
+    _console().print(f"dataset: {config.out}\ndata card: {config.card}")
+
+
+def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, workers, engine,
+                  ray_address, layout, strict, near_dup_threshold, no_near_dups, split_ratios,
+                  labels, fresh, card_dir, json_out):  # fmt: skip
+    """The build's settings from the options of ``build`` (all of them, by name; ``json_out``
+    is the command's own)."""
+    from goldwire.corpus.build import BuildConfig
     from goldwire.corpus.dedup import MinHashConfig
     from goldwire.corpus.readers import ReadOptions
     from goldwire.corpus.split import SplitRatios
-    from goldwire.errors import UsageError
     from goldwire.schema import LabelSchema
 
     corpus_name = name or _default_name(inputs[0])
-    fields = []
-    for item in field or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key or not value:
-            raise UsageError(f"--field takes GOLDWIRE=KEY, e.g. --field text=body; got {item!r}")
-        fields.append((key, value))
-    config = BuildConfig(
+    fields = tuple(_field(item) for item in field or [])
+    return BuildConfig(
         inputs=tuple(inputs),
         out=out or Path("data") / corpus_name,
         name=corpus_name,
         format=fmt.value,
-        read=ReadOptions(year=year, language=language, fields=tuple(fields), strict=strict),
+        read=ReadOptions(year=year, language=language, fields=fields, strict=strict),
         workers=workers,
         strict=strict,
-        minhash=None if no_near_dups else _minhash(MinHashConfig, near_dup_threshold),
+        minhash=None if no_near_dups else MinHashConfig(threshold=near_dup_threshold),
         ratios=SplitRatios.parse(split_ratios),
         labels=LabelSchema.from_toml(labels) if labels else LabelSchema.default(),
         fresh=fresh,
@@ -151,27 +186,17 @@ def build_cli(
         layout=layout.value if layout else None,
         ray_address=ray_address,
         progress=engine is Engine.ray,
+        card=card_dir / corpus_name / "README.md",
     )
-    if engine is Engine.ray:  # Ray Data draws its own progress bars
-        report = build_corpus(config)
-    else:
-        report = _run_with_progress(config, build_corpus)
-    card = write_card(config.out, card_dir / corpus_name / "README.md")
-    data = report.to_json()
-    if json_out:
-        json_out.parent.mkdir(parents=True, exist_ok=True)
-        json_out.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-    _print_report(data)
-    _console().print(f"dataset: {config.out}\ndata card: {card}")
 
 
-def _minhash(cls, threshold: float):
+def _field(item: str) -> tuple[str, str]:
     from goldwire.errors import UsageError
 
-    try:
-        return cls(threshold=threshold)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from None
+    key, sep, value = item.partition("=")
+    if not sep or not key or not value:
+        raise UsageError(f"--field takes GOLDWIRE=KEY, e.g. --field text=body; got {item!r}")
+    return key, value
 
 
 def _default_name(first: Path) -> str:
@@ -181,24 +206,6 @@ def _default_name(first: Path) -> str:
     if path.name in ("articles", "input", "raw", "data") and path.parent.name:
         return path.parent.name
     return path.name
-
-
-def _run_with_progress(config, build):
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
-
-    from goldwire.corpus.build import discover
-
-    total = len(discover(config.inputs))
-    with Progress(
-        "[progress.description]{task.description}",
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeRemainingColumn(),
-        console=_console(stderr=True),
-        transient=True,
-    ) as progress:
-        task = progress.add_task("reading files", total=total)
-        return build(config, on_file=lambda _res: progress.advance(task))
 
 
 def _print_report(data: dict) -> None:
@@ -259,11 +266,12 @@ def info_cli(
 
     from goldwire.corpus.card import corpus_stats
     from goldwire.corpus.dataset import load_corpus
+    from goldwire.files import write_json
 
     dd, labels, meta = load_corpus(dataset)
     stats = corpus_stats(dd, labels)
     if json_out:
-        json_out.write_text(json.dumps(stats, indent=2, ensure_ascii=False) + "\n")
+        write_json(json_out, stats)
     console = _console()
     console.print(f"[bold]{meta.get('name')}[/bold] schema v{meta.get('schema_version')}")
     table = Table("split", "documents")
@@ -307,10 +315,80 @@ def export_cli(
         _console().print(f"{s}: {n} documents -> {out}")
 
 
-def _mount_attach_gold() -> None:
-    from goldwire.corpus.attach import attach_gold_cmd
+GoldArgument = Annotated[
+    Path,
+    typer.Argument(help="Gold JSONL from `goldwire annotate adjudicate`.", show_default=False),
+]
+VersionOutOption = Annotated[
+    Path, typer.Option("--out", "-o", help="Folder of the new corpus version.", show_default=False)
+]
+AgreementOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--agreement",
+        help="Agreement JSON (`goldwire annotate agreement --json`) whose figures go into "
+        "goldwire.json and the data card.",
+        show_default=False,
+    ),
+]
+AttachJsonOption = Annotated[
+    Path | None,
+    typer.Option("--json", help="Also write the attach report here.", show_default=False),
+]
 
-    app.command("attach-gold")(attach_gold_cmd)
+
+@app.command("attach-gold")
+def attach_gold_cli(
+    corpus: Annotated[
+        Path, typer.Argument(help="A dataset folder built by goldwire.", show_default=False)
+    ],
+    gold: GoldArgument,
+    *,
+    out: VersionOutOption,
+    agreement: AgreementOption = None,
+    card_dir: CardDirOption = Path("data_cards"),
+    json_out: AttachJsonOption = None,
+) -> None:
+    """Attach gold annotations to a corpus as a new version; refresh its data card.
+
+    Documents are matched by id; unknown ids and documents whose text differs are reported.
+
+    Example: goldwire corpus attach-gold data/seed data/gold.jsonl --out data/seed-gold --agreement data/pull/agreement.json
+    """  # noqa: E501
+    from goldwire.corpus.attach import attach_gold
+    from goldwire.files import write_json
+
+    report = attach_gold(corpus, gold, out, agreement, card_path=card_dir / out.name / "README.md")
+    if json_out:
+        write_json(json_out, report.to_json())
+    _print_attach_report(report)
 
 
-_mount_attach_gold()
+_SHOWN = 5  # unknown ids and text mismatches named in the output
+
+
+def _print_attach_report(report) -> None:
+    from rich.table import Table
+
+    console = _console()
+    table = Table(title=f"gold attached: {report.out}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    rows = [("gold documents", report.gold_documents), ("attached", report.attached),
+            *((f"  split {s}", n) for s, n in report.by_split.items()),
+            ("entities", report.entities), ("stances", report.stances),
+            ("document stances", report.doc_stances),
+            ("unknown ids", len(report.unknown_ids)),
+            ("text mismatches", len(report.text_mismatches))]  # fmt: skip
+    for label, value in rows:
+        table.add_row(label, str(value))
+    console.print(table)
+    if report.unknown_ids:
+        unknown = report.unknown_ids
+        more = f" and {len(unknown) - _SHOWN} more" if len(unknown) > _SHOWN else ""
+        console.print(f"[yellow]warning:[/yellow] not in the corpus: "
+                      f"{', '.join(unknown[:_SHOWN])}{more}", highlight=False)  # fmt: skip
+    for m in report.text_mismatches[:_SHOWN]:
+        console.print(f"[yellow]warning:[/yellow] {m['id']} ({m['split']}): the gold text differs "
+                      "from the corpus text; not attached", highlight=False)  # fmt: skip
+    console.print(f"dataset: {report.out}\ndata card: {report.card}", highlight=False)

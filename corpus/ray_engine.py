@@ -1,7 +1,10 @@
 """The Ray engine (``goldwire corpus build --engine ray``): the per-file steps on a Ray cluster.
 
-The same pure per-file step as the local engine (:func:`~goldwire.corpus.build.process_bytes`)
-runs in Ray Data tasks; only the global step runs in the driver, as it does locally.
+The same pure per-file step as the local engine (:func:`~goldwire.corpus.steps.process_bytes`)
+runs in Ray Data tasks; only the global step runs in the driver, as it does locally. An
+:class:`~goldwire.corpus.engines.Engine` like the local one: the build calls its hooks and
+times each (``start``: connect to the cluster or start a local instance; ``close``: shut
+that down), and it imports nothing of :mod:`goldwire.corpus.build`.
 
 1. **stage**: ``ray.data.read_binary_files`` reads the files in blocks of at most 2,000,
    fused with ``map_batches`` that parses each file's bytes into an Arrow table of encoded rows
@@ -34,17 +37,12 @@ from typing import Any
 
 import numpy as np
 
-from goldwire.corpus.build import (
-    BuildConfig,
-    Engine,
-    FileResult,
-    Staged,
-    account_file,
-    preset_split,
-    process_bytes,
-)
+from goldwire.corpus.config import BuildConfig
+from goldwire.corpus.engines import READING, Engine, Staged
 from goldwire.corpus.layout import DATA_DIR
+from goldwire.corpus.report import account_file
 from goldwire.corpus.split import SPLITS
+from goldwire.corpus.steps import FileResult, preset_split, process_bytes
 from goldwire.errors import GoldwireError, UsageError
 from goldwire.schema import features
 
@@ -138,7 +136,9 @@ class RayEngine(Engine):
 
     # ------------------------------------------------------------------ cluster
 
-    def _connect(self, config: BuildConfig) -> None:
+    def start(self, config: BuildConfig) -> None:
+        """Join the caller's Ray session, the cluster at ``--ray-address``/``RAY_ADDRESS``, or
+        start a local instance with ``--workers`` CPUs."""
         import ray
 
         ctx = ray.data.DataContext.get_current()
@@ -170,13 +170,16 @@ class RayEngine(Engine):
 
     # ------------------------------------------------------------------ stage
 
-    def stage(self, files, config, work, report, on_file):
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    def stage(self, files, config, work, report, progress):
+        stage = work / STAGE
+        self._run_tasks(files, config, stage)
+        _account(stage, files, report, config, progress)
+        return self._read_back(stage, files, config)
+
+    def _run_tasks(self, files: list[Path], config: BuildConfig, stage: Path) -> None:
+        """The per-file step in Ray Data tasks; the workers write the staged rows."""
         import ray.data
 
-        self._connect(config)
-        stage = work / STAGE
         n_cpus = max(1, int(ray.cluster_resources().get("CPU", config.workers)))
         # blocks of at most _FILES_PER_BLOCK files, and enough of them to keep every CPU busy;
         # batch_size=None fuses reading and parsing into one task per block
@@ -199,24 +202,13 @@ class RayEngine(Engine):
             if isinstance(cause, GoldwireError):
                 raise cause from None
             raise
-        summaries = pq.read_table(str(stage), columns=[INFO], filters=[(DOC, "=", _SUMMARY_DOC)])[
-            INFO
-        ].to_pylist()
-        by_path = {}
-        for text in summaries:
-            info = json.loads(text)
-            by_path[info["path"]] = info
-        del summaries
-        for path in files:  # accounting in file order, like the local engine
-            info = by_path.get(str(path))
-            if info is None:
-                raise GoldwireError(f"{path}: the Ray engine lost this file; this is a bug")
-            res = FileResult.from_summary(info)
-            account_file(report, res, info["docs"], config)
-            if on_file is not None:
-                on_file(res)
-        del by_path
-        # only the global step's columns, one at a time, paths and splits as dictionaries
+
+    def _read_back(self, stage: Path, files: list[Path], config: BuildConfig) -> Staged:
+        """Only the global step's columns, in the local engine's order."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        # one at a time, paths and splits as dictionaries
         rows = pq.read_table(
             str(stage), columns=[KEY, PATH, DOC, "id", "source", SIG, SPLIT],
             filters=[(DOC, "!=", _SUMMARY_DOC)], read_dictionary=[PATH, SPLIT],
@@ -262,6 +254,26 @@ class RayEngine(Engine):
             raise GoldwireError(
                 f"the Ray engine wrote {written} rows for {kept} kept documents; this is a bug"
             )
+
+
+def _account(stage: Path, files: list[Path], report, config: BuildConfig, progress) -> None:
+    """Every file's summary row into the report, in file order like the local engine."""
+    import pyarrow.parquet as pq
+
+    summaries = pq.read_table(str(stage), columns=[INFO], filters=[(DOC, "=", _SUMMARY_DOC)])[
+        INFO
+    ].to_pylist()
+    by_path = {}
+    for text in summaries:
+        info = json.loads(text)
+        by_path[info["path"]] = info
+    del summaries
+    for done, path in enumerate(files, 1):
+        info = by_path.get(str(path))
+        if info is None:
+            raise GoldwireError(f"{path}: the Ray engine lost this file; this is a bug")
+        account_file(report, FileResult.from_summary(info), info["docs"], config)
+        progress(READING, done, len(files))
 
 
 def write_shards(batch, keys, codes, ranks, data_dir: str, schema):

@@ -8,13 +8,11 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from goldwire.annotate.adjudicate import adjudicate, write_adjudication
 from goldwire.annotate.agreement import agreement
 from goldwire.corpus import attach as attach_mod
-from goldwire.corpus.attach import attach_gold, attach_gold_cmd
+from goldwire.corpus.attach import attach_gold
 from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import iter_documents, load_corpus
 from goldwire.errors import InputError, SchemaError, UsageError
@@ -189,40 +187,18 @@ def test_agreement_file_must_be_an_agreement_report(corpus, tmp_path):
         attach_gold(corpus, SEED_GOLD / "seed.jsonl", tmp_path / "v2", bad)
 
 
-def test_cli(corpus, gold_file, tmp_path):
-    from goldwire.cli import _GoldwireGroup
-
-    app = typer.Typer(cls=_GoldwireGroup)
-    app.command("attach-gold")(attach_gold_cmd)
-
-    @app.command("noop", hidden=True)
-    def _noop() -> None:  # a second command keeps "attach-gold" a subcommand
-        pass
-
-    runner = CliRunner()
+def test_cli(cli, corpus, gold_file, tmp_path):
     out, report = tmp_path / "v2", tmp_path / "report.json"
-    result = runner.invoke(
-        app,
-        [
-            "attach-gold",
-            str(corpus),
-            str(gold_file),
-            "--out",
-            str(out),
-            "--card-dir",
-            str(tmp_path / "cards"),
-            "--json",
-            str(report),
-        ],
-    )
+    result = cli("corpus", "attach-gold", corpus, gold_file, "--out", out,
+                 "--card-dir", tmp_path / "cards", "--json", report)  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "not in the corpus: nosuchid" in result.output
     assert (tmp_path / "cards" / "v2" / "README.md").is_file()
     assert json.loads(report.read_text(encoding="utf-8"))["documents"] == 1
-    help_text = runner.invoke(app, ["attach-gold", "--help"]).output
+    help_text = cli("corpus", "attach-gold", "--help").output
     assert "Example:" in help_text
 
-    result = runner.invoke(app, ["attach-gold", str(corpus), str(gold_file), "--out", str(corpus)])
+    result = cli("corpus", "attach-gold", corpus, gold_file, "--out", corpus)
     assert result.exit_code == 2
     assert result.output == (
         f"error: {corpus}: --out must differ from the corpus; attach-gold writes a new corpus "

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from goldwire.corpus import build as build_mod
+from goldwire.corpus import writing
 from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import iter_documents, load_corpus
+from goldwire.corpus.readers import ReadOptions
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import InputError
 from gwtest import SEED_ARTICLES, TEST_DATA, tass_article
@@ -98,7 +99,7 @@ def test_failed_build_leaves_the_previous_dataset(tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(build_mod, "move_into_place", boom)
+    monkeypatch.setattr(writing, "move_into_place", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         _build(SEED_ARTICLES, out)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
@@ -133,7 +134,7 @@ def test_language_override_and_year(tmp_path):
         BuildConfig(
             inputs=(SEED_ARTICLES,),
             out=tmp_path / "o",
-            read=build_mod.ReadOptions(year=2023, language="xx"),
+            read=ReadOptions(year=2023, language="xx"),
         )
     )
     doc = next(iter_documents(tmp_path / "o"))

@@ -11,7 +11,6 @@ import pytest
 
 from goldwire.corpus.attach import attach_gold
 from goldwire.corpus.build import BuildConfig, build_corpus
-from goldwire.corpus.card import write_card
 from goldwire.corpus.dataset import load_corpus
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import DatasetError
@@ -29,8 +28,8 @@ def articles(tmp_path_factory) -> Path:
 
 
 def _build(src: Path, out: Path, **kw) -> Path:
-    build_corpus(BuildConfig(inputs=(src,), out=out, name="layout", **kw))
-    write_card(out, out.parent / "cards" / out.name / "README.md")
+    card = out.parent / "cards" / out.name / "README.md"
+    build_corpus(BuildConfig(inputs=(src,), out=out, name="layout", card=card, **kw))
     return out
 
 

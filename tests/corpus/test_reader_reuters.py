@@ -4,11 +4,12 @@ from pathlib import Path
 
 import pytest
 
-from goldwire.corpus.build import BuildConfig, build_corpus, process_file
+from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import iter_documents
 from goldwire.corpus.normalize import decode_bytes, normalize_text
 from goldwire.corpus.readers import ReadOptions, Rejection
 from goldwire.corpus.readers.reuters import ReutersReader, body_paragraphs, iso_date, unescape
+from goldwire.corpus.steps import process_file
 from goldwire.corpus.wire import parse_dateline
 from goldwire.errors import DecodeError
 from goldwire.schema import Document

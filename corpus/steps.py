@@ -1,0 +1,223 @@
+"""The per-file steps of a corpus build: pure functions an engine runs, in-process, in worker
+processes or in Ray tasks.
+
+:func:`process_file` reads one file's bytes and :func:`process_bytes` turns them into a
+:class:`FileResult`: decoded (the reader's own encoding when it declares one, else sniffed),
+normalised, parsed by the chosen or detected reader, and each document finalised
+(:func:`finalize`: id from its text, hash, language, span check) and encoded as a dataset row
+with its MinHash signature. Whatever cannot be used becomes a
+:class:`~goldwire.corpus.readers.Rejection` record: nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from goldwire.corpus.config import BuildConfig
+from goldwire.corpus.dedup import signature
+from goldwire.corpus.normalize import decode_bytes, normalize_text
+from goldwire.corpus.readers import AUTO_ORDER, READERS, Reader, Rejection, detect, get_reader
+from goldwire.corpus.split import SPLITS
+from goldwire.errors import InputError, SchemaError
+from goldwire.schema import Document, LabelSchema, document_id, features
+
+_HEAD = 8192
+
+
+@dataclass
+class FileResult:
+    path: str
+    reader: str | None
+    encoding: str | None
+    docs: list[tuple[dict[str, Any], np.ndarray | None]]
+    rejections: list[Rejection]
+    documents_seen: int = 0
+
+    def summary(self) -> dict[str, Any]:
+        """Everything but the rows (for engines that keep the rows elsewhere)."""
+        return {
+            "path": self.path,
+            "reader": self.reader,
+            "encoding": self.encoding,
+            "documents_seen": self.documents_seen,
+            "docs": len(self.docs),
+            "rejections": [r.to_json() for r in self.rejections],
+        }
+
+    @classmethod
+    def from_summary(cls, data: dict[str, Any]) -> FileResult:
+        rejections = [Rejection.from_json(r) for r in data["rejections"]]
+        return cls(data["path"], data["reader"], data["encoding"], [], rejections,
+                   data["documents_seen"])  # fmt: skip
+
+
+# --------------------------------------------------------------------------- worker processes
+
+_WORKER_CONFIG: BuildConfig | None = None
+
+
+def init_worker(config: BuildConfig) -> None:
+    """A worker process's initialiser: the build's settings, sent once per process."""
+    global _WORKER_CONFIG
+    _WORKER_CONFIG = config
+
+
+def process_in_worker(path: str) -> FileResult:
+    """:func:`process_file` with the settings :func:`init_worker` received."""
+    assert _WORKER_CONFIG is not None
+    return process_file(Path(path), _WORKER_CONFIG)
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def process_file(path: Path, config: BuildConfig) -> FileResult:
+    """Read, decode, parse and finalise every document of one file (pure)."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        source = str(path)
+        return FileResult(
+            source,
+            None,
+            None,
+            [],
+            [Rejection(source, "unreadable", f"{source}: cannot read ({exc.strerror})")],
+        )
+    return process_bytes(path, data, config)
+
+
+def process_bytes(path: Path, data: bytes, config: BuildConfig) -> FileResult:
+    """Decode, parse and finalise every document of one file's bytes (pure)."""
+    source = str(path)
+    result = FileResult(source, None, None, [], [])
+    reader = _declared_encoding_reader(path, data, config)
+    try:
+        if reader is not None and reader.encoding:  # the reader's own encoding: no sniffing
+            text, encoding = data.decode(reader.encoding), reader.encoding
+        else:
+            text, encoding = decode_bytes(data, source)
+    except UnicodeDecodeError as exc:
+        result.rejections.append(Rejection(source, "undecodable", f"{source}: {exc}"))
+        return result
+    except InputError as exc:
+        reason = getattr(exc, "reason", "undecodable")
+        result.rejections.append(Rejection(source, reason, str(exc)))
+        return result
+    result.encoding = encoding
+    text = normalize_text(text)
+    if reader is None and config.format == "auto":
+        reader = detect(path, text[:_HEAD])
+        if reader is None:
+            result.rejections.append(
+                Rejection(
+                    source,
+                    "unknown-format",
+                    f"{source}: no reader recognises this file; pass --format "
+                    f"({', '.join(READERS)})",
+                )
+            )
+            return result
+    elif reader is None:
+        reader = get_reader(config.format)
+    result.reader = reader.name
+    _parse(reader, path, text, encoding, config, result)
+    return result
+
+
+def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildConfig,
+           result: FileResult) -> None:  # fmt: skip
+    """The reader's documents, finalised and encoded into ``result`` (or rejected)."""
+    source = str(path)
+    try:
+        items = list(reader.read(path, text, config.read))
+    except InputError as exc:
+        result.rejections.append(Rejection(source, "unparseable", str(exc)))
+        return
+    for item in items:
+        result.documents_seen += 1
+        if isinstance(item, Rejection):
+            result.rejections.append(item)
+            continue
+        try:
+            row = finalize(item, encoding, config)
+        except SchemaError as exc:
+            result.rejections.append(Rejection(item.source or source, "schema", str(exc)))
+            continue
+        sig = signature(row["text"], config.minhash) if config.minhash else None
+        result.docs.append((_features_for(config.labels).encode_example(row), sig))
+
+
+def _declared_encoding_reader(path: Path, data: bytes, config: BuildConfig) -> Reader | None:
+    """The reader for this file when it declares its own encoding (``Reader.encoding``)."""
+    if config.format != "auto":
+        reader = get_reader(config.format)
+        return reader if reader.encoding else None
+    for name in AUTO_ORDER:
+        reader = READERS[name]
+        if reader.encoding and reader.sniff(
+            path, data[:_HEAD].decode(reader.encoding, errors="replace")
+        ):
+            return reader
+    return None
+
+
+# --------------------------------------------------------------------------- one document
+
+
+def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any]:
+    """Fill id, hash, language and encoding; check every span; return the dataset row."""
+    if not unicodedata.is_normalized("NFC", doc.text):
+        raise SchemaError(
+            f"{doc.source}: the reader produced text that is not NFC; this is a goldwire bug, "
+            "please report it with the file"
+        )
+    doc.id = document_id(doc.text)
+    doc.text_sha256 = ""
+    doc.__post_init__()
+    if not doc.language:
+        doc.language = detect_language(doc.text)
+    doc.meta.setdefault("encoding", encoding)
+    doc.validate(config.labels)
+    return doc.to_row()
+
+
+@functools.lru_cache(maxsize=4)
+def _features_for(labels: LabelSchema):
+    return features(labels)
+
+
+_LANGID = None
+
+
+def detect_language(text: str) -> str | None:
+    """ISO 639-1 code from py3langid (its model ships inside the package), None if unsure."""
+    global _LANGID
+    if _LANGID is None:
+        import py3langid
+
+        _LANGID = py3langid
+    sample = text[:1000]
+    if sum(ch.isalpha() for ch in sample) < 20:
+        return None
+    lang, _ = _LANGID.classify(sample)
+    return lang
+
+
+def preset_split(meta: list[dict[str, str]] | None) -> str | None:
+    """The reader's own split of an encoded row (CoNLL-2003 brings one), if it is ours."""
+    split = meta and _meta_get(meta, "split")
+    return split if split in SPLITS else None
+
+
+def _meta_get(meta: list[dict[str, str]], key: str) -> str | None:
+    for kv in meta:
+        if kv["key"] == key:
+            return kv["value"]
+    return None
