@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -149,3 +150,44 @@ def test_split_ratios_are_used(tmp_path):
         (src / f"a{i}.txt").write_text(tass_article(i), encoding="utf-8")
     report = _build(src, tmp_path / "o", ratios=SplitRatios(0.0, 0.0, 1.0))
     assert report.splits == {"train": 0, "validation": 0, "test": 5}
+
+
+def test_the_build_writes_the_card_into_the_dataset_and_its_copy(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the library writes nothing into the working directory
+    _build(SEED_ARTICLES, tmp_path / "plain")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plain"]
+    card = (tmp_path / "plain" / "README.md").read_text(encoding="utf-8")
+    assert card.startswith("---\n") and "# Dataset Card for plain" in card
+    assert "1 documents seen, 1 kept" in card  # from the build report
+
+    copy = tmp_path / "cards" / "seed" / "README.md"
+    _build(SEED_ARTICLES, tmp_path / "seed", card=copy)
+    assert copy.read_text(encoding="utf-8") == (tmp_path / "seed" / "README.md").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_phases_time_the_build(tmp_path):
+    started = time.perf_counter()
+    report = _build(SEED_ARTICLES, tmp_path / "o")
+    wall = time.perf_counter() - started
+    phases = report.phases
+    assert list(phases) == ["discover", "start", "stage", "decide", "write", "card", "stop"]
+    assert all(v >= 0 for v in phases.values())
+    until_written = ("discover", "start", "stage", "decide", "write")
+    assert sum(phases[p] for p in until_written) == pytest.approx(report.seconds)
+    assert sum(phases.values()) == pytest.approx(wall, abs=0.1)
+    assert phases["card"] > 0  # the card reads the written dataset back
+    assert "phases" not in report.to_json()  # two runs of one build give one report
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_counts_the_files_read(tmp_path, workers):
+    calls = []
+    report = build_corpus(
+        BuildConfig(inputs=(TEST_DATA / "bad_inputs",), out=tmp_path / "o", workers=workers),
+        lambda phase, done, total: calls.append((phase, done, total)),
+    )
+    n = report.files_found
+    assert n > 5
+    assert calls == [("reading files", i, n) for i in range(n + 1)]
