@@ -2,7 +2,8 @@
 
 :func:`build_report` scores nothing itself: it takes scored runs on the same gold, ranks them
 by the main figure, runs the paired bootstrap test of every run against the best, and returns
-a :class:`Report`; :func:`write_report` renders it as ``report.md``, a self-contained
+a :class:`Report` (which also carries the caveats said under the title, e.g. a benchmark's
+"only 8 documents"); :func:`write_report` renders it as ``report.md``, a self-contained
 ``report.html`` (plots embedded as base64 PNG) and ``results.json``.
 """
 

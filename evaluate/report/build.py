@@ -1,4 +1,5 @@
-"""The report model: ranked runs, paired tests against the best run, leaderboard columns."""
+"""The report model: ranked runs, paired tests against the best run, leaderboard columns, and
+the caveats that head the report (the benchmark's "only 8 documents"), in every rendering."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ class Report:
     main: tuple[str, str]
     alpha: float = 0.05
     columns: list[tuple[str, str, str]] = field(default_factory=list)
+    caveats: list[str] = field(default_factory=list)
 
     @property
     def best(self) -> RunEntry:
@@ -93,7 +95,7 @@ class Report:
                 "vs_best": None if comp is None else comp.to_dict(),
             })
         return {
-            "gold": self.gold, "split": self.split,
+            "gold": self.gold, "split": self.split, "caveats": list(self.caveats),
             "main_figure": "/".join(self.main), "alpha": self.alpha,
             "significance": "paired bootstrap test against the best run "
                             "(Berg-Kirkpatrick et al. 2012)",
@@ -122,8 +124,10 @@ def _predicts_entities(runs: Sequence[tuple[str, ScoreResult]], section: str) ->
     return False
 
 
-def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05) -> Report:
-    """Rank scored runs on the same gold and test each against the best."""
+def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05,
+                 caveats: Sequence[str] = ()) -> Report:
+    """Rank scored runs on the same gold and test each against the best; ``caveats`` are
+    said first, under the title."""
     if not runs:
         raise UsageError("give at least one run to report on")
     names = [n for n, _ in runs]
@@ -146,4 +150,5 @@ def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05
                if c[1] in best.result.sections and c[2] in best.result.sections[c[1]].figures
                and (not c[1].startswith("entities.") or _predicts_entities(runs, c[1]))]
     first = runs[0][1].source
-    return Report(first.get("gold", ""), first.get("split"), ranked, main, alpha, columns)
+    return Report(first.get("gold", ""), first.get("split"), ranked, main, alpha, columns,
+                  list(caveats))

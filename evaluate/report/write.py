@@ -1,14 +1,16 @@
-"""Rendering a :class:`Report`: one content list, a Markdown and an HTML renderer."""
+"""Rendering a :class:`Report`: one content list (headings, paragraphs, the report's caveats,
+tables, images), a Markdown and an HTML renderer, and the writer of the three files (through
+:mod:`goldwire.files`, each written atomically)."""
 
 from __future__ import annotations
 
 import base64
 import html
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from goldwire import files
 from goldwire.evaluate.report import format as fmt
 from goldwire.evaluate.report import plots
 from goldwire.evaluate.report.build import Report, RunEntry
@@ -32,6 +34,13 @@ class Para:
 
 
 @dataclass
+class Caveat:
+    """A warning about the whole report, said right under its title."""
+
+    text: str
+
+
+@dataclass
 class Table:
     header: list[str]
     rows: list[list[str]]
@@ -45,7 +54,7 @@ class Image:
     png: bytes = field(repr=False)
 
 
-Content = Heading | Para | Table | Image
+Content = Heading | Para | Caveat | Table | Image
 
 
 # --------------------------------------------------------------------------- content
@@ -236,6 +245,7 @@ def report_content(report: Report) -> list[Content]:
     split = f" (split {report.split})" if report.split else ""
     out: list[Content] = [
         Heading("goldwire evaluation report", 1),
+        *(Caveat(text) for text in report.caveats),
         Para(f"Gold: {report.gold}{split}, {docs.get('gold')} {docs.get('unit', 'document')}s; "
              f"{len(report.runs)} run(s); entity schemas as SemEval-2013 / nervaluate, "
              f"overlap threshold {best.options.min_overlap}% of the gold span."),
@@ -261,6 +271,8 @@ def render_markdown(content: list[Content], image_paths: dict[str, str]) -> str:
             lines += ["#" * item.level + " " + item.text, ""]
         elif isinstance(item, Para):
             lines += [item.text, ""]
+        elif isinstance(item, Caveat):
+            lines += [f"**Caveat.** {item.text}", ""]
         elif isinstance(item, Table):
             if item.title:
                 lines += [f"**{item.title}**", ""]
@@ -319,6 +331,8 @@ def render_html(content: list[Content]) -> str:
             parts.append(f"<h{item.level}>{e(item.text)}</h{item.level}>")
         elif isinstance(item, Para):
             parts.append(f"<p>{e(item.text)}</p>")
+        elif isinstance(item, Caveat):
+            parts.append(f'<p class="caveat"><strong>Caveat.</strong> {e(item.text)}</p>')
         elif isinstance(item, Table):
             parts.append("<table>")
             if item.title:
@@ -347,11 +361,8 @@ def write_report(report: Report, out_dir: str | Path) -> list[Path]:
     paths: dict[str, str] = {}
     for i, item in enumerate(c for c in content if isinstance(c, Image)):
         name = f"plots/{i:02d}_{''.join(ch if ch.isalnum() else '_' for ch in item.key)}.png"
-        (out / name).write_bytes(item.png)
+        files.write_bytes(out / name, item.png)
         paths[item.key] = name
-    written = [out / "report.md", out / "report.html", out / "results.json"]
-    written[0].write_text(render_markdown(content, paths), encoding="utf-8")
-    written[1].write_text(render_html(content), encoding="utf-8")
-    written[2].write_text(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n",
-                          encoding="utf-8")
-    return written
+    return [files.write_text(out / "report.md", render_markdown(content, paths)),
+            files.write_text(out / "report.html", render_html(content)),
+            files.write_json(out / "results.json", report.to_dict())]
