@@ -8,7 +8,6 @@ imports happen inside the commands so that ``goldwire --help`` stays fast.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Optional
 
@@ -70,8 +69,9 @@ def _options(bootstrap: int, seed: int, alias: Path | None, min_overlap: float,
 
 
 def _write_json(data: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    from goldwire.files import write_json
+
+    write_json(path, data)
 
 
 @app.command()
@@ -146,11 +146,15 @@ def compare_cmd(
     result = compare(a, b)
     _print_comparison(a, b, result, str(pred_a), str(pred_b))
     if json_out is not None:
-        _write_json({"a": str(pred_a), "b": str(pred_b), "resamples": bootstrap, "seed": seed,
-                     "test": "paired bootstrap (Berg-Kirkpatrick et al. 2012), one-sided",
-                     "figures": {s: {f: c.to_dict() for f, c in figs.items()}
-                                 for s, figs in result.items()}}, json_out)
+        _write_json(_comparison_dict(str(pred_a), str(pred_b), options, result), json_out)
         typer.echo(f"comparison written to {json_out}")
+
+
+def _comparison_dict(a: str, b: str, options: ScoreOptions, result) -> dict:
+    return {"a": a, "b": b, "resamples": options.resamples, "seed": options.seed,
+            "test": "paired bootstrap (Berg-Kirkpatrick et al. 2012), one-sided",
+            "figures": {s: {f: c.to_dict() for f, c in figs.items()}
+                        for s, figs in result.items()}}
 
 
 @app.command()

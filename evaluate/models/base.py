@@ -15,8 +15,9 @@ gold labels are blanked before the model sees them, see :func:`query_document`).
 
 Models that learn are fitted on documents (:meth:`Model.fit`, usually the train split) and
 saved to a folder: ``model.json`` (model name, format version, goldwire and library
-versions, configuration, what it was trained on) next to the model's own files (JSON, or
-joblib for scikit-learn estimators). joblib files are pickles: load only folders you made.
+versions, configuration, what it was trained on) next to the model's own files (JSON, written
+through :mod:`goldwire.files`, or joblib for scikit-learn estimators). joblib files are
+pickles: load only folders you made.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any, ClassVar
 
 from goldwire import __version__
 from goldwire.errors import InputError, UsageError
+from goldwire.files import write_json
 from goldwire.schema import DocStance, Document
 
 FORMAT_VERSION = 1
@@ -135,9 +137,7 @@ class Model:
             "training": self.training,
             "files": files,
         }
-        path = folder / META_FILE
-        path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-        return path
+        return write_json(folder / META_FILE, meta)
 
     @classmethod
     def load(cls, folder: str | Path) -> Model:

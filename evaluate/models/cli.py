@@ -1,7 +1,10 @@
 """``goldwire evaluate train|predict|benchmark``: Typer wrappers over
-:mod:`goldwire.evaluate.models.run` (mounted on the evaluate app by ``goldwire.cli``).
+:mod:`goldwire.evaluate.models.run` (mounted on the evaluate app by
+:mod:`goldwire.evaluate.cli`).
 
-Only this module prints; heavy imports happen inside the commands.
+Each command parses its options (the long ones are the module-level ``Annotated`` aliases
+below) and calls one library function; progress is drawn by :class:`goldwire.progress.Bars`
+on standard error, and only this module prints. Heavy imports happen inside the commands.
 """
 
 from __future__ import annotations
@@ -42,26 +45,60 @@ def _params(values: list[str]) -> dict[str, Any]:
 
 
 def _write_json(data: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=str) + "\n",
-                    encoding="utf-8")
+    from goldwire.files import write_json
+
+    write_json(path, data, default=str)
+
+
+Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
+ModelSpec = Annotated[str, typer.Option("--model", "-m", help="NAME or NAME:PATH. " + MODEL_HELP)]
+TrainCorpus = Annotated[Path, typer.Option("--corpus", "-c", help="A goldwire corpus directory "
+                                           "(or a goldwire JSONL file) to train on.")]
+PredictCorpus = Annotated[Path, typer.Option("--corpus", "-c", help="A goldwire corpus "
+                                             "directory or a goldwire JSONL file to predict on.")]
+ModelOut = Annotated[Path, typer.Option("--out", "-o", help="Folder to save the model in.")]
+PredictionsOut = Annotated[Path, typer.Option("--out", "-o", help="Predictions file (goldwire "
+                                              "JSONL).")]
+TrainSplit = Annotated[str, typer.Option(help="Split to train on.")]
+ValidationSplit = Annotated[str, typer.Option(
+    help="Split a model may tune on (thresholds, reported accuracy); '' for none.")]
+Param = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 (typer needs Optional)
+    "--param", "-p", help="A model setting KEY=VALUE (JSON values), repeatable, e.g. "
+    "--param ambiguous=majority.")]
+TrainJson = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--json", help="Write the training summary as JSON here.")]
+PredictJson = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--json", help="Write timing and counts as JSON here.")]
+Models = Annotated[str, typer.Option("--models", help="Models, comma separated: NAME or "
+                                     "NAME:PATH each. " + MODEL_HELP)]
+BenchmarkOut = Annotated[Path, typer.Option("--out", "-o", help="Folder for models, "
+                                            "predictions, reports and benchmark.md/json.")]
+BenchmarkCorpus = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--corpus", "-c", help="A goldwire corpus: models that need training are trained on "
+    "its train split and, without --gold, scored on --split.")]
+BenchmarkGold = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--gold", "-g", help="Gold to score on: a corpus directory or a goldwire JSONL file "
+    "(e.g. seeds/gold/seed.jsonl).")]
+Bootstrap = Annotated[int, typer.Option("--bootstrap", "-b", min=0, help="Bootstrap "
+                                        "resamples for confidence intervals (0 = off).")]
+Seed = Annotated[int, typer.Option(help="Random seed of the bootstrap.")]
+Alias = Annotated[Optional[Path], typer.Option(  # noqa: UP045
+    "--alias", help="Alias table (JSON or TSV) for stance triples and document-stance "
+    "targets, e.g. the aliases.json of a BASIL import.")]
+Isolate = Annotated[bool, typer.Option(
+    "--isolate/--no-isolate", help="Train and predict each model in its own process "
+    "(exact peak memory per model).")]
 
 
 def train_cmd(
     *,
-    model: Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)],
-    corpus: Annotated[Path, typer.Option("--corpus", "-c", help="A goldwire corpus directory "
-                                         "(or a goldwire JSONL file) to train on.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to save the model in.")],
-    split: Annotated[str, typer.Option(help="Split to train on.")] = "train",
-    validation_split: Annotated[str, typer.Option(
-        help="Split a model may tune on (thresholds, reported accuracy); '' for none.")
-    ] = "validation",
-    param: Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 (typer needs Optional)
-        "--param", "-p", help="A model setting KEY=VALUE (JSON values), repeatable, e.g. "
-        "--param ambiguous=majority.")] = None,
-    json_out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--json", help="Write the training summary as JSON here.")] = None,
+    model: Model,
+    corpus: TrainCorpus,
+    out: ModelOut,
+    split: TrainSplit = "train",
+    validation_split: ValidationSplit = "validation",
+    param: Param = None,
+    json_out: TrainJson = None,
 ) -> None:
     """Train a model on a corpus split and save it to a folder (model.json + its files).
 
@@ -86,14 +123,12 @@ def train_cmd(
 
 def predict_cmd(
     *,
-    model: Annotated[str, typer.Option("--model", "-m", help="NAME or NAME:PATH. " + MODEL_HELP)],
-    corpus: Annotated[Path, typer.Option("--corpus", "-c", help="A goldwire corpus directory "
-                                         "or a goldwire JSONL file to predict on.")],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Predictions file (goldwire JSONL).")],
+    model: ModelSpec,
+    corpus: PredictCorpus,
+    out: PredictionsOut,
     split: Annotated[str, typer.Option(help="Split of a corpus directory.")] = "test",
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
-    json_out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--json", help="Write timing and counts as JSON here.")] = None,
+    json_out: PredictJson = None,
 ) -> None:
     """Run a model over a corpus split and write its predictions as goldwire JSONL.
 
@@ -101,39 +136,14 @@ def predict_cmd(
 
     Example: goldwire evaluate predict -m rules-stance -c seeds/gold/seed.jsonl --out p.jsonl
     """
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
     from goldwire.evaluate.models.run import predict
+    from goldwire.progress import Bars
 
-    con = _console()
-    if quiet:
-        result = predict(model, corpus, out, split=split)
-    else:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                      TimeRemainingColumn(), console=con, transient=False) as bar:
-            task = bar.add_task(f"predicting with {model}", total=None, rate="")
-            started: list[float] = []
-
-            def progress(done: int, total: int) -> None:
-                import time
-
-                if not started:
-                    started.append(time.perf_counter())
-                elapsed = time.perf_counter() - started[0]
-                rate = f"{done / elapsed:,.1f} docs/s" if elapsed > 0 else ""
-                bar.update(task, completed=done, total=total, rate=rate)
-
-            result = predict(model, corpus, out, split=split, on_progress=progress)
+    with Bars(not quiet, transient=False) as bars:
+        result = predict(model, corpus, out, split=split, progress=bars)
     counts = ", ".join(f"{n} {k}" for k, n in result.predicted.items())
     rate = f"{result.docs_per_second:,.1f}" if result.docs_per_second else "–"
+    con = _console()
     con.print(f"{result.documents} documents in {result.seconds:.2f} s: {rate} documents/s "
               f"({result.seconds_per_1000 or 0:.2f} s per 1,000 documents); predicted "
               f"{counts}; peak RSS {result.peak_rss_mb:.0f} MB")
@@ -144,30 +154,18 @@ def predict_cmd(
 
 def benchmark_cmd(
     *,
-    models: Annotated[str, typer.Option("--models", help="Models, comma separated: NAME or "
-                                        "NAME:PATH each. " + MODEL_HELP)],
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for models, predictions, "
-                                      "reports and benchmark.md/json.")],
-    corpus: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--corpus", "-c", help="A goldwire corpus: models that need training are trained on "
-        "its train split and, without --gold, scored on --split.")] = None,
-    gold: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--gold", "-g", help="Gold to score on: a corpus directory or a goldwire JSONL file "
-        "(e.g. seeds/gold/seed.jsonl).")] = None,
+    models: Models,
+    out: BenchmarkOut,
+    corpus: BenchmarkCorpus = None,
+    gold: BenchmarkGold = None,
     split: Annotated[str, typer.Option(help="Split scored (of a directory).")] = "test",
-    train_split: Annotated[str, typer.Option(help="Split to train on.")] = "train",
+    train_split: TrainSplit = "train",
     validation_split: Annotated[str, typer.Option(
         help="Split models may tune on; '' for none.")] = "validation",
-    bootstrap: Annotated[int, typer.Option("--bootstrap", "-b", min=0, help="Bootstrap "
-                                           "resamples for confidence intervals (0 = off).")
-                         ] = 1000,
-    seed: Annotated[int, typer.Option(help="Random seed of the bootstrap.")] = 0,
-    alias: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--alias", help="Alias table (JSON or TSV) for stance triples and document-stance "
-        "targets, e.g. the aliases.json of a BASIL import.")] = None,
-    isolate: Annotated[bool, typer.Option(
-        "--isolate/--no-isolate", help="Train and predict each model in its own process "
-        "(exact peak memory per model).")] = True,
+    bootstrap: Bootstrap = 1000,
+    seed: Seed = 0,
+    alias: Alias = None,
+    isolate: Isolate = True,
 ) -> None:
     """Train where needed, predict, score and report several models in one go; time per
     1,000 documents and peak memory per model in the results.
@@ -176,21 +174,32 @@ def benchmark_cmd(
 
     Example: goldwire evaluate benchmark -g seeds/gold/seed.jsonl --models rules-stance --out rep
     """
-    from goldwire.evaluate.models.run import SUMMARY_HEADER, benchmark, summary_rows
+    from goldwire.evaluate.models.run import benchmark
     from goldwire.evaluate.scoring import ScoreOptions
     from goldwire.evaluate.stance import AliasTable
+    from goldwire.progress import Bars
 
-    con = _console()
     options = ScoreOptions(resamples=bootstrap, seed=seed,
                            alias=AliasTable.load(alias) if alias else None)
     command = "goldwire " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
         if Path(sys.argv[0]).name == "goldwire" else None
-    result = benchmark(models, out, corpus=corpus, gold=gold, split=split,
-                       train_split=train_split, validation_split=validation_split or None,
-                       options=options, isolate=isolate, command=command,
-                       on_event=lambda m: con.print(m, markup=False))
+    with Bars() as bars:
+        result = benchmark(models, out, corpus=corpus, gold=gold, split=split,
+                           train_split=train_split, validation_split=validation_split or None,
+                           options=options, isolate=isolate, command=command, progress=bars)
+    _print_benchmark(result)
+
+
+def _print_benchmark(result) -> None:
+    """What each run did, the summary table, the caveats and where the reports are."""
     from rich.table import Table
 
+    from goldwire.evaluate.models.summary import SUMMARY_HEADER, run_lines, summary_rows
+
+    con = _console()
+    for run in result.runs:
+        for line in run_lines(run):
+            con.print(line, markup=False)
     table = Table(title=f"benchmark on {result.gold}"
                   + (f" [{result.split}]" if result.split else "")
                   + f", {result.documents} document{'' if result.documents == 1 else 's'}",

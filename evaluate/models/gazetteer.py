@@ -28,6 +28,7 @@ from typing import Any
 
 from goldwire.errors import InputError, UsageError
 from goldwire.evaluate.models.base import Model, Task, prediction
+from goldwire.files import write_json
 from goldwire.schema import Document, Entity
 from goldwire.tokenize import Token, tokenize
 
@@ -146,8 +147,7 @@ class Gazetteer(Model):
 
     def _save_state(self, folder: Path) -> list[str]:
         rows = sorted([list(p), label] for p, label in self.lexicon.items())
-        (folder / LEXICON_FILE).write_text(
-            json.dumps({"phrases": rows}, ensure_ascii=False) + "\n", encoding="utf-8")
+        write_json(folder / LEXICON_FILE, {"phrases": rows}, indent=None)
         return [LEXICON_FILE]
 
     @classmethod

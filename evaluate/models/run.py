@@ -6,15 +6,22 @@
   goldwire JSONL, timing the model and measuring memory.
 * :func:`benchmark`: for several models, train where needed, predict, score with the evaluate
   stage (:func:`goldwire.evaluate.scoring.score_documents`), write its report
-  (:func:`goldwire.evaluate.report.write_report`) for each task and a summary with time per
-  1,000 documents and peak memory per model.
+  (:func:`goldwire.evaluate.report.write_report`, the benchmark's caveats part of the report
+  model) for each task and a summary with time per 1,000 documents and peak memory per model
+  (rendered by :mod:`goldwire.evaluate.models.summary`).
 
-**Memory.** Peak resident memory (RSS) is sampled every 5 ms by a thread while the model
-works, and taken from ``getrusage`` (the exact high-water mark) when each phase runs in its
-own process (``isolate=True``, the default of ``benchmark``: training and prediction of each
-model in a fresh Python process, so no model inherits another's memory). The figures
-include the Python interpreter, the libraries and the loaded documents; ``rss_before_mb`` is
-what the process held just before the model started.
+Each job (train or predict one model) runs here or, isolated, in a fresh Python process
+(``python -m goldwire.evaluate.models.run``). Progress goes through the one protocol,
+``progress(phase, done, total)`` (:mod:`goldwire.progress`); what a job took is in its result.
+Files are written through :mod:`goldwire.files`.
+
+**Memory.** Peak resident memory (RSS) is sampled every 5 ms by
+:class:`goldwire.memory.PeakMemory` while the model works, and taken from ``getrusage`` (the
+exact high-water mark) when each phase runs in its own process (``isolate=True``, the
+default of ``benchmark``: training and prediction of each model in a fresh Python process, so
+no model inherits another's memory). The figures include the Python interpreter, the
+libraries and the loaded documents; ``rss_before_mb`` is what the process held just before
+the model started.
 
 **Time.** ``seconds`` covers the model's work only (fitting and saving; predicting and writing
 the predictions), not loading documents or the model; ``seconds_per_1000`` is prediction time
@@ -25,10 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import os
-import resource
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,56 +42,12 @@ from typing import Any
 from goldwire.errors import UsageError
 from goldwire.evaluate.models import create_model, load_model, model_class, parse_spec
 from goldwire.evaluate.models.base import Model, Task, query_document, read_meta
+from goldwire.files import write_json, write_text
+from goldwire.memory import PeakMemory, max_rss_mb
+from goldwire.progress import Progress, no_progress
 from goldwire.schema import Document, Mention, Stance, write_jsonl
 
-Progress = Callable[[int, int], None]
-Event = Callable[[str], None]
 FEW_DOCUMENTS = 30
-
-
-# --------------------------------------------------------------------------- memory
-
-
-def current_rss_mb() -> float:
-    """The process's resident memory now (MB), from /proc; else its peak so far."""
-    try:
-        with open("/proc/self/statm", encoding="ascii") as f:
-            pages = int(f.read().split()[1])
-        return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
-    except (OSError, ValueError, IndexError, AttributeError):
-        return max_rss_mb()
-
-
-def max_rss_mb() -> float:
-    """The process's peak resident memory so far (MB), from getrusage."""
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10
-
-
-class PeakMemory:
-    """Samples RSS in a thread while the ``with`` block runs: ``before`` and ``peak`` (MB)."""
-
-    def __init__(self, interval: float = 0.005) -> None:
-        self.interval = interval
-        self.before = self.peak = 0.0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    def __enter__(self) -> PeakMemory:
-        self.before = self.peak = current_rss_mb()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            self.peak = max(self.peak, current_rss_mb())
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-        self.peak = max(self.peak, current_rss_mb())
 
 
 # --------------------------------------------------------------------------- documents
@@ -188,30 +148,31 @@ class PredictResult:
 
 
 def predict(model: str | Model, source: str | Path, out: str | Path, *, split: str = "test",
-            on_progress: Progress | None = None) -> PredictResult:
+            progress: Progress = no_progress) -> PredictResult:
     """Run ``model`` (``NAME[:PATH]`` or a Model) over ``source``'s ``split`` (a corpus) or
-    over a goldwire JSONL file, writing the predictions to ``out`` (goldwire JSONL)."""
+    over a goldwire JSONL file, writing the predictions to ``out`` (goldwire JSONL); reports
+    ``progress("predicting with NAME", documents done, documents)``."""
     started = time.perf_counter()
     instance = load_model(model) if isinstance(model, str) else model
     instance.check_fitted()
     docs, _ = load_documents(source, split)
     load_seconds = time.perf_counter() - started
     counts = {instance.task.value: 0}
-    total = len(docs)
+    spec = model if isinstance(model, str) else instance.name
+    phase, total = f"predicting with {spec}", len(docs)
 
     def run() -> Iterator[Document]:
+        progress(phase, 0, total)
         queries = (query_document(d, instance.reads) for d in docs)
         for i, pred in enumerate(instance.predict(queries), 1):
             counts[instance.task.value] += len(getattr(pred, instance.task.value))
-            if on_progress is not None:
-                on_progress(i, total)
+            progress(phase, i, total)
             yield pred
 
     with PeakMemory() as mem:
         started = time.perf_counter()
         n = write_jsonl(run(), out)
         seconds = time.perf_counter() - started
-    spec = model if isinstance(model, str) else instance.name
     return PredictResult(spec, str(out), n, round(seconds, 4), round(load_seconds, 3),
                          round(mem.before, 1), round(mem.peak, 1), counts)
 
@@ -219,33 +180,36 @@ def predict(model: str | Model, source: str | Path, out: str | Path, *, split: s
 # --------------------------------------------------------------------------- isolation
 
 
-def _train_job(args: dict[str, Any]) -> dict[str, Any]:
+Job = Callable[[dict[str, Any], Progress], dict[str, Any]]
+
+
+def _train_job(args: dict[str, Any], progress: Progress) -> dict[str, Any]:
     result = train(**args).to_dict()
     result["peak_rss_mb"] = round(max(result["peak_rss_mb"], max_rss_mb()), 1)
     return result
 
 
-def _predict_job(args: dict[str, Any]) -> dict[str, Any]:
+def _predict_job(args: dict[str, Any], progress: Progress) -> dict[str, Any]:
     import warnings
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        result = predict(**args).to_dict()
+        result = predict(**args, progress=progress).to_dict()
     result["peak_rss_mb"] = round(max(result["peak_rss_mb"], max_rss_mb()), 1)
     result["warnings"] = [str(w.message) for w in caught]
     return result
 
 
-JOBS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
-    "train": _train_job, "predict": _predict_job}
+JOBS: dict[str, Job] = {"train": _train_job, "predict": _predict_job}
 
 
-def _run_job(kind: str, args: dict[str, Any], isolate: bool) -> dict[str, Any]:
-    """Run a job here, or (``isolate``) in a fresh Python process: ``python -m
-    goldwire.evaluate.models.run`` reads the job as JSON on stdin and writes the result (or
-    the goldwire error it raised) as JSON to a file."""
+def _run_job(kind: str, args: dict[str, Any], isolate: bool,
+             progress: Progress = no_progress) -> dict[str, Any]:
+    """Run a job here (``progress`` passed on), or (``isolate``) in a fresh Python process:
+    ``python -m goldwire.evaluate.models.run`` reads the job as JSON on stdin and writes the
+    result (or the goldwire error it raised) as JSON to a file."""
     if not isolate:
-        return JOBS[kind](args)
+        return JOBS[kind](args, progress)
     import subprocess
     import tempfile
 
@@ -276,10 +240,10 @@ def _child_main() -> None:
 
     job = json.loads(sys.stdin.read())
     try:
-        out: dict[str, Any] = {"result": JOBS[job["kind"]](job["args"])}
+        out: dict[str, Any] = {"result": JOBS[job["kind"]](job["args"], no_progress)}
     except GoldwireError as exc:
         out = {"error": {"type": type(exc).__name__, "message": str(exc)}}
-    Path(job["result"]).write_text(json.dumps(out, default=str), encoding="utf-8")
+    write_json(job["result"], out, indent=None, default=str)
 
 
 # --------------------------------------------------------------------------- benchmark
@@ -349,7 +313,7 @@ def benchmark(models: str | Sequence[str], out: str | Path, *,
               split: str = "test", train_split: str = "train",
               validation_split: str | None = "validation", options: Any = None,
               isolate: bool = True, command: str | None = None,
-              on_event: Event | None = None) -> BenchmarkResult:
+              progress: Progress = no_progress) -> BenchmarkResult:
     """Train (where needed), predict, score and report several models on one gold.
 
     ``corpus`` is a goldwire corpus: models that need training are trained on its
@@ -358,23 +322,46 @@ def benchmark(models: str | Sequence[str], out: str | Path, *,
     is scored; with ``gold`` alone, only training-free models and trained ones given as
     ``NAME:PATH`` can run. ``options`` are the scorer's
     (:class:`goldwire.evaluate.scoring.ScoreOptions`: bootstrap resamples, seed, alias table).
-    Writes ``out/models/``, ``out/predictions/``, ``out/reports/<task>/`` (the evaluate
-    report: report.md, report.html, results.json), ``out/benchmark.json`` and
+    Reports the phases ``training NAME``, ``predicting with NAME`` and ``scoring TASK``
+    through ``progress``; what each run took (time, memory, the model's warnings) is in the
+    result. Writes ``out/models/``, ``out/predictions/``, ``out/reports/<task>/`` (the
+    evaluate report: report.md, report.html, results.json), ``out/benchmark.json`` and
     ``out/benchmark.md``.
     """
     from goldwire.evaluate.inputs import load_gold
+    from goldwire.evaluate.models.summary import summary_markdown
     from goldwire.evaluate.scoring import ScoreOptions
 
-    say = on_event or (lambda message: None)
     specs = split_models(models)
     options = options or ScoreOptions()
+    _check_specs(specs, corpus, gold, train_split)
+    gold_source = Path(gold if gold is not None else corpus)  # type: ignore[arg-type]
+    gold_set = load_gold(gold_source, split=split)
+    plan = _Plan(Path(out), corpus, gold_source, split, train_split, validation_split,
+                 isolate, progress)
+    plan.out.mkdir(parents=True, exist_ok=True)
+    runs = [plan.run(run_name, spec)
+            for run_name, spec in zip(_run_names(specs), specs, strict=True)]
+    caveats = _caveats(gold_set, runs)
+    reports = _score_and_report(gold_set, runs, plan.out, options, caveats, progress)
+    result = BenchmarkResult(str(plan.out), str(gold_source), gold_set.split,
+                             len(gold_set.docs), runs, reports, caveats, command)
+    write_json(plan.out / "benchmark.json", result.to_dict(), default=str)
+    write_text(plan.out / "benchmark.md", summary_markdown(result))
+    return result
+
+
+def _check_specs(specs: Sequence[str], corpus: str | Path | None, gold: str | Path | None,
+                 train_split: str) -> None:
+    """Fail before any work: no gold, an untrained model without a corpus, a missing or
+    foreign model folder, a corpus that is not a directory."""
     if corpus is None and gold is None:
         raise UsageError("give --corpus (a goldwire corpus) or --gold (a corpus or a goldwire "
                          "JSONL file) to benchmark on")
     for spec in specs:
         name, path = parse_spec(spec)
         if model_class(name).trainable and path is not None:
-            read_meta(Path(path))  # a missing or foreign model folder fails before any work
+            read_meta(Path(path))
         if model_class(name).trainable and path is None and corpus is None:
             raise UsageError(f"{name} needs training and there is no --corpus to train it on; "
                              f"give --corpus with a {train_split} split, or a trained model "
@@ -382,46 +369,47 @@ def benchmark(models: str | Sequence[str], out: str | Path, *,
     if corpus is not None and not Path(corpus).is_dir():
         raise UsageError(f"{corpus}: --corpus must be a goldwire corpus directory (built with "
                          "`goldwire corpus build`)")
-    gold_source = Path(gold if gold is not None else corpus)  # type: ignore[arg-type]
-    gold_set = load_gold(gold_source, split=split)
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    runs: list[ModelRun] = []
-    for run_name, spec in zip(_run_names(specs), specs, strict=True):
+
+
+@dataclass
+class _Plan:
+    """Where a benchmark's models are trained and predicted, and how."""
+
+    out: Path
+    corpus: str | Path | None
+    gold_source: Path
+    split: str
+    train_split: str
+    validation_split: str | None
+    isolate: bool
+    progress: Progress
+
+    def run(self, run_name: str, spec: str) -> ModelRun:
+        """Train the model where it needs it, then predict the gold with it."""
         name, path = parse_spec(spec)
         cls = model_class(name)
         run = ModelRun(run_name, spec, name, cls.task.value)
         if cls.trainable and path is None:
-            model_dir = out / "models" / _file_name(run_name)
-            say(f"training {run_name} on {corpus} [{train_split}]")
-            run.trained = _run_job("train", {
-                "model": name, "corpus": str(corpus), "out": str(model_dir),
-                "split": train_split, "validation_split": validation_split}, isolate)
-            run.trained["isolated"] = isolate
+            model_dir = self.out / "models" / _file_name(run_name)
+            run.trained = self.job("train", f"training {run_name}", {
+                "model": name, "corpus": str(self.corpus), "out": str(model_dir),
+                "split": self.train_split, "validation_split": self.validation_split})
             spec = f"{name}:{model_dir}"
-            say(f"  trained in {run.trained['seconds']:.1f} s, peak RSS "
-                f"{run.trained['peak_rss_mb']:.0f} MB")
-        pred_path = out / "predictions" / f"{_file_name(run_name)}.jsonl"
-        say(f"predicting with {run_name} on {gold_source}"
-            + (f" [{split}]" if gold_source.is_dir() else ""))
-        run.predicted = _run_job("predict", {"model": spec, "source": str(gold_source),
-                                                "out": str(pred_path), "split": split}, isolate)
-        run.predicted["isolated"] = isolate
-        for warning in run.predicted.get("warnings", []):
-            say(f"  warning: {warning}")
-        say(f"  {run.predicted['documents']} documents in {run.predicted['seconds']:.2f} s "
-            f"({run.predicted['docs_per_second']} documents/s), peak RSS "
-            f"{run.predicted['peak_rss_mb']:.0f} MB")
-        runs.append(run)
-    caveats = _caveats(gold_set, runs)
-    reports = _score_and_report(gold_set, runs, out, options, caveats, say)
-    result = BenchmarkResult(str(out), str(gold_source), gold_set.split, len(gold_set.docs),
-                             runs, reports, caveats, command)
-    (out / "benchmark.json").write_text(json.dumps(result.to_dict(), indent=2,
-                                                   ensure_ascii=False, default=str) + "\n",
-                                        encoding="utf-8")
-    (out / "benchmark.md").write_text(summary_markdown(result), encoding="utf-8")
-    return result
+        pred_path = self.out / "predictions" / f"{_file_name(run_name)}.jsonl"
+        run.predicted = self.job("predict", f"predicting with {run_name}", {
+            "model": spec, "source": str(self.gold_source), "out": str(pred_path),
+            "split": self.split})
+        return run
+
+    def job(self, kind: str, phase: str, args: dict[str, Any]) -> dict[str, Any]:
+        """One job as one phase of the progress (a prediction's documents as its steps)."""
+        self.progress(phase, 0, None)
+        result = _run_job(kind, args, self.isolate,
+                          lambda _phase, done, total: self.progress(phase, done, total))
+        result["isolated"] = self.isolate
+        steps = result.get("documents", 1) if kind == "predict" else 1
+        self.progress(phase, steps, steps)
+        return result
 
 
 def _caveats(gold, runs: Sequence[ModelRun]) -> list[str]:
@@ -462,7 +450,7 @@ def task_gold(gold, task: str):
 
 
 def _score_and_report(gold, runs: Sequence[ModelRun], out: Path, options: Any,
-                      caveats: list[str], say: Event) -> dict[str, list[str]]:
+                      caveats: list[str], progress: Progress) -> dict[str, list[str]]:
     from goldwire.evaluate.inputs import load_predictions
     from goldwire.evaluate.report import build_report, write_report
     from goldwire.evaluate.scoring import score_documents
@@ -476,17 +464,15 @@ def _score_and_report(gold, runs: Sequence[ModelRun], out: Path, options: Any,
             continue
         view = task_gold(gold, task)
         scored = []
-        for r in members:
+        for k, r in enumerate(members):
+            progress(f"scoring {task}", k, len(members))
             preds = load_predictions(r.predicted["out"], view)
             result = score_documents(view, preds, options)
             r.figures = headline_figures(result, task)
             scored.append((r.name, result))
-        say(f"scoring {task}: {', '.join(r.name for r in members)}")
-        report = build_report(scored)
-        folder = out / "reports" / task
-        written = write_report(report, folder)
-        _add_caveats(folder, caveats)
-        reports[task] = [str(p) for p in written]
+        progress(f"scoring {task}", len(members), len(members))
+        report = build_report(scored, caveats=caveats)
+        reports[task] = [str(p) for p in write_report(report, out / "reports" / task)]
     return reports
 
 
@@ -517,85 +503,6 @@ def headline_figures(result, task: str) -> dict[str, Any]:
                 continue  # name-only gold: no mention level
         out[label] = sec.figures[figure].to_dict()
     return out
-
-
-def _add_caveats(folder: Path, caveats: list[str]) -> None:
-    """Put the caveats at the top of the evaluate report (Markdown and HTML)."""
-    if not caveats:
-        return
-    import html
-
-    md = folder / "report.md"
-    text = md.read_text(encoding="utf-8")
-    head, sep, rest = text.partition("\n\n")
-    block = "\n\n".join(f"**Caveat.** {c}" for c in caveats)
-    md.write_text(f"{head}{sep}{block}\n\n{rest}" if sep else f"{block}\n\n{text}",
-                  encoding="utf-8")
-    page = folder / "report.html"
-    markup = page.read_text(encoding="utf-8")
-    paras = "".join(f'<p class="caveat"><strong>Caveat.</strong> {html.escape(c)}</p>'
-                    for c in caveats)
-    at = markup.find("</h1>")
-    if at >= 0:
-        page.write_text(markup[:at + 5] + paras + markup[at + 5:], encoding="utf-8")
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def _estimate(fig: dict[str, Any] | None) -> str:
-    from goldwire.evaluate.bootstrap import Estimate
-    from goldwire.evaluate.report import format as fmt
-
-    if not fig:
-        return "–"
-    ci = fig.get("ci")
-    return fmt.estimate(Estimate(fig["value"], *(ci if ci else (None, None))))
-
-
-def summary_rows(result: BenchmarkResult, separator: str = "; ") -> list[list[str]]:
-    rows = []
-    for r in result.runs:
-        p = r.predicted
-        t = r.trained or {}
-        figs = separator.join(f"{k} {_estimate(v)}" for k, v in r.figures.items()) or "not scored"
-        rows.append([r.name, r.task, figs, str(p.get("documents", "")),
-                     f"{p.get('seconds_per_1000', 0):.2f}",
-                     f"{p.get('peak_rss_mb', 0):.0f} ({p.get('rss_before_mb', 0):.0f})",
-                     f"{t['seconds']:.1f}" if t else "–",
-                     f"{t['peak_rss_mb']:.0f} ({t['rss_before_mb']:.0f})" if t else "–"])
-    return rows
-
-
-SUMMARY_HEADER = ["model", "task", "figures (percent, 95% CI)", "documents",
-                  "predict s / 1,000 docs", "predict peak RSS MB (at start)", "train s",
-                  "train peak RSS MB (at start)"]
-
-
-def summary_markdown(result: BenchmarkResult) -> str:
-    lines = ["# goldwire benchmark", ""]
-    split = f" [{result.split}]" if result.split else ""
-    noun = "document" if result.documents == 1 else "documents"
-    lines += [f"Gold: {result.gold}{split}, {result.documents} {noun}.", ""]
-    if result.command:
-        lines += ["Command:", "", f"    {result.command}", ""]
-    for c in result.caveats:
-        lines += [f"**Caveat.** {c}", ""]
-    lines.append("| " + " | ".join(SUMMARY_HEADER) + " |")
-    lines.append("|" + "|".join("---" for _ in SUMMARY_HEADER) + "|")
-    for row in summary_rows(result):
-        lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
-    isolated = all(r.predicted.get("isolated") for r in result.runs)
-    lines += ["", "Time: the model's own work (predicting and writing the predictions; fitting "
-              "and saving), not loading. Peak RSS: the whole process (interpreter, libraries, "
-              "documents) while the model worked; in brackets what it held when the model "
-              "started"
-              + ("; each phase ran in its own process." if isolated
-                 else "; all models ran in one process (--no-isolate), so later models may "
-                 "show memory earlier ones left."), ""]
-    for task, files in result.reports.items():
-        lines.append(f"- {task}: {files[0]}")
-    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":  # an isolated job of benchmark()

@@ -6,18 +6,19 @@ import json
 
 import pytest
 
-from goldwire.evaluate.models.run import PeakMemory, benchmark, predict, task_gold, train
+from goldwire.evaluate.models.run import benchmark, predict, task_gold, train
 from goldwire.evaluate.scoring import ScoreOptions
+from goldwire.memory import PeakMemory
 from goldwire.schema import read_jsonl
 from gwtest import SEED_GOLD
 
 SEED = SEED_GOLD / "seed.jsonl"
 
 
-def test_train_then_predict_through_the_cli(models_cli, ner_corpus, tmp_path):
-    result = models_cli("train", "--model", "gazetteer", "--corpus", ner_corpus,
-                        "--out", tmp_path / "g", "--param", "ambiguous=majority",
-                        "--json", tmp_path / "train.json")
+def test_train_then_predict_through_the_cli(cli, ner_corpus, tmp_path):
+    result = cli("evaluate", "train", "--model", "gazetteer", "--corpus", ner_corpus,
+                 "--out", tmp_path / "g", "--param", "ambiguous=majority",
+                 "--json", tmp_path / "train.json")
     assert result.exit_code == 0, result.output
     assert f"use it with --model gazetteer:{tmp_path / 'g'}" in result.output
     summary = json.loads((tmp_path / "train.json").read_text())
@@ -25,9 +26,9 @@ def test_train_then_predict_through_the_cli(models_cli, ner_corpus, tmp_path):
     assert json.loads((tmp_path / "g" / "model.json").read_text())["config"] == {
         "ambiguous": "majority"}
 
-    result = models_cli("predict", "--model", f"gazetteer:{tmp_path / 'g'}", "--corpus",
-                        ner_corpus, "--split", "test", "--out", tmp_path / "p.jsonl",
-                        "--json", tmp_path / "p.json")
+    result = cli("evaluate", "predict", "--model", f"gazetteer:{tmp_path / 'g'}", "--corpus",
+                 ner_corpus, "--split", "test", "--out", tmp_path / "p.jsonl",
+                 "--json", tmp_path / "p.json")
     assert result.exit_code == 0, result.output
     assert "documents/s" in result.output and "s per 1,000 documents" in result.output
     preds = list(read_jsonl(tmp_path / "p.jsonl"))
@@ -57,26 +58,26 @@ def test_train_then_predict_through_the_cli(models_cli, ner_corpus, tmp_path):
     (["benchmark", "--models", " , ", "--gold", str(SEED), "--out", "O"], 2,
      "error: give at least one model: --models gazetteer,sklearn-ner\n"),
 ])
-def test_usage_errors_are_one_line_with_exit_code(models_cli, args, code, message):
-    result = models_cli(*args)
+def test_usage_errors_are_one_line_with_exit_code(cli, args, code, message):
+    result = cli("evaluate", *args)
     assert result.exit_code == code, result.output
     assert result.stderr.startswith(message)
     assert result.stderr.count("\n") == 1
 
 
-def test_predict_missing_model_folder_exits_1(models_cli, tmp_path):
-    result = models_cli("predict", "--model", f"gazetteer:{tmp_path / 'none'}", "--corpus",
-                        SEED, "--out", tmp_path / "p.jsonl")
+def test_predict_missing_model_folder_exits_1(cli, tmp_path):
+    result = cli("evaluate", "predict", "--model", f"gazetteer:{tmp_path / 'none'}",
+                 "--corpus", SEED, "--out", tmp_path / "p.jsonl")
     assert result.exit_code == 1
     assert result.stderr == (f"error: {tmp_path / 'none'}: not a saved goldwire model (no "
                              "model.json); train one with `goldwire evaluate train`\n")
 
 
 def test_seed_benchmark_of_training_free_models_says_one_document_gives_no_confidence(
-        models_cli, tmp_path):
+        cli, tmp_path):
     out = tmp_path / "seed"
-    result = models_cli("benchmark", "--gold", SEED, "--models", "rules-stance", "--out", out,
-                        "--bootstrap", "50", "--no-isolate")
+    result = cli("evaluate", "benchmark", "--gold", SEED, "--models", "rules-stance",
+                 "--out", out, "--bootstrap", "50", "--no-isolate")
     assert result.exit_code == 0, result.output
     assert "caveat: One document gives no confidence" in result.output
     summary = (out / "benchmark.md").read_text()
@@ -148,7 +149,7 @@ def test_train_and_predict_functions_measure_time_and_memory(docstance_corpus, t
     assert trained.validation_documents == 4 and trained.seconds > 0
     seen = []
     result = predict(f"sklearn-docstance:{tmp_path / 'm'}", docstance_corpus, tmp_path / "p.jsonl",
-                     on_progress=lambda done, total: seen.append((done, total)))
+                     progress=lambda phase, done, total: seen.append((done, total)))
     assert seen[-1] == (8, 8) and result.documents == 8
     assert result.predicted["doc_stances"] == 8 * 5
     assert result.seconds_per_1000 == pytest.approx(1000 * result.seconds / 8, rel=1e-2)
