@@ -105,6 +105,7 @@ def import_fnc1() -> tuple[Path, str, dict[str, Any]]:
 def bench(name: str, models: list[str], *, corpus: Path | None = None, gold: Path | None = None,
           alias: Path | None = None, bootstrap: int = 1000) -> tuple[Any, str]:
     from goldwire.evaluate.models.run import benchmark
+    from goldwire.evaluate.models.summary import run_lines
     from goldwire.evaluate.scoring import ScoreOptions
     from goldwire.evaluate.stance import AliasTable
 
@@ -119,8 +120,17 @@ def bench(name: str, models: list[str], *, corpus: Path | None = None, gold: Pat
     options = ScoreOptions(resamples=bootstrap, seed=0,
                            alias=AliasTable.load(alias) if alias else None)
     result = benchmark(models, out, corpus=corpus, gold=gold, options=options, isolate=True,
-                       command=command, on_event=lambda m: log(f"  {m}"))
+                       command=command, progress=log_phase)
+    for run in result.runs:
+        for line in run_lines(run):
+            log(f"  {line}")
     return result, command
+
+
+def log_phase(phase: str, done: int, total: int | None) -> None:
+    """The benchmark's progress as a log: one line when a phase starts."""
+    if done == 0:
+        log(f"  {phase}")
 
 
 def train(model: str, corpus: Path, out: Path, params: dict[str, Any]) -> str:
@@ -154,9 +164,9 @@ def reference_docstance(gold_dir: Path, labeler, name: str, bootstrap: int) -> d
 
 
 def fig(run, key: str) -> str:
-    from goldwire.evaluate.models.run import _estimate
+    from goldwire.evaluate.models.summary import figure_text
 
-    return _estimate(run.figures.get(key))
+    return figure_text(run.figures.get(key))
 
 
 def value(run, key: str) -> float:
@@ -185,7 +195,7 @@ def environment() -> str:
 
 
 def render(sections: dict[str, Any], bootstrap: int) -> str:
-    from goldwire.evaluate.models.run import summary_rows
+    from goldwire.evaluate.models.summary import summary_rows
 
     lines = [
         "# Model benchmarks",
@@ -438,7 +448,7 @@ def run_fnc1(bootstrap: int) -> dict[str, Any]:
     headlines_train = {s.target for d in train for s in d.doc_stances}
     shared = sum(s.target in headlines_train for d in test for s in d.doc_stances)
     run = result.runs[0]
-    from goldwire.evaluate.models.run import _estimate
+    from goldwire.evaluate.models.summary import figure_text
 
     text = [
         "FNC-1 competition test set (the labelled file available here; the training stances "
@@ -456,8 +466,8 @@ def run_fnc1(bootstrap: int) -> dict[str, Any]:
         f"| `sklearn-docstance` | {fig(run, 'accuracy')} | {fig(run, 'macro_f1')} "
         f"| {fig(run, 'fnc1')} |",
         f"| reference: every pair `{majority}` (the training majority) | "
-        f"{_estimate(unrelated.get('accuracy'))} | {_estimate(unrelated.get('macro_f1'))} | "
-        f"{_estimate(unrelated.get('fnc1'))} |",
+        f"{figure_text(unrelated.get('accuracy'))} | {figure_text(unrelated.get('macro_f1'))} | "
+        f"{figure_text(unrelated.get('fnc1'))} |",
         "",
         "The FNC-1 relative score is the official rule (+0.25 for the related/unrelated "
         "decision, +0.75 more for the exact related label, as a share of the best possible), "

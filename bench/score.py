@@ -13,7 +13,8 @@ writes each tool's native input beforehand, then times each tool in its own fres
 
 Reading the input is not timed. Memory: the child's peak resident set (``VmHWM`` of its own
 address space; ``ru_maxrss`` can carry the parent's peak across fork/exec on Linux) and the
-peak reached while scoring, above the loaded input (reset through ``/proc/self/clear_refs``).
+peak reached while scoring, above the loaded input (reset through ``/proc/self/clear_refs``;
+both read with :mod:`goldwire.memory`, the sampler the model runner uses).
 The figures of the tools are compared, and the ratios printed against the goals: goldwire
 at most 1/5 of nervaluate's time, at least 10x faster than seqeval's report, peak memory no
 higher than nervaluate's.
@@ -142,24 +143,6 @@ def write_inputs(docs, out: Path) -> dict[str, int]:
 # --------------------------------------------------------------------------- children
 
 
-def _status_kb(field: str) -> int | None:
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        return None
-    return None
-
-
-def _reset_peak() -> bool:
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-        return True
-    except OSError:
-        return False
-
-
 def _load(tool: str, data: Path):
     if tool == "goldwire":
         from goldwire.evaluate.inputs import load_gold, load_predictions
@@ -204,16 +187,18 @@ def _run(tool: str, inputs):
 
 
 def child(tool: str, data: Path) -> dict:
+    from goldwire.memory import reset_peak, status_kib
+
     inputs = _load(tool, data)
     if tool.startswith("goldwire"):  # imports that belong to setup, not to scoring
         import numpy  # noqa: F401
-    loaded_kb = _status_kb("VmRSS")
-    loading_peak_kb = _status_kb("VmHWM")
-    reset = _reset_peak()
+    loaded_kb = status_kib("VmRSS")
+    loading_peak_kb = status_kib("VmHWM")
+    reset = reset_peak()
     start = time.perf_counter()
     figures = _run(tool, inputs)
     wall = time.perf_counter() - start
-    hwm = _status_kb("VmHWM")
+    hwm = status_kib("VmHWM")
     if hwm is None or loading_peak_kb is None:
         # ru_maxrss can carry the parent's peak across fork/exec on Linux: last resort only
         peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
