@@ -6,10 +6,12 @@ For each size N, on N synthetic TASS-style articles (``bench/synth.py``, cached 
 * **floor**: read the same files and write them with ``datasets.Dataset.from_generator`` and
   ``save_to_disk``, no parsing: what any build of these files costs at least;
 * **build**: goldwire ``build_corpus`` with near-duplicate detection on (MinHash, defaults),
-  at each worker count.
+  at each worker count; its time leaves out the data card the build writes last (the
+  report's ``card`` phase, kept as ``card_seconds``), as before the build wrote it.
 
 It prints docs/s, the ratio to the floor, peak RSS (the build process's ``ru_maxrss``, its
-workers' largest ``ru_maxrss``, and the sampled peak PSS of the whole process tree), memory
+workers' largest ``ru_maxrss``, and the peak PSS of the whole process tree sampled by
+:class:`TreeMemory`, a :class:`goldwire.memory.Sampler`), memory
 growth per document between the smallest and the largest size, whether the goals hold, and
 whether the build found the planted re-issues (recall) without false duplicates.
 
@@ -31,7 +33,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import synth  # noqa: E402
+
+from goldwire.memory import Sampler, proc_fields, process_tree, status_kib  # noqa: E402
 
 GOAL_DOCS_PER_S = 1000.0
 GOAL_PEAK_MIB = 1024.0
@@ -53,41 +56,33 @@ _MIB = 1024.0  # ru_maxrss and smaps are in KiB on Linux
 # --------------------------------------------------------------------------- child runs
 
 
-class TreeMemory(threading.Thread):
-    """Samples memory every ``interval`` seconds and keeps the peaks (KiB).
+TREE_KEYS = ("tree_pss", "tree_pss_anon", "rss_anon")
 
-    ``tree_pss``: PSS of this process and its descendants (shared pages counted once);
-    ``tree_pss_anon``: the anonymous part of it (heap, not file pages mapped in);
-    ``rss_anon``: this process's anonymous RSS (``ru_maxrss`` also counts the pages of
-    memory-mapped Arrow files it reads, which the kernel can reclaim).
-    """
+
+def tree_memory() -> dict[str, int]:
+    """KiB now: ``tree_pss``, PSS of this process and its descendants (shared pages counted
+    once); ``tree_pss_anon``, the anonymous part of it (heap, not file pages mapped in);
+    ``rss_anon``, this process's anonymous RSS (``ru_maxrss`` also counts the pages of
+    memory-mapped Arrow files it reads, which the kernel can reclaim)."""
+    pss = pss_anon = 0
+    for pid in process_tree(os.getpid()):
+        fields = proc_fields(f"/proc/{pid}/smaps_rollup", ("Pss:", "Pss_Anon:"))
+        pss += fields.get("Pss:", 0)
+        pss_anon += fields.get("Pss_Anon:", 0)
+    return {"tree_pss": pss, "tree_pss_anon": pss_anon, "rss_anon": status_kib("RssAnon") or 0}
+
+
+class TreeMemory(Sampler):
+    """The peaks of :func:`tree_memory`, sampled every ``interval`` seconds; ``stop`` gives
+    them in MiB (``None`` where nothing was measured)."""
 
     def __init__(self, interval: float = 0.25) -> None:
-        super().__init__(daemon=True)
-        self.interval = interval
-        self.peaks = {"tree_pss": 0, "tree_pss_anon": 0, "rss_anon": 0}
-        self._stop_event = threading.Event()
-
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            self.sample()
-            self._stop_event.wait(self.interval)
-
-    def sample(self) -> None:
-        pss = pss_anon = 0
-        for pid in _process_tree(os.getpid()):
-            fields = _proc_fields(f"/proc/{pid}/smaps_rollup", ("Pss:", "Pss_Anon:"))
-            pss += fields.get("Pss:", 0)
-            pss_anon += fields.get("Pss_Anon:", 0)
-        anon = _proc_fields("/proc/self/status", ("RssAnon:",)).get("RssAnon:", 0)
-        for key, value in (("tree_pss", pss), ("tree_pss_anon", pss_anon), ("rss_anon", anon)):
-            self.peaks[key] = max(self.peaks[key], value)
+        super().__init__(tree_memory, interval)
 
     def stop(self) -> dict[str, float | None]:
-        self._stop_event.set()
-        self.join()
-        self.sample()
-        return {f"{k}_peak_mib": round(v / _MIB, 1) if v else None for k, v in self.peaks.items()}
+        peaks = super().stop()
+        return {f"{k}_peak_mib": round(peaks[k] / _MIB, 1) if peaks.get(k) else None
+                for k in TREE_KEYS}  # fmt: skip
 
 
 class CpuShare:
@@ -124,33 +119,6 @@ class CpuShare:
             "cores_used": round(own / wall, 2),
             "cores_used_by_others": None if other is None else round(max(0.0, other) / wall, 2),
         }
-
-
-def _process_tree(root: int) -> list[int]:
-    pids, i = [root], 0
-    while i < len(pids):
-        try:
-            for task in os.listdir(f"/proc/{pids[i]}/task"):
-                with open(f"/proc/{pids[i]}/task/{task}/children") as fh:
-                    pids.extend(int(p) for p in fh.read().split())
-        except OSError:
-            pass
-        i += 1
-    return pids
-
-
-def _proc_fields(path: str, names: tuple[str, ...]) -> dict[str, int]:
-    """``name: value kB`` lines of a /proc file (missing file or field: absent)."""
-    out: dict[str, int] = {}
-    try:
-        with open(path) as fh:
-            for line in fh:
-                name = line.split(None, 1)[0] if line.strip() else ""
-                if name in names:
-                    out[name] = int(line.split()[1])
-    except OSError:
-        pass
-    return out
 
 
 def _floor_rows(root: str):
@@ -211,9 +179,11 @@ def child_build(
         profiler.disable()
         profiler.dump_stats(str(profile))
     data = report.to_json()
+    card = report.phases.get("card", 0.0)
     return {
         "docs": data["documents"]["seen"],
-        "seconds": seconds,
+        "seconds": seconds - card,  # the build without its data card, as before the build wrote it
+        "card_seconds": round(card, 3),
         "documents": data["documents"],
         "files": {k: v for k, v in data["files"].items() if k in ("found", "read", "rejected")},
         "rejections_by_reason": data["rejections_by_reason"],

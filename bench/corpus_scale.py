@@ -9,15 +9,18 @@ in its own subprocess, this measures:
 * **local-2-parquet**: the local engine at 2 workers writing the parquet layout;
 * **ray-2**: the Ray engine on a local Ray instance with 2 CPUs.
 
-For each: articles/s, wall time, the ratio to the floor, the time of the build's phases (stage,
-global step, write) and peak memory per process. This script's parent process samples the
-child's whole process tree (``/proc``, every ``--interval`` s, so the measured driver has no
-sampler thread) and groups the processes by kind: the **driver** (the build process), **local
-workers** (its multiprocessing pool), **Ray workers** (``ray::...`` task processes under the
-raylet) and **Ray system** processes (gcs_server, raylet, dashboard, monitors, agents and Ray
-Data's internal ``ray::_...`` actors). Per process the peak RSS is the kernel's ``VmHWM``
-(exact for processes alive at a sample; the last fraction of a second of a process that exits
-between samples is missed); per kind the table also shows the largest concurrent PSS.
+For each: articles/s, wall time (``build_corpus`` without the data card it writes last), the
+ratio to the floor, the time of the build's phases as its report gives them (stage, with the
+engine's start; the global step with its tally; write; for Ray its start and stop) and peak
+memory per process. This script's parent process samples the child's whole process tree
+(``/proc``, every ``--interval`` s, with a :class:`goldwire.memory.Sampler`, so the measured
+driver has no sampler thread) and groups the processes by kind: the **driver** (the build
+process), **local workers** (its multiprocessing pool), **Ray workers** (``ray::...`` task
+processes under the raylet) and **Ray system** processes (gcs_server, raylet, dashboard,
+monitors, agents and Ray Data's internal ``ray::_...`` actors). Per process the peak RSS is the
+kernel's ``VmHWM`` (exact for processes alive at a sample; the last fraction of a second of a
+process that exits between samples is missed); per kind the table also shows the largest
+concurrent PSS.
 
 Shared memory (Ray's object store is a ``/dev/shm`` mapping inside the raylet that workers map
 too) is in the RSS of *every* process that touches it, so per-process RSS counts it once per
@@ -42,7 +45,6 @@ articles (2,000), for the driver's memory growth per document. Results: ``docs/s
 from __future__ import annotations
 
 import argparse
-import functools
 import hashlib
 import json
 import math
@@ -50,7 +52,6 @@ import os
 import signal
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -63,6 +64,14 @@ sys.path.insert(0, str(HERE))
 
 import corpus_build as cb  # noqa: E402
 import synth  # noqa: E402
+
+from goldwire.memory import (  # noqa: E402
+    Sampler,
+    proc_fields,
+    process_tree,
+    reset_peak,
+    status_kib,
+)
 
 DEFAULT_SIZE = 200_000
 QUICK_SIZE = 5_000
@@ -100,7 +109,7 @@ KINDS = ("driver", "local-worker", "ray-worker", "ray-system")
 
 def _status(pid: int) -> dict[str, int]:
     names = ("PPid:", "VmHWM:", "VmRSS:", "RssAnon:", "RssShmem:")
-    return cb._proc_fields(f"/proc/{pid}/status", names)
+    return proc_fields(f"/proc/{pid}/status", names)
 
 
 def _title(pid: int) -> str:
@@ -137,24 +146,19 @@ def classify(pid: int, root: int, titles: set[str]) -> str:
     return "local-worker"
 
 
-class TreeSampler(threading.Thread):
-    """Samples the process tree under ``root``: per-process peaks and concurrent sums (KiB)."""
+class TreeSampler(Sampler):
+    """Samples the process tree under ``root``: per-process peaks (``procs``) and the peaks of
+    concurrent sums over the tree (KiB)."""
 
     def __init__(self, root: int, interval: float) -> None:
-        super().__init__(daemon=True)
-        self.root, self.interval = root, interval
+        super().__init__(self._tree, interval)
+        self.root = root
         self.procs: dict[int, dict[str, Any]] = {}
-        self.peaks: Counter = Counter()
-        self._stop_event = threading.Event()
 
-    def run(self) -> None:
-        while not self._stop_event.is_set():
-            self.sample()
-            self._stop_event.wait(self.interval)
-
-    def sample(self) -> None:
+    def _tree(self) -> Counter:
+        """One look at every process of the tree: its record updated, the sums returned."""
         sums: Counter = Counter()
-        for pid in cb._process_tree(self.root):
+        for pid in process_tree(self.root):
             st, stat = _status(pid), _stat(pid)
             if "VmRSS:" not in st or stat is None:  # gone, or a zombie
                 continue
@@ -169,19 +173,17 @@ class TreeSampler(threading.Thread):
             p["cpu"] = stat[1]
             for key, field in (("hwm", "VmHWM:"), ("anon", "RssAnon:"), ("shmem", "RssShmem:")):
                 p[key] = max(p[key], st.get(field, 0))
-            sm = cb._proc_fields(f"/proc/{pid}/smaps_rollup", ("Pss:", "Pss_Anon:", "Pss_Shmem:"))
+            sm = proc_fields(f"/proc/{pid}/smaps_rollup", ("Pss:", "Pss_Anon:", "Pss_Shmem:"))
             sums["tree_pss"] += sm.get("Pss:", 0)
             sums["tree_pss_anon"] += sm.get("Pss_Anon:", 0)
             sums["tree_pss_shmem"] += sm.get("Pss_Shmem:", 0)
             if p["kind"] is not None:  # a process between fork and exec has no title yet
                 sums[f"pss:{p['kind']}"] += sm.get("Pss:", 0)
                 sums[f"anon:{p['kind']}"] += st.get("RssAnon:", 0)
-        for key, value in sums.items():
-            self.peaks[key] = max(self.peaks[key], value)
+        return sums
 
     def stop(self) -> dict[str, Any]:
-        self._stop_event.set()
-        self.join()
+        super().stop()
         return self.summary()
 
     def summary(self) -> dict[str, Any]:
@@ -197,15 +199,15 @@ class TreeSampler(threading.Thread):
                 "max_peak_rss_role": _role(top["titles"]),
                 "max_peak_anon_mib": _mib(max(p["anon"] for p in procs)),
                 "max_rss_shmem_mib": _mib(max(p["shmem"] for p in procs)),
-                "concurrent_pss_peak_mib": _mib(self.peaks[f"pss:{kind}"]),
-                "concurrent_anon_peak_mib": _mib(self.peaks[f"anon:{kind}"]),
+                "concurrent_pss_peak_mib": _mib(self.peaks.get(f"pss:{kind}", 0)),
+                "concurrent_anon_peak_mib": _mib(self.peaks.get(f"anon:{kind}", 0)),
                 "cpu_seconds": round(sum(p.get("cpu", 0.0) for p in procs), 1),
                 "roles": _roles(procs),
             }
         return {
-            "tree_pss_peak_mib": _mib(self.peaks["tree_pss"]),
-            "tree_pss_anon_peak_mib": _mib(self.peaks["tree_pss_anon"]),
-            "shm_pss_peak_mib": _mib(self.peaks["tree_pss_shmem"]),
+            "tree_pss_peak_mib": _mib(self.peaks.get("tree_pss", 0)),
+            "tree_pss_anon_peak_mib": _mib(self.peaks.get("tree_pss_anon", 0)),
+            "shm_pss_peak_mib": _mib(self.peaks.get("tree_pss_shmem", 0)),
             "sampled_cpu_seconds": round(sum(p.get("cpu", 0.0) for p in self.procs.values()), 1),
             "by_kind": kinds,
         }
@@ -284,34 +286,25 @@ def _mib(kib: float) -> float:
 # --------------------------------------------------------------------------- child runs
 
 
-def _timed(phases: dict[str, float], name: str, fn):
-    @functools.wraps(fn)
-    def wrapper(*args, **kwargs):
-        started = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            phases[name] = phases.get(name, 0.0) + time.perf_counter() - started
-
-    return wrapper
+def build_phases(phases: dict[str, float], engine: str) -> dict[str, float]:
+    """This benchmark's phases from the build report's: stage with the engine's start (Ray's
+    connection or start-up), decide, write, the card; ray_start and ray_stop on Ray."""
+    out = {
+        "stage": phases["start"] + phases["stage"],
+        "decide": phases["decide"],
+        "write": phases["write"],
+        "card": phases["card"],
+    }
+    if engine == "ray":
+        out.update(ray_start=phases["start"], ray_stop=phases["stop"])
+    return {k: round(v, 2) for k, v in out.items()}
 
 
 def child_build(args) -> dict[str, Any]:
-    """goldwire build_corpus with one engine; phase times from wrappers around its steps."""
-    import goldwire.corpus.build as gb
+    """goldwire build_corpus with one engine; phase times from its report."""
+    from goldwire.corpus.build import BuildConfig, build_corpus
 
-    phases: dict[str, float] = {}
-    engine_cls = gb.LocalEngine
-    if args.engine == "ray":
-        from goldwire.corpus.ray_engine import RayEngine
-
-        engine_cls = RayEngine
-        RayEngine._connect = _timed(phases, "ray_start", RayEngine._connect)
-        RayEngine.close = _timed(phases, "ray_stop", RayEngine.close)
-    engine_cls.stage = _timed(phases, "stage", engine_cls.stage)
-    engine_cls.write = _timed(phases, "write", engine_cls.write)
-    gb.decide = _timed(phases, "decide", gb.decide)
-    config = gb.BuildConfig(
+    config = BuildConfig(
         inputs=(args.articles,),
         out=args.work / "dataset",
         name="scale",
@@ -327,7 +320,7 @@ def child_build(args) -> dict[str, Any]:
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.perf_counter()
-    report = gb.build_corpus(config)
+    report = build_corpus(config)
     seconds = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()
@@ -335,8 +328,8 @@ def child_build(args) -> dict[str, Any]:
     data = report.to_json()
     return {
         "docs": data["documents"]["seen"],
-        "seconds": seconds,
-        "phases": {k: round(v, 2) for k, v in phases.items()},
+        "seconds": seconds - report.phases["card"],  # without the data card, as before
+        "phases": build_phases(report.phases, args.engine),
         "documents": data["documents"],
         "splits": data["splits"],
         "near_duplicate_clusters": data["near_duplicate_clusters"],
@@ -397,17 +390,20 @@ def child_inputs(args) -> dict[str, Any]:
     """The global step's inputs as the local engine stages them, saved under ``--work``."""
     import numpy as np
 
-    import goldwire.corpus.build as gb
+    from goldwire.corpus.build import BuildConfig, discover
+    from goldwire.corpus.engines import LocalEngine
+    from goldwire.corpus.report import BuildReport
+    from goldwire.progress import no_progress
 
-    config = gb.BuildConfig(
+    config = BuildConfig(
         inputs=(args.articles,), out=args.work / "unused", workers=args.workers, fresh=True
     )
-    files = gb.discover(config.inputs)
-    report = gb.BuildReport("inputs", "", files_found=len(files))
+    files = discover(config.inputs)
+    report = BuildReport("inputs", "", files_found=len(files))
     spool = args.work / "spool"
     spool.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    staged = gb.LocalEngine().stage(files, config, spool, report, None)
+    staged = LocalEngine().stage(files, config, spool, report, no_progress)
     seconds = time.perf_counter() - started
     (spool / "spool.arrow").unlink(missing_ok=True)
     spool.rmdir()
@@ -419,17 +415,7 @@ def child_inputs(args) -> dict[str, Any]:
 
 
 def _self_kib(field: str) -> int:
-    return cb._proc_fields("/proc/self/status", (field,)).get(field, 0)
-
-
-def _reset_hwm() -> bool:
-    """Reset this process's VmHWM to its current RSS (Linux clear_refs 5)."""
-    try:
-        with open("/proc/self/clear_refs", "w") as fh:
-            fh.write("5")
-        return True
-    except OSError:
-        return False
+    return status_kib(field) or 0
 
 
 def _list_bytes(items: list) -> int:
@@ -458,29 +444,29 @@ def child_decide(args) -> dict[str, Any]:
     sigs = np.load(args.work / "sigs.npy")
     n = len(ids)
     inputs = {"ids": _list_bytes(ids), "sigs": int(sigs.nbytes), "preset": _list_bytes(preset)}
-    phases: dict[str, float] = {}
-    gm.near_duplicate_pairs = _timed(phases, "near_duplicate_pairs", gm.near_duplicate_pairs)
     call = (ids, sigs, preset, gm.Manifest(), SplitRatios(), MinHashConfig())
     gc.collect()
-    rss0, anon0 = _self_kib("VmRSS:"), _self_kib("RssAnon:")
-    reset = _reset_hwm()
+    rss0, anon0 = _self_kib("VmRSS"), _self_kib("RssAnon")
+    reset = reset_peak()
     started = time.perf_counter()
     result = gm.decide(*call)
     seconds = time.perf_counter() - started
-    hwm, rss1 = _self_kib("VmHWM:"), _self_kib("VmRSS:")
+    hwm, rss1 = _self_kib("VmHWM"), _self_kib("VmRSS")
     counts = Counter(d.status for d in result.decisions)
     splits = Counter(d.split for d in result.decisions if d.status == gm.KEPT)
+    pairs_seconds = result.pairs_seconds
     del result
     gc.collect()
     tracemalloc.start()
     result = gm.decide(*call)
     traced_current, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
+    pairs_seconds += result.pairs_seconds
     del result
     return {
         "docs": n,
         "seconds": seconds,
-        "near_duplicate_pairs_seconds": round(phases.get("near_duplicate_pairs", 0.0) / 2, 3),
+        "near_duplicate_pairs_seconds": round(pairs_seconds / 2, 3),  # the mean of both runs
         "input_bytes": inputs,
         "sources_bytes": _list_bytes(sources),
         "rss_before_mib": _mib(rss0),

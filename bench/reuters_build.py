@@ -59,15 +59,9 @@ ROOT = HERE.parent
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "reuters21578"
 sys.path.insert(0, str(HERE))
 
-from corpus_build import (  # noqa: E402
-    CpuShare,
-    TreeMemory,
-    _Groups,
-    _proc_fields,
-    _process_tree,
-    _warm,
-    environment,
-)
+from corpus_build import CpuShare, TreeMemory, _Groups, _warm, environment  # noqa: E402
+
+from goldwire.memory import process_tree, status_kib  # noqa: E402
 
 _MIB = 1024.0  # /proc and ru_maxrss figures are KiB on Linux
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
@@ -86,8 +80,8 @@ class ProcessPeaks(TreeMemory):
 
     def sample(self) -> None:
         super().sample()
-        for pid in _process_tree(os.getpid())[1:]:
-            kib = _proc_fields(f"/proc/{pid}/status", ("VmHWM:",)).get("VmHWM:")
+        for pid in process_tree(os.getpid())[1:]:
+            kib = status_kib("VmHWM", pid)
             if kib:
                 self.hwm[pid] = max(self.hwm.get(pid, 0), kib)
 

@@ -94,7 +94,7 @@ class GlobalResult:
     manifest: Manifest
     warnings: list[str]
     clusters: int  # near-duplicate clusters with more than one member
-    pairs_seconds: float = 0.0  # of it, finding the near-duplicate pairs (LSH and checks)
+    pairs_seconds: float = 0.0  # of it, near_duplicate_pairs (LSH banding and checks)
 
 
 def decide(
@@ -119,10 +119,13 @@ def decide(
             unique.append(i)
     uf = UnionFind(len(unique))
     sims: dict[tuple[int, int], float] = {}
-    started = time.perf_counter()
+    pairs_seconds = 0.0
     if minhash is not None and len(unique) > 1:
         rows = None if len(unique) == n else np.asarray(unique)  # never a copy of the matrix
-        for a, b, sim in near_duplicate_pairs(sigs, minhash, rows):
+        started = time.perf_counter()
+        pairs = near_duplicate_pairs(sigs, minhash, rows)
+        pairs_seconds = time.perf_counter() - started
+        for a, b, sim in pairs:
             ra, rb = unique[a], unique[b]
             if preset[ra] != preset[rb]:
                 warnings.append(
@@ -132,7 +135,6 @@ def decide(
                 continue
             uf.union(a, b)
             sims[(ra, rb)] = sims[(rb, ra)] = sim
-    pairs_seconds = time.perf_counter() - started
     clusters = 0
     for members in uf.clusters().values():
         rows = [unique[m] for m in members]
