@@ -92,3 +92,26 @@ def test_entity_columns_only_when_some_run_predicts_entities():
     mixed = build_report([("stance-only", scored(gold, nothing, resamples=50)),
                           ("ner", scored(gold, noisy(gold, 0.8, 4), resamples=50))])
     assert ("strict F1", "entities.strict", "micro.f1") in mixed.columns
+
+
+def test_caveats_come_right_under_the_title_in_every_rendering(tmp_path):
+    import json
+
+    result = scored([[(0, 2, "PER")]], [[(0, 2, "PER")]], resamples=0)
+    report = build_report([("run", result)], caveats=["Only 1 document.", "Gold <mentions>."])
+    out = tmp_path / "out"
+    write_report(report, out)
+    md = (out / "report.md").read_text(encoding="utf-8")
+    assert md.startswith("# goldwire evaluation report\n\n**Caveat.** Only 1 document.\n\n"
+                         "**Caveat.** Gold <mentions>.\n\nGold: ")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    title = html.index("</h1>")
+    assert html.index('<p class="caveat"><strong>Caveat.</strong> Only 1 document.</p>') > title
+    assert '<p class="caveat"><strong>Caveat.</strong> Gold &lt;mentions&gt;.</p>' in html
+    assert html.index("Gold &lt;mentions&gt;.") < html.index("<p>Gold: ")
+    data = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert data["caveats"] == ["Only 1 document.", "Gold <mentions>."]
+    plain = build_report([("run", result)])
+    content = report_content(plain)
+    md = render_markdown(content, {c.key: f"{c.key}.png" for c in content if hasattr(c, "png")})
+    assert plain.caveats == [] and "Caveat" not in md and "Caveat" not in render_html(content)

@@ -176,3 +176,23 @@ def test_peak_memory_sees_an_allocation():
         time.sleep(0.2)  # a sampler sees what lives for some intervals (models run for seconds)
         del block
     assert mem.peak - mem.before > 40
+
+
+def test_benchmark_reports_its_phases_through_progress(tmp_path):
+    seen = []
+    result = benchmark("rules-stance", tmp_path / "b", gold=SEED,
+                       options=ScoreOptions(resamples=0), isolate=False,
+                       progress=lambda phase, done, total: seen.append((phase, done, total)))
+    assert list(dict.fromkeys(phase for phase, _, _ in seen)) == [
+        "predicting with rules-stance", "scoring stances"]
+    assert ("predicting with rules-stance", 1, 1) in seen
+    assert seen[-1] == ("scoring stances", 1, 1)
+    assert result.runs[0].predicted["documents"] == 1 and result.runs[0].trained is None
+
+
+def test_benchmark_trains_as_a_phase_of_its_own(ner_corpus, tmp_path):
+    seen = []
+    benchmark("gazetteer", tmp_path / "b", corpus=ner_corpus, options=ScoreOptions(resamples=0),
+              isolate=False, progress=lambda phase, done, total: seen.append((phase, done, total)))
+    assert seen[:2] == [("training gazetteer", 0, None), ("training gazetteer", 1, 1)]
+    assert ("predicting with gazetteer", 8, 8) in seen
