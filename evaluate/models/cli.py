@@ -44,10 +44,12 @@ def _params(values: list[str]) -> dict[str, Any]:
     return out
 
 
-def _write_json(data: dict, path: Path) -> None:
+def _write_json(data: dict, path: Path | None) -> None:
+    """``--json PATH``: write ``data`` there (nothing without the option)."""
     from goldwire.files import write_json
 
-    write_json(path, data, default=str)
+    if path is not None:
+        write_json(path, data, default=str)
 
 
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
@@ -117,8 +119,7 @@ def train_cmd(
     if facts:
         con.print("  " + ", ".join(f"{k} {v}" for k, v in facts.items()), markup=False)
     con.print(f"use it with --model {model}:{result.out}")
-    if json_out is not None:
-        _write_json(result.to_dict(), json_out)
+    _write_json(result.to_dict(), json_out)
 
 
 def predict_cmd(
@@ -148,8 +149,7 @@ def predict_cmd(
               f"({result.seconds_per_1000 or 0:.2f} s per 1,000 documents); predicted "
               f"{counts}; peak RSS {result.peak_rss_mb:.0f} MB")
     con.print(f"predictions written to {result.out}")
-    if json_out is not None:
-        _write_json(result.to_dict(), json_out)
+    _write_json(result.to_dict(), json_out)
 
 
 def benchmark_cmd(
