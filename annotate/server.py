@@ -1,4 +1,5 @@
-"""The managed Doccano server: install, start, stop and inspect it.
+"""The managed Doccano server: start, stop and inspect it (and install it, through
+:mod:`goldwire.annotate.server_venv`, which builds its own virtual environment).
 
 doccano 1.8.4 runs from its own virtual environment (it cannot share one with doccano-client),
 built from the pins in ``doccano-constraints.txt``. Its data live in ``<GOLDWIRE_HOME>/doccano``:
@@ -23,7 +24,6 @@ CI pre-installs the server venv with ``python -m goldwire.annotate.server instal
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import signal
@@ -31,15 +31,24 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from goldwire import files
+from goldwire.annotate.server_venv import (
+    DOCCANO_VERSION,
+    VenvInfo,
+    backend_dir,
+    clean_env,
+    install,
+    locked,
+    venv_python,
+    venv_ready,
+)
 from goldwire.annotate.settings import (
     DEFAULT_USERNAME,
     ENV_PASSWORD,
-    ENV_PYTHON,
     ENV_USERNAME,
     HOST,
     ServerPaths,
@@ -52,17 +61,12 @@ from goldwire.annotate.settings import (
     local_url,
     save_credentials,
     server_paths,
-    write_private,
 )
-from goldwire.errors import MissingDependencyError, ServerError, UsageError
+from goldwire.errors import ServerError, UsageError
 
 if TYPE_CHECKING:
     from goldwire.annotate.http import Health
 
-DOCCANO_VERSION = "1.8.4"
-CONSTRAINTS = Path(__file__).with_name("doccano-constraints.txt")
-#: pandas 1.5.3 (doccano 1.8.4 needs pandas<2) has wheels up to CPython 3.11 only.
-SERVER_PYTHONS = ((3, 11), (3, 10))
 #: Two sync web workers and one task process: SQLite serialises writers, and with a 30 s busy
 #: timeout this many concurrent writers wait for each other instead of failing with
 #: "database is locked". The task queue has its own SQLite file, so polling never blocks a save.
@@ -72,22 +76,9 @@ SQLITE_TIMEOUT = 30
 START_TIMEOUT = 180.0
 STOP_TIMEOUT = 20.0
 PROCESS_NAMES = ("webserver", "worker")
-VENV_MARKER = "goldwire-doccano.json"
 
 
 # -- results -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class VenvInfo:
-    """The server's virtual environment; ``installed`` is False when it was already there."""
-
-    path: Path
-    python: str
-    doccano: str
-    installed: bool
-    seconds: float
-    log: Path
 
 
 @dataclass
@@ -121,138 +112,6 @@ class StopReport:
     @property
     def was_running(self) -> bool:
         return bool(self.stopped)
-
-
-# -- the server's virtual environment --------------------------------------------------------
-
-
-def _constraints_hash() -> str:
-    return hashlib.sha256(CONSTRAINTS.read_bytes()).hexdigest()
-
-
-def _venv_python(venv: Path) -> Path:
-    return venv / "bin" / "python"
-
-
-def venv_ready(venv: Path) -> bool:
-    """True when ``venv`` holds doccano installed from the current constraints file."""
-    try:
-        marker = json.loads((venv / VENV_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
-    return (
-        _venv_python(venv).exists()
-        and marker.get("doccano") == DOCCANO_VERSION
-        and marker.get("constraints_sha256") == _constraints_hash()
-    )
-
-
-def _python_version(python: str) -> tuple[int, int] | None:
-    try:
-        out = subprocess.run(
-            [python, "-c", "import sys; print(*sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-        ).stdout.split()
-        return int(out[0]), int(out[1])
-    except (OSError, subprocess.SubprocessError, ValueError, IndexError):
-        return None
-
-
-def _server_python(python: str | None) -> str:
-    """An interpreter doccano 1.8.4 runs on: ``python``, $GOLDWIRE_DOCCANO_PYTHON, ours, or PATH."""
-    import shutil
-
-    wanted = " or ".join(f"{major}.{minor}" for major, minor in SERVER_PYTHONS)
-    explicit = python or _env(ENV_PYTHON)
-    if explicit:
-        if _python_version(explicit) not in SERVER_PYTHONS:
-            raise UsageError(
-                f"{explicit} is not a Python {wanted} interpreter; point --python (or "
-                f"GOLDWIRE_DOCCANO_PYTHON) at one, since doccano {DOCCANO_VERSION} needs it"
-            )
-        return explicit
-    if sys.version_info[:2] in SERVER_PYTHONS:
-        return sys.executable
-    for major, minor in SERVER_PYTHONS:
-        found = shutil.which(f"python{major}.{minor}")
-        if found and _python_version(found) == (major, minor):
-            return found
-    raise MissingDependencyError(
-        f"doccano {DOCCANO_VERSION} needs Python {wanted} for its server venv and none was "
-        f"found; install one and set GOLDWIRE_DOCCANO_PYTHON to its path"
-    )
-
-
-def install(
-    venv: Path | None = None, *, python: str | None = None, force: bool = False
-) -> VenvInfo:
-    """Install doccano into its own virtual environment (a no-op when already done).
-
-    ``venv`` defaults to ``$GOLDWIRE_DOCCANO_VENV`` or ``<GOLDWIRE_HOME>/doccano/venv``. The pins
-    come from ``doccano-constraints.txt``; a changed constraints file triggers a re-install.
-    """
-    venv = Path(venv).expanduser().resolve() if venv else server_paths().venv
-    log = venv / "goldwire-install.log"
-    if not force and venv_ready(venv):
-        return VenvInfo(venv, str(_venv_python(venv)), DOCCANO_VERSION, False, 0.0, log)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(venv.parent / f".{venv.name}.lock"):
-        if not force and venv_ready(venv):  # another process installed it meanwhile
-            return VenvInfo(venv, str(_venv_python(venv)), DOCCANO_VERSION, False, 0.0, log)
-        began = time.monotonic()
-        base = _server_python(python)
-        (venv / VENV_MARKER).unlink(missing_ok=True)
-        steps = [
-            [base, "-m", "venv", *(["--clear"] if force else []), str(venv)],
-            [
-                str(_venv_python(venv)),
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--constraint",
-                str(CONSTRAINTS),
-                f"doccano=={DOCCANO_VERSION}",
-                "setuptools",
-            ],
-            [str(_venv_python(venv)), "-c", "import backend, celery, gunicorn, pkg_resources"],
-        ]
-        for step in steps:
-            _run_logged(step, log, what=f"installing doccano {DOCCANO_VERSION} into {venv}")
-        marker = {"doccano": DOCCANO_VERSION, "constraints_sha256": _constraints_hash()}
-        (venv / VENV_MARKER).write_text(json.dumps(marker), encoding="utf-8")
-        seconds = round(time.monotonic() - began, 1)
-    return VenvInfo(venv, str(_venv_python(venv)), DOCCANO_VERSION, True, seconds, log)
-
-
-def _run_logged(argv: list[str], log: Path, *, what: str) -> None:
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with open(log, "ab") as out:
-        out.write(f"$ {' '.join(argv)}\n".encode())
-        out.flush()
-        code = subprocess.run(
-            argv,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env=_clean_env(),
-            check=False,
-        ).returncode
-    if code != 0:
-        raise ServerError(f"{what} failed (exit code {code}); see {log}, fix the cause and retry")
-
-
-def _backend_dir(venv: Path) -> Path:
-    found = sorted(venv.glob("lib/python3*/site-packages/backend/config/wsgi.py"))
-    if not found:
-        raise ServerError(
-            f"{venv} has no doccano package; reinstall it with "
-            "`goldwire annotate server install --force`"
-        )
-    return found[-1].parent.parent
 
 
 # -- the home folder -------------------------------------------------------------------------
@@ -309,25 +168,9 @@ print(f"admin account {user.username!r} {'created' if created else 'updated'}")
 """
 
 
-def _clean_env() -> dict[str, str]:
-    """Our environment without passwords and without settings that would redirect doccano."""
-    dropped = {
-        ENV_PASSWORD,
-        "DATABASE_URL",
-        "CELERY_BROKER_URL",
-        "SECRET_KEY",
-        "DJANGO_SETTINGS_MODULE",
-        "MEDIA_ROOT",
-        "DEBUG",
-        "PYTHONPATH",
-        "PYTHONHOME",
-    }
-    return {key: value for key, value in os.environ.items() if key not in dropped}
-
-
 def _server_env(paths: ServerPaths, backend: Path) -> dict[str, str]:
     return {
-        **_clean_env(),
+        **clean_env(),
         "PYTHONPATH": f"{backend}{os.pathsep}{paths.root}",
         "DJANGO_SETTINGS_MODULE": paths.settings_module.stem,
         "PYTHONUNBUFFERED": "1",
@@ -341,10 +184,8 @@ def _prepare_home(paths: ServerPaths) -> None:
     if not paths.secret_key.exists():
         import secrets
 
-        write_private(paths.secret_key, secrets.token_urlsafe(50))
-    paths.settings_module.write_text(
-        SETTINGS_TEMPLATE.format(timeout=SQLITE_TIMEOUT), encoding="utf-8"
-    )
+        files.write_text(paths.secret_key, secrets.token_urlsafe(50), private=True)
+    files.write_text(paths.settings_module, SETTINGS_TEMPLATE.format(timeout=SQLITE_TIMEOUT))
 
 
 MAX_UI_PASSWORD = 30  # Doccano's login form keeps its button disabled for longer passwords
@@ -384,7 +225,7 @@ def _initialise(paths: ServerPaths, backend: Path, username: str, password: str)
     log = paths.log("setup")
     with open(log, "ab") as out:
         result = subprocess.run(
-            [str(_venv_python(paths.venv)), "-c", INIT_SCRIPT],
+            [str(venv_python(paths.venv)), "-c", INIT_SCRIPT],
             input=json.dumps(request).encode(),
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -397,7 +238,7 @@ def _initialise(paths: ServerPaths, backend: Path, username: str, password: str)
             f"setting up doccano's database in {paths.root} failed (exit code "
             f"{result.returncode}); see {log}"
         )
-    paths.initialised.write_text(json.dumps(marker), encoding="utf-8")
+    files.write_json(paths.initialised, marker, indent=None)
     save_credentials(paths, username, password)
 
 
@@ -482,7 +323,7 @@ def _launch(name: str, argv: list[str], paths: ServerPaths, backend: Path) -> di
         capture_output=True,
         text=True,
         check=False,
-        env=_clean_env(),
+        env=clean_env(),
     )
     try:
         pid = int(result.stdout.strip())
@@ -568,19 +409,6 @@ def _wait_gone(groups: list[int], seconds: float) -> list[int]:
 # -- state (pid file) and locking ------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    import fcntl
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _read_state(paths: ServerPaths) -> dict | None:
     try:
         state = json.loads(paths.state.read_text(encoding="utf-8"))
@@ -649,7 +477,7 @@ def start(
     paths = server_paths(home)
     port = check_port(port) if port is not None else default_port()
     paths.root.mkdir(parents=True, exist_ok=True)
-    with _locked(paths.lock):
+    with locked(paths.lock):
         state = _read_state(paths)
         if state is not None:
             owners = {n: _ownership(r) for n, r in state["processes"].items()}
@@ -665,14 +493,14 @@ def start(
             paths.state.unlink(missing_ok=True)
         _check_port_free(port)
         install(paths.venv)
-        backend = _backend_dir(paths.venv)
+        backend = backend_dir(paths.venv)
         _prepare_home(paths)
         _initialise(paths, backend, *_admin_credentials(paths, username, password))
         state = {"url": local_url(port), "port": port, "venv": str(paths.venv), "processes": {}}
         try:
             for name, argv in _commands(paths, backend, port).items():
                 state["processes"][name] = _launch(name, argv, paths, backend)
-                write_private(paths.state, json.dumps(state, indent=2))
+                files.write_json(paths.state, state, private=True)
             _wait_healthy(state, timeout)
         except BaseException:
             _terminate(state["processes"], STOP_TIMEOUT)
@@ -686,7 +514,7 @@ def stop(*, home: Path | None = None, timeout: float = STOP_TIMEOUT) -> StopRepo
     paths = server_paths(home)
     if not paths.root.exists():
         return StopReport(url=None)
-    with _locked(paths.lock):
+    with locked(paths.lock):
         state = _read_state(paths)
         if state is None:
             return StopReport(url=None)
@@ -745,6 +573,20 @@ def status(*, home: Path | None = None, url: str | None = None) -> ServerStatus:
             username=stored[0] if stored else None,
         )
     return _status(paths, state)
+
+
+__all__ = [
+    "DOCCANO_VERSION",
+    "MAX_UI_PASSWORD",
+    "ServerStatus",
+    "StopReport",
+    "VenvInfo",
+    "install",
+    "start",
+    "status",
+    "stop",
+    "venv_ready",
+]
 
 
 if __name__ == "__main__":  # python -m goldwire.annotate.server install|start|stop|status

@@ -7,11 +7,14 @@ options with the same ``envvar=``):
   the managed server lives in its ``doccano/`` subfolder.
 - ``GOLDWIRE_DOCCANO_URL``, ``GOLDWIRE_DOCCANO_USERNAME``, ``GOLDWIRE_DOCCANO_PASSWORD``: use any
   Doccano server instead of the managed one.
+- ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``: the password of the annotator a push creates
+  suggestions as (``--as-user``).
 - ``GOLDWIRE_DOCCANO_PORT``: port of the managed server (default 8000).
 - ``GOLDWIRE_DOCCANO_VENV``: an existing (or wanted) virtual environment for the server, e.g. a
   cache shared by several homes; ``GOLDWIRE_DOCCANO_PYTHON``: the interpreter to build it with.
 
-Only the standard library and platformdirs are imported here, so the CLI starts fast.
+Only the standard library, platformdirs and :mod:`goldwire.files` (its private, atomic
+writes keep the credentials) are imported here, so the CLI starts fast.
 """
 
 from __future__ import annotations
@@ -19,11 +22,11 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from goldwire import files
 from goldwire.errors import UsageError
 
 ENV_HOME = "GOLDWIRE_HOME"
@@ -33,6 +36,7 @@ ENV_PASSWORD = "GOLDWIRE_DOCCANO_PASSWORD"
 ENV_PORT = "GOLDWIRE_DOCCANO_PORT"
 ENV_VENV = "GOLDWIRE_DOCCANO_VENV"
 ENV_PYTHON = "GOLDWIRE_DOCCANO_PYTHON"
+ENV_AS_USER_PASSWORD = "GOLDWIRE_DOCCANO_AS_USER_PASSWORD"
 
 DEFAULT_PORT = 8000
 DEFAULT_USERNAME = "admin"
@@ -153,20 +157,6 @@ def server_paths(home: Path | None = None, venv: Path | None = None) -> ServerPa
     return ServerPaths(root=home / "doccano", venv=Path(venv) if venv else venv_dir(home))
 
 
-def write_private(path: Path, text: str) -> None:
-    """Write ``text`` atomically to a file that only the user can read (mode 0600)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def generate_password() -> str:
     # 24 characters: Doccano's login form refuses passwords longer than 30
     return secrets.token_urlsafe(18)
@@ -199,7 +189,8 @@ def load_credentials(paths: ServerPaths) -> tuple[str, str] | None:
 
 
 def save_credentials(paths: ServerPaths, username: str, password: str) -> None:
-    write_private(paths.credentials, json.dumps({"username": username, "password": password}))
+    data = {"username": username, "password": password}
+    files.write_json(paths.credentials, data, indent=None, private=True)
 
 
 def managed_url(paths: ServerPaths) -> str:
@@ -209,6 +200,14 @@ def managed_url(paths: ServerPaths) -> str:
         return str(state["url"])
     except (OSError, ValueError, KeyError, TypeError):
         return local_url(default_port())
+
+
+def as_user_password(user: str) -> str:
+    """The password of ``--as-user USER``, from ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``."""
+    secret = os.environ.get(ENV_AS_USER_PASSWORD, "")
+    if not secret:
+        raise UsageError(f"--as-user {user} needs that user's password in {ENV_AS_USER_PASSWORD}")
+    return secret
 
 
 def resolve_connection(

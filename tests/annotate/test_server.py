@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from goldwire.annotate import server, settings
+from goldwire.annotate import server, server_venv, settings
 from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.cli import app
 from goldwire.errors import ServerError, UsageError
@@ -121,7 +121,7 @@ def test_secret_files_are_private_and_the_key_is_our_own(doccano_server) -> None
     )
     assert username == "admin" and len(password) >= 24
     # the running Django reads its key from our file, not doccano's built-in default
-    backend = server._backend_dir(paths.venv)
+    backend = server_venv.backend_dir(paths.venv)
     probe = (
         "import django; django.setup(); from django.conf import settings as s; "
         "from config.settings import base; "
@@ -326,10 +326,10 @@ def test_server_venv_needs_python_3_10_or_3_11(tmp_path: Path, monkeypatch) -> N
     fake.write_text("#!/bin/sh\necho 3 13\n")
     fake.chmod(0o755)
     with pytest.raises(UsageError) as caught:
-        server._server_python(str(fake))
+        server_venv._server_python(str(fake))
     assert str(caught.value) == (
         f"{fake} is not a Python 3.11 or 3.10 interpreter; point --python (or "
         "GOLDWIRE_DOCCANO_PYTHON) at one, since doccano 1.8.4 needs it"
     )
-    if sys.version_info[:2] in server.SERVER_PYTHONS:
-        assert server._server_python(None) == sys.executable
+    if sys.version_info[:2] in server_venv.SERVER_PYTHONS:
+        assert server_venv._server_python(None) == sys.executable
