@@ -104,3 +104,30 @@ def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     for name in (*SERVER_ENV, settings.ENV_VENV):
         monkeypatch.delenv(name, raising=False)
     return tmp_path / "home"
+
+
+@pytest.fixture(scope="session")
+def annotated_doc():
+    """Build a document with entities ``(start, end, label)``, stances ``(holder, target,
+    label)`` between them (an int is an entity's index, a string a holder named only) and
+    document stances ``(target, label)``."""
+    from goldwire.schema import DocStance, Document, Entity, Mention, Stance
+
+    def build(text: str, entities=(), stances=(), id_: str = "d1", doc_stances=()) -> Document:
+        ents = [
+            Entity(f"T{i}", a, b, label, text[a:b]) for i, (a, b, label) in enumerate(entities)
+        ]
+        sts = [
+            Stance(
+                Mention(ents[h].text, ents[h].start, ents[h].end, ents[h].id)
+                if isinstance(h, int)
+                else Mention(h),
+                Mention(ents[t].text, ents[t].start, ents[t].end, ents[t].id),
+                label,
+            )
+            for h, t, label in stances
+        ]
+        ds = [DocStance(target, label) for target, label in doc_stances]
+        return Document(id=id_, text=text, entities=ents, stances=sts, doc_stances=ds)
+
+    return build
