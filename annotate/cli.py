@@ -169,6 +169,7 @@ def status_cli(
         raise typer.Exit(1)
 
 
+
 # -- push and pull ---------------------------------------------------------------------------
 
 UrlOption = Annotated[
@@ -199,110 +200,77 @@ PasswordOption = Annotated[
 ProjectOption = Annotated[
     str, typer.Option("--project", help="Doccano project name.", show_default=False)
 ]
-
-
-class _Bars:
-    """Rich progress bars on stderr, fed by the library's ``progress(phase, done, total)``."""
-
-    def __init__(self, enabled: bool = True) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
-
-        console = Console(stderr=True)
-        self.bars = Progress(
-            "[progress.description]{task.description}",
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-            disable=not enabled or not console.is_terminal,
-        )
-        self.tasks: dict[str, int] = {}
-
-    def __enter__(self) -> _Bars:
-        self.bars.__enter__()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bars.__exit__(*exc)
-
-    def __call__(self, phase: str, done: int, total: int) -> None:
-        task = self.tasks.get(phase)
-        if task is None:
-            task = self.tasks[phase] = self.bars.add_task(phase, total=total or None)
-        self.bars.update(task, completed=done, total=total or None)
-
-
-def _write_problems(problems, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as out:
-        for problem in problems:
-            out.write(json.dumps(problem.to_dict(), ensure_ascii=False) + "\n")
+CorpusArgument = Annotated[
+    Path,
+    typer.Argument(
+        help="A goldwire dataset folder (`goldwire corpus build`) or a goldwire JSONL file.",
+        show_default=False,
+    ),
+]
+PushSplitOption = Annotated[
+    str | None,
+    typer.Option("--split", help="Push one split of a dataset (default: all).", show_default=False),
+]
+PushLabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--labels",
+        help="Label schema TOML (default: the dataset's own, else goldwire/labels.toml).",
+        show_default=False,
+    ),
+]
+PreAnnotateOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--pre-annotate",
+        help="Goldwire JSONL predictions (matched by id) to upload as suggestions.",
+        show_default=False,
+    ),
+]
+AsUserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-user",
+        envvar="GOLDWIRE_DOCCANO_AS_USER",
+        help="Create the suggestions as this annotator (doccano shows each user only their "
+        "own labels); the password comes from GOLDWIRE_DOCCANO_AS_USER_PASSWORD.",
+        show_default=False,
+    ),
+]
+BatchSizeOption = Annotated[
+    int, typer.Option("--batch-size", min=1, max=1000, help="Documents per upload.")
+]
+FullCheckOption = Annotated[
+    bool,
+    typer.Option(
+        "--full-check",
+        help="List the project through the export even when the local record of the last "
+        "push is still valid.",
+    ),
+]
+ProblemsOption = Annotated[
+    Path | None,
+    typer.Option("--problems", help="Write every problem as JSONL here.", show_default=False),
+]
+PushJsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 
 
 @app.command("push")
 def push_cli(
-    corpus: Annotated[
-        Path,
-        typer.Argument(
-            help="A goldwire dataset folder (`goldwire corpus build`) or a goldwire JSONL file.",
-            show_default=False,
-        ),
-    ],
+    corpus: CorpusArgument,
     *,
     project: ProjectOption,
-    split: Annotated[
-        str | None,
-        typer.Option(
-            "--split", help="Push one split of a dataset (default: all).", show_default=False
-        ),
-    ] = None,
-    labels: Annotated[
-        Path | None,
-        typer.Option(
-            "--labels",
-            help="Label schema TOML (default: the dataset's own, else goldwire/labels.toml).",
-            show_default=False,
-        ),
-    ] = None,
-    pre_annotate: Annotated[
-        Path | None,
-        typer.Option(
-            "--pre-annotate",
-            help="Goldwire JSONL predictions (matched by id) to upload as suggestions.",
-            show_default=False,
-        ),
-    ] = None,
-    as_user: Annotated[
-        str | None,
-        typer.Option(
-            "--as-user",
-            envvar="GOLDWIRE_DOCCANO_AS_USER",
-            help="Create the suggestions as this annotator (doccano shows each user only their "
-            "own labels); the password comes from GOLDWIRE_DOCCANO_AS_USER_PASSWORD.",
-            show_default=False,
-        ),
-    ] = None,
-    batch_size: Annotated[
-        int, typer.Option("--batch-size", min=1, max=1000, help="Documents per upload.")
-    ] = 1000,
-    full_check: Annotated[
-        bool,
-        typer.Option(
-            "--full-check",
-            help="List the project through the export even when the local record of the last "
-            "push is still valid.",
-        ),
-    ] = False,
-    problems: Annotated[
-        Path | None,
-        typer.Option("--problems", help="Write every problem as JSONL here.", show_default=False),
-    ] = None,
+    split: PushSplitOption = None,
+    labels: PushLabelsOption = None,
+    pre_annotate: PreAnnotateOption = None,
+    as_user: AsUserOption = None,
+    batch_size: BatchSizeOption = 1000,
+    full_check: FullCheckOption = False,
+    problems: ProblemsOption = None,
     url: UrlOption = None,
     username: UsernameOption = None,
     password: PasswordOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+    as_json: PushJsonOption = False,
 ) -> None:
     """Push a corpus into a Doccano project; only documents not there yet are uploaded.
 
@@ -314,49 +282,27 @@ def push_cli(
 
     Example: goldwire annotate push data/seed --project seed --pre-annotate seeds/gold/seed.jsonl
     """
-    import os
+    from goldwire.annotate.push import PushRequest, push_corpus
+    from goldwire.progress import Bars
 
-    from goldwire.annotate import push as pushing
-    from goldwire.annotate.http import connect
-    from goldwire.annotate.settings import Connection, resolve_connection
-    from goldwire.errors import UsageError
-
-    secret = os.environ.get("GOLDWIRE_DOCCANO_AS_USER_PASSWORD", "")
-    if as_user and not secret:
-        raise UsageError(
-            f"--as-user {as_user} needs that user's password in GOLDWIRE_DOCCANO_AS_USER_PASSWORD"
-        )
-    docs, meta = pushing.read_documents(corpus, split)
-    options = pushing.PushOptions(
-        project=project,
-        labels=pushing.label_schema_for(meta, labels),
-        predictions=pushing.read_predictions(pre_annotate) if pre_annotate else None,
-        batch_docs=batch_size,
-        trust_local_record=not full_check,
-    )
-    connection = resolve_connection(url, username, password)
-    with connect(connection) as session:
-        if as_user:
-            options.as_user = connect(Connection(connection.url, as_user, secret))
-        try:
-            with _Bars(enabled=not as_json) as bars:
-                report = pushing.push(session, docs, options, progress=bars)
-        finally:
-            if options.as_user is not None:
-                options.as_user.close()
-    if problems:
-        _write_problems(report.problems, problems)
-    if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        _echo_push(report, problems)
+    request = PushRequest(corpus, project, split=split, labels=labels, pre_annotate=pre_annotate,
+                          as_user=as_user, batch_size=batch_size, full_check=full_check,
+                          problems=problems, url=url, username=username,
+                          password=password)  # fmt: skip
+    with Bars(enabled=not as_json) as bars:
+        report = push_corpus(request, progress=bars)
+    _echo_push(report, problems, as_json=as_json)
     if report.problems:
         raise typer.Exit(1)
 
 
-def _echo_push(report, problems_path: Path | None) -> None:
-    from collections import Counter
+def _echo_json(data: dict) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
 
+
+def _echo_push(report, problems_path: Path | None, *, as_json: bool) -> None:
+    if as_json:
+        return _echo_json(report.to_dict())
     for target in report.targets:
         p = target.project
         verb = "created" if target.created else "reused"
@@ -382,62 +328,74 @@ def _echo_push(report, problems_path: Path | None) -> None:
     for note in report.notes:
         typer.echo(f"note: {note}")
     if report.problems:
-        kinds = Counter(p.kind for p in report.problems)
-        summary = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-        typer.echo(f"{len(report.problems)} problem(s): {summary}", err=True)
-        for problem in report.problems[:10]:
-            typer.echo(f"  {problem}", err=True)
-        if len(report.problems) > 10:
-            more = (
-                f"see {problems_path}" if problems_path else "write them all with --problems FILE"
-            )
-            typer.echo(f"  ... {len(report.problems) - 10} more; {more}", err=True)
+        _echo_problems(report.problems, problems_path)
+
+
+def _echo_problems(problems, path: Path | None) -> None:
+    from collections import Counter
+
+    kinds = Counter(p.kind for p in problems)
+    summary = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
+    typer.echo(f"{len(problems)} problem(s): {summary}", err=True)
+    for problem in problems[:10]:
+        typer.echo(f"  {problem}", err=True)
+    if len(problems) > 10:
+        more = f"see {path}" if path else "write them all with --problems FILE"
+        typer.echo(f"  ... {len(problems) - 10} more; {more}", err=True)
+
+
+OutOption = Annotated[
+    Path,
+    typer.Option(
+        "--out",
+        help="Pull folder: annotators/<username>.jsonl, summary.json, snapshots/.",
+        show_default=False,
+    ),
+]
+PullCorpusOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--corpus",
+        help="The pushed corpus (dataset folder or JSONL): documents get its fields, and "
+        "every example's text must equal the corpus text.",
+        show_default=False,
+    ),
+]
+PullSplitOption = Annotated[
+    str | None, typer.Option("--split", help="With --corpus: one split.", show_default=False)
+]
+PullLabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--labels",
+        help="Label schema TOML: labels outside it are reported.",
+        show_default=False,
+    ),
+]
+ExcludeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--exclude",
+        help="Leave this user out (e.g. the admin who owns model suggestions); repeatable.",
+        show_default=False,
+    ),
+]
+PullJsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
 @app.command("pull")
 def pull_cli(
     *,
     project: ProjectOption,
-    out: Annotated[
-        Path,
-        typer.Option(
-            "--out",
-            help="Pull folder: annotators/<username>.jsonl, summary.json, snapshots/.",
-            show_default=False,
-        ),
-    ],
-    corpus: Annotated[
-        Path | None,
-        typer.Option(
-            "--corpus",
-            help="The pushed corpus (dataset folder or JSONL): documents get its fields, and "
-            "every example's text must equal the corpus text.",
-            show_default=False,
-        ),
-    ] = None,
-    split: Annotated[
-        str | None, typer.Option("--split", help="With --corpus: one split.", show_default=False)
-    ] = None,
-    labels: Annotated[
-        Path | None,
-        typer.Option(
-            "--labels",
-            help="Label schema TOML: labels outside it are reported.",
-            show_default=False,
-        ),
-    ] = None,
-    exclude: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--exclude",
-            help="Leave this user out (e.g. the admin who owns model suggestions); repeatable.",
-            show_default=False,
-        ),
-    ] = None,
+    out: OutOption,
+    corpus: PullCorpusOption = None,
+    split: PullSplitOption = None,
+    labels: PullLabelsOption = None,
+    exclude: ExcludeOption = None,
     url: UrlOption = None,
     username: UsernameOption = None,
     password: PasswordOption = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")] = False,
+    as_json: PullJsonOption = False,
 ) -> None:
     """Pull every annotator's work into one goldwire JSONL per annotator, offsets checked.
 
@@ -449,35 +407,22 @@ def pull_cli(
 
     Example: goldwire annotate pull --project seed --out annotations/seed
     """
-    from goldwire.annotate import pull as pulling
-    from goldwire.annotate.http import connect
-    from goldwire.annotate.push import read_documents
-    from goldwire.annotate.settings import resolve_connection
-    from goldwire.schema import LabelSchema
+    from goldwire.annotate.pull import PullRequest, pull_to_folder
+    from goldwire.progress import Bars
 
-    corpus_docs = None
-    if corpus is not None:
-        docs, _ = read_documents(corpus, split)
-        corpus_docs = {doc.id: doc for doc in docs}
-    options = pulling.PullOptions(
-        project=project,
-        out=out,
-        corpus=corpus_docs,
-        labels=LabelSchema.from_toml(labels) if labels else None,
-        exclude=frozenset(exclude or ()),
-    )
-    with connect(resolve_connection(url, username, password)) as session:
-        with _Bars(enabled=not as_json) as bars:
-            report = pulling.pull(session, options, progress=bars)
-    if as_json:
-        typer.echo(json.dumps(report.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        _echo_pull(report)
+    request = PullRequest(project, out, corpus=corpus, split=split, labels=labels,
+                          exclude=tuple(exclude or ()), url=url, username=username,
+                          password=password)  # fmt: skip
+    with Bars(enabled=not as_json) as bars:
+        report = pull_to_folder(request, progress=bars)
+    _echo_pull(report, as_json=as_json)
     if report.problems:
         raise typer.Exit(1)
 
 
-def _echo_pull(report) -> None:
+def _echo_pull(report, *, as_json: bool) -> None:
+    if as_json:
+        return _echo_json(report.to_dict())
     typer.echo(
         f"pulled {report.project['name']} ({report.examples} documents) from {report.url} "
         f"into {report.out} ({report.snapshot})"

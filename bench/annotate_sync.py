@@ -25,7 +25,6 @@ Times start from documents in memory (reading the dataset is reported separately
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import re
@@ -105,7 +104,7 @@ def predictions(docs) -> dict:
 
 def reference_upload(session, docs, preds, labels) -> dict[str, Any]:
     """One file, one task, like doccano-client's ``upload()``."""
-    from goldwire.annotate import client, push
+    from goldwire.annotate import client, records
 
     began = time.perf_counter()
     project = client.create_project(
@@ -116,8 +115,8 @@ def reference_upload(session, docs, preds, labels) -> dict[str, Any]:
     problems: list = []
     lines = []
     for doc in docs:
-        s = push.span_suggestions(doc, preds[doc.id], project.unit, labels, problems)
-        lines.append(push.encode_line(push.upload_line(doc, project, s)))
+        s = records.span_suggestions(doc, preds[doc.id], project.unit, labels, problems)
+        lines.append(records.encode_line(records.upload_line(doc, project, s)))
     data = b"".join(lines)
     upload_id = client.upload_file(session, data, "reference.jsonl")
     status = client.wait_task(session, client.start_import(session, project, upload_id))
@@ -237,8 +236,9 @@ def main(argv: list[str] | None = None) -> int:
     results["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     _print(results)
     if args.json:
-        args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        from goldwire import files
+
+        files.write_json(args.json, results)
     return 0 if all(v for k, v in results["goals"].items() if k != "push_ratio") else 1
 
 

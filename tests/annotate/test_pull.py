@@ -1,4 +1,5 @@
-"""``goldwire annotate pull``: offset conversion units, then two annotators on a real server.
+"""``goldwire annotate pull``: two annotators on a real server (the conversion units are in
+test_records.py, the pull folder's writing in test_pull_folder.py).
 
 The module fixture pushes four documents (and the ``-docstance`` project), lets two
 annotators label them through the REST API (UTF-16 offsets, one span deliberately splitting
@@ -15,96 +16,9 @@ import pytest
 from typer.testing import CliRunner
 
 from goldwire.annotate import client, pull, push
-from goldwire.annotate.client import Project
 from goldwire.annotate.http import connect
 from goldwire.annotate.settings import Connection
 from goldwire.schema import Document, LabelSchema, read_jsonl
-
-UTF16 = Project(1, "p", client.SEQUENCE_LABELING, use_relation=True)
-GRAPHEMES = Project(2, "g", client.SEQUENCE_LABELING, use_relation=True, grapheme_mode=True)
-
-
-def _example(text: str, entities=(), relations=(), categories=()) -> pull._Example:
-    return pull._Example(
-        id=7,
-        gid="doc",
-        text=text,
-        meta_sha=None,
-        entities=[
-            {"id": i, "start_offset": a, "end_offset": b, "label": label}
-            for i, (a, b, label) in enumerate(entities)
-        ],
-        relations=[
-            {"id": i, "from_id": h, "to_id": t, "type": label}
-            for i, (h, t, label) in enumerate(relations)
-        ],
-        categories=list(categories),
-    )
-
-
-# --------------------------------------------------------------------------- units
-
-
-def test_utf16_offsets_become_code_points_and_unmappable_spans_are_reported():
-    text = "😀 Lavrov met 👍🏽 Blinken"
-    ex = _example(
-        text,
-        entities=[(3, 9, "PER"), (19, 26, "PER"), (0, 1, "MISC"), (20, 40, "PER")],
-        relations=[(0, 1, "OPPOSE"), (0, 2, "SUPPORT")],
-    )
-    problems: list[push.Problem] = []
-    convert = pull._Converter(UTF16, problems)
-    entities = convert.entities(ex, "ann")
-    assert [(e.start, e.end, e.text, e.id) for e in entities.values()] == [
-        (2, 8, "Lavrov", "s0"),
-        (16, 23, "Blinken", "s1"),
-    ]
-    (stance,) = convert.stances(ex, "ann", entities)
-    assert (stance.holder.entity, stance.target.entity, stance.label) == ("s0", "s1", "OPPOSE")
-    assert [(p.kind, p.user, p.document, p.start, p.end) for p in problems] == [
-        ("unmappable_span", "ann", "doc", 0, 1),
-        ("unmappable_span", "ann", "doc", 20, 40),
-        ("unmappable_relation", "ann", "doc", None, None),
-    ]
-    assert "between the two halves of '😀'" in problems[0].detail
-
-
-def test_grapheme_offsets_become_code_points():
-    text = "Jose\u0301 met Zoe 🇦🇲"
-    ex = _example(text, entities=[(0, 4, "PER"), (9, 12, "PER"), (13, 14, "GPE")])
-    entities = pull._Converter(GRAPHEMES, []).entities(ex, "bea")
-    assert [e.text for e in entities.values()] == ["Jose\u0301", "Zoe", "🇦🇲"]
-
-
-def test_categories_become_document_stances():
-    ex = _example("t", categories=["Nagorno:Karabakh:OPPOSE", "SUPPORT"])
-    problems: list[push.Problem] = []
-    (stance,) = pull._Converter(UTF16, problems).doc_stances(ex, "ann")
-    assert (stance.target, stance.label, stance.annotators) == (
-        "Nagorno:Karabakh",
-        "OPPOSE",
-        ["ann"],
-    )
-    assert [p.kind for p in problems] == ["unmappable_category"]
-
-
-def test_an_annotator_missing_from_a_later_pull_keeps_their_file(tmp_path):
-    doc = Document(id="a", text="Lavrov")
-    report = pull.PullReport(url="u", project={"name": "p"}, out=str(tmp_path))
-    report.annotators = {"ann": pull.AnnotatorSummary(documents=1), "bob": pull.AnnotatorSummary()}
-    pull._write(tmp_path, {"ann": [doc], "bob": [doc]}, report)
-    first = report.snapshot
-    later = pull.PullReport(url="u", project={"name": "p"}, out=str(tmp_path))
-    later.annotators = {"ann": pull.AnnotatorSummary(documents=1)}
-    pull._write(tmp_path, {"ann": [doc]}, later)
-    assert sorted(p.name for p in (tmp_path / "annotators").iterdir()) == ["ann.jsonl", "bob.jsonl"]
-    summary = json.loads((tmp_path / "summary.json").read_text())
-    assert summary["annotators"]["bob"]["in_project"] is False
-    assert summary["annotators"]["bob"]["snapshot"] == first
-    snapshots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
-    assert len(snapshots) == 2 and all(not s.startswith(".") for s in snapshots)
-    assert not (tmp_path / later.snapshot / "annotators" / "bob.jsonl").exists()
-
 
 # --------------------------------------------------------------------------- server
 

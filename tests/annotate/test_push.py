@@ -1,4 +1,5 @@
-"""``goldwire annotate push``: conversion and batching units, then the real server.
+"""``goldwire annotate push`` on the real server (the conversion units are in test_records.py,
+the batching in test_upload.py, the local record and the index in test_push_state.py).
 
 Server tests mark ``doccano``; each pushes into its own project of the session's server.
 """
@@ -11,139 +12,18 @@ from collections import Counter
 
 import pytest
 
-from goldwire.annotate import client, pull, push
-from goldwire.annotate.client import Project
+from goldwire.annotate import client, pull, push, push_state, records
 from goldwire.annotate.http import connect
 from goldwire.annotate.offsets import Unit
+from goldwire.annotate.push_report import PushReport
+from goldwire.annotate.push_state import Target
 from goldwire.annotate.settings import Connection
-from goldwire.schema import Document, Entity, LabelSchema, Mention, Stance, read_jsonl
+from goldwire.annotate.upload import Uploader
+from goldwire.progress import no_progress
+from goldwire.schema import Document, LabelSchema, read_jsonl
 from gwtest import SEED_ARTICLES, SEED_GOLD
 
 LABELS = LabelSchema.default()
-RELATION_PROJECT = Project(1, "p", client.SEQUENCE_LABELING, use_relation=True)
-
-
-def _doc(text: str, entities=(), stances=(), id_: str = "d1") -> Document:
-    ents = [Entity(f"T{i}", a, b, label, text[a:b]) for i, (a, b, label) in enumerate(entities)]
-    sts = [
-        Stance(
-            Mention(ents[h].text, ents[h].start, ents[h].end, ents[h].id)
-            if isinstance(h, int)
-            else Mention(h),
-            Mention(ents[t].text, ents[t].start, ents[t].end, ents[t].id),
-            label,
-        )
-        for h, t, label in stances
-    ]
-    return Document(id=id_, text=text, entities=ents, stances=sts)
-
-
-# --------------------------------------------------------------------------- units
-
-
-def test_suggestions_are_utf16_and_what_is_left_out_is_reported():
-    text = "😀 Lavrov met 👍🏽 Blinken in Geneva."
-    pred = _doc(
-        text,
-        entities=[(2, 8, "PER"), (15, 22, "PER"), (16, 22, "PER"), (26, 32, "CITY")],
-        stances=[(0, 1, "OPPOSE"), ("the article", 1, "NEUTRAL"), (0, 1, "LIKES")],
-    )
-    problems: list[push.Problem] = []
-    s = push.span_suggestions(_doc(text), pred, Unit.utf16, LABELS, problems)
-    assert [(a, b, label) for a, b, label, _, _ in s.spans] == [(3, 9, "PER"), (18, 25, "PER")]
-    assert s.relations == [(0, 1, "OPPOSE")]
-    assert sorted(p.kind for p in problems) == [
-        "overlapping_suggestion",
-        "unknown_label",
-        "unknown_label",
-        "unlinked_stance",
-    ]
-    overlap = next(p for p in problems if p.kind == "overlapping_suggestion")
-    assert (overlap.document, overlap.start, overlap.end) == ("d1", 16, 22)
-
-
-def test_a_suggestion_inside_a_grapheme_cannot_be_uploaded_to_a_grapheme_project():
-    text = "Jose\u0301 and Zoe"
-    pred = _doc(text, entities=[(0, 4, "PER"), (10, 13, "PER")])
-    problems: list[push.Problem] = []
-    s = push.span_suggestions(_doc(text), pred, Unit.grapheme, LABELS, problems)
-    assert [(a, b) for a, b, *_ in s.spans] == [(9, 12)]
-    assert [p.kind for p in problems] == ["unmappable_suggestion"]
-
-
-def test_upload_lines_are_ascii_with_the_same_meta_keys():
-    text = "Line\u2028two\ttab 😀 Ж  "
-    doc = Document(id="x", text=text)
-    s = push.span_suggestions(doc, _doc(text, [(15, 16, "MISC")]), Unit.utf16, LABELS, [])
-    lines = [
-        push.upload_line(doc, RELATION_PROJECT, s),
-        push.upload_line(doc, RELATION_PROJECT, None),
-    ]
-    assert {tuple(sorted(line)) for line in lines} == {
-        ("entities", "goldwire_id", "goldwire_sha256", "relations", "text")
-    }
-    raw = push.encode_line(lines[0])
-    assert raw.isascii() and raw.endswith(b"\n") and raw.count(b"\n") == 1
-    assert json.loads(raw)["text"] == text
-    assert json.loads(raw)["entities"] == [
-        {"id": 0, "start_offset": 16, "end_offset": 17, "label": "MISC"}
-    ]
-    classification = Project(2, "c", client.DOCUMENT_CLASSIFICATION)
-    assert sorted(push.upload_line(doc, classification, None)) == [
-        "goldwire_id",
-        "goldwire_sha256",
-        "label",
-        "text",
-    ]
-
-
-def test_batches_hold_at_most_the_documents_bytes_and_labels_allowed():
-    docs = [Document(id=str(i), text=f"text {i}") for i in range(10)]
-    lines = [b"x" * 100] * 10
-    counts = [Counter({"span:PER": 4000, "relation:SUPPORT": 9}) for i in range(10)]
-    sizes = [len(b.docs) for b in push.make_batches(docs, lines, counts, max_docs=4)]
-    assert sizes == [4, 4, 2]
-    sizes = [len(b.docs) for b in push.make_batches(docs, lines, counts, max_bytes=250)]
-    assert sizes == [2] * 5
-    heavy = [Counter({"span:PER": 12_000, "relation:OPPOSE": 50_000})] * 3
-    sizes = [len(b.docs) for b in push.make_batches(docs[:3], lines[:3], heavy)]
-    assert sizes == [1, 1, 1]
-
-
-def test_export_index_keeps_copies_in_id_order_and_who_labelled_them():
-    def line(eid, gid, entities=()):
-        return json.dumps(
-            {
-                "id": eid,
-                "text": f"t{gid}",
-                "goldwire_id": gid,
-                "entities": list(entities),
-                "relations": [],
-            }
-        )
-
-    files = {
-        "admin": "\n".join([line(7, "a"), line(3, "a"), line(5, None)]).encode(),
-        "ann": "\n".join([line(7, "a", [{"id": 1}]), line(3, "a"), line(5, None)]).encode(),
-    }
-    index = push.index_from_export(files, "admin")
-    assert [e.id for e in index.by_gid["a"]] == [3, 7]
-    assert index.by_gid["a"][1].users == {"ann"} and index.by_gid["a"][0].users == set()
-    assert index.foreign == 1
-
-
-def test_local_record_is_trusted_only_while_the_server_looks_the_same(tmp_path):
-    project = Project(5, "p", client.SEQUENCE_LABELING, created_at="2024-01-01")
-    state = push.PushState("http://h:1", project, tmp_path)
-    newest = {"id": 9, "meta": {"goldwire_id": "a"}, "filename": "u/f"}
-    state.docs = {"a": {"sha": "s", "users": []}}
-    state.save(3, newest)
-    again = push.PushState("http://h:1", project, tmp_path).load()
-    assert again.docs == state.docs and again.valid(3, newest)
-    assert not again.valid(4, newest)
-    assert not again.valid(3, {**newest, "id": 10})
-    recreated = Project(5, "p", client.SEQUENCE_LABELING, created_at="2024-02-02")
-    assert push.PushState("http://h:1", recreated, tmp_path).load().docs == {}
 
 
 # --------------------------------------------------------------------------- server
@@ -291,7 +171,7 @@ def test_a_push_killed_after_its_first_batch_completes_when_rerun(admin, tmp_pat
         timeout=120,
     )
     assert killed.returncode == -9, killed.stderr
-    journals = list((push._state_dir()).glob("*.pending.json"))
+    journals = list((push_state._state_dir()).glob("*.pending.json"))
     assert any(json.loads(j.read_text()) for j in journals)
     report = push.push(admin, docs, push.PushOptions(project=name, batch_docs=2))
     target = report.targets[0]
@@ -305,7 +185,7 @@ def test_duplicates_the_server_made_are_deleted_keeping_the_lowest_id(admin):
     name, docs = _name("dups"), _docs(3)
     first = push.push(admin, docs, push.PushOptions(project=name))
     project = client.find_project(admin, name)
-    lines = b"".join(push.encode_line(push.upload_line(d, project, None)) for d in docs)
+    lines = b"".join(records.encode_line(records.upload_line(d, project, None)) for d in docs)
     upload_id = client.upload_file(admin, lines, "again.jsonl")  # the same file once more
     client.wait_task(admin, client.start_import(admin, project, upload_id))
     lowest: dict[str, int] = {}
@@ -327,14 +207,14 @@ def test_a_batch_imported_twice_is_cleaned_up_after_the_batch(admin):
     name, (doc,) = _name("retry"), _docs(1)
     first = push.push(admin, [], push.PushOptions(project=name))
     project = client.find_project(admin, name)
-    line = push.encode_line(push.upload_line(doc, project, None))
+    line = records.encode_line(records.upload_line(doc, project, None))
     upload_id = client.upload_file(admin, line + line, "retried.jsonl")
     task_id = client.start_import(admin, project, upload_id)
-    report = push.PushReport(url=admin.url, user=admin.username)
-    pusher = push._Pusher(admin, push.PushOptions(project=name), report, push._no_progress)
-    target = push.Target(project, first.targets[0], {})
+    report = PushReport(url=admin.url, user=admin.username)
+    uploader = Uploader(admin, report, no_progress)
+    target = Target(project, first.targets[0], {})
     entry = {"upload_id": upload_id, "task_id": task_id, "docs": [[doc.id, doc.text_sha256]]}
-    assert pusher._check_batch(target, entry) == {doc.id}
+    assert uploader.check_batch(target, entry) == {doc.id}
     assert target.report.duplicates_removed == 1 and not report.problems
     assert client.example_count(admin, project.id) == 1
 
@@ -367,12 +247,14 @@ def test_seed_gold_arrives_as_the_admins_suggestions(admin, tmp_path):
 
 
 @doccano
-def test_suggestions_for_an_annotator_are_created_as_that_annotator(admin):
+def test_suggestions_for_an_annotator_are_created_as_that_annotator(admin, annotated_doc):
     user, password = f"sug-{secrets.token_hex(2)}", secrets.token_urlsafe(16)
     client.create_user(admin, user, password)
     docs = _docs(2)
     preds = {
-        d.id: _doc(d.text, [(d.text.index("Lavrov"), d.text.index("Lavrov") + 6, "PER")], id_=d.id)
+        d.id: annotated_doc(
+            d.text, [(d.text.index("Lavrov"), d.text.index("Lavrov") + 6, "PER")], id_=d.id
+        )
         for d in docs
     }
     name = _name("asuser")

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from goldwire.annotate import client, pull, push
+from goldwire.annotate import client, pull, push, records
 from goldwire.annotate.http import connect
 from goldwire.annotate.settings import Connection
 from goldwire.corpus.build import BuildConfig, build_corpus
@@ -47,7 +47,7 @@ def annotate(session, project_id: int, example_id: int, text: str, spans, label_
 
 
 def example_ids(admin, project_id: int) -> dict[str, int]:
-    return {e["meta"][push.META_ID]: e["id"] for e in client.list_examples(admin, project_id)}
+    return {e["meta"][records.META_ID]: e["id"] for e in client.list_examples(admin, project_id)}
 
 
 def span(text: str, surface: str, label: str, nth: int = 0) -> tuple[int, int, str]:
