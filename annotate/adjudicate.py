@@ -43,13 +43,13 @@ at all, ``overlapping`` the other candidate spans that overlap it.
 from __future__ import annotations
 
 import dataclasses
-import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import Any
 
+from goldwire import files
 from goldwire.annotate.annotations import AnnotationSet, load_annotations
 from goldwire.errors import InputError, UsageError
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, Stance, write_jsonl
@@ -399,13 +399,5 @@ def write_adjudication(result: Adjudication, out: str | Path) -> tuple[Path, Pat
                          "give the gold file another name")  # fmt: skip
     write_jsonl(result.documents, out)
     path = conflicts_path(out)
-    _write_lines(result.conflicts, path)
+    files.write_jsonl(path, result.conflicts)
     return out, path
-
-
-def _write_lines(records: Iterable[dict[str, Any]], path: Path) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    with tmp.open("w", encoding="utf-8", newline="\n") as handle:
-        for record in records:
-            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-    tmp.replace(path)

@@ -7,7 +7,6 @@ which return result objects and never print.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -41,11 +40,6 @@ def _fmt(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
 
 
-def _write_json(data: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-
-
 def _schema(labels: Path | None):
     from goldwire.schema import LabelSchema
 
@@ -77,11 +71,12 @@ def agreement_cmd(
 
     Example: goldwire annotate agreement data/pull --json data/pull/agreement.json
     """
+    from goldwire import files
     from goldwire.annotate.agreement import agreement
 
     result = agreement(folder, labels=_schema(labels), min_overlap=min_overlap)
     if json_out:
-        _write_json(result.to_json(), json_out)
+        files.write_json(json_out, result.to_json())
     _print_agreement(result)
     if json_out:
         _console().print(f"agreement: {json_out}", highlight=False)

@@ -9,10 +9,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-import typer
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from goldwire.annotate.adjudicate import (
     adjudicate,
@@ -20,7 +18,6 @@ from goldwire.annotate.adjudicate import (
     parse_strategy,
     write_adjudication,
 )
-from goldwire.annotate.agreement_cli import adjudicate_cmd
 from goldwire.annotate.annotations import AnnotationSet
 from goldwire.errors import InputError, UsageError
 from goldwire.schema import Document, Entity, read_jsonl, write_jsonl
@@ -266,18 +263,9 @@ def test_majority_rule_property(data):
 
 
 @pytest.fixture()
-def run():
-    from goldwire.cli import _GoldwireGroup
-
-    app = typer.Typer(cls=_GoldwireGroup)
-    app.command("adjudicate")(adjudicate_cmd)
-
-    @app.command("noop", hidden=True)
-    def _noop() -> None:  # a second command keeps "adjudicate" a subcommand
-        pass
-
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
+def run(cli):
+    """``goldwire annotate ARGS...`` through the root app."""
+    return lambda *args: cli("annotate", *args)
 
 
 def test_cli_writes_gold_and_conflicts(run, tmp_path):

@@ -11,10 +11,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import typer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
 from goldwire.annotate.agreement import (
     AgreementResult,
@@ -25,7 +23,6 @@ from goldwire.annotate.agreement import (
     compute_agreement,
     krippendorff_alpha,
 )
-from goldwire.annotate.agreement_cli import agreement_cmd
 from goldwire.annotate.annotations import AnnotationSet, load_annotations
 from goldwire.errors import InputError, UsageError
 from goldwire.schema import Document, Entity
@@ -284,18 +281,9 @@ def test_token_agreement_matches_references_on_generated_folders(folder):
 
 
 @pytest.fixture()
-def run():
-    from goldwire.cli import _GoldwireGroup
-
-    app = typer.Typer(cls=_GoldwireGroup)
-    app.command("agreement")(agreement_cmd)
-
-    @app.command("noop", hidden=True)
-    def _noop() -> None:  # a second command keeps "agreement" a subcommand
-        pass
-
-    runner = CliRunner()
-    return lambda *args: runner.invoke(app, [str(a) for a in args])
+def run(cli):
+    """``goldwire annotate ARGS...`` through the root app."""
+    return lambda *args: cli("annotate", *args)
 
 
 def test_cli_tables_and_json(run, tmp_path):
