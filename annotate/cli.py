@@ -1,4 +1,12 @@
-"""``goldwire annotate``: Doccano server, push, pull, agreement, adjudication."""
+"""``goldwire annotate``: Doccano server, push, pull, agreement, adjudication.
+
+Thin Typer wrappers: each command parses its options (long declarations are the module-level
+``Annotated`` aliases), calls one library function (:mod:`~goldwire.annotate.server`,
+:func:`~goldwire.annotate.push.push_corpus`, :func:`~goldwire.annotate.pull.pull_to_folder`;
+agreement and adjudication in :mod:`~goldwire.annotate.agreement_cli`) with
+:class:`goldwire.progress.Bars` as its progress, and prints the result (``_echo_*``).
+Errors become exit codes in :mod:`goldwire.cli`.
+"""
 
 from __future__ import annotations
 

@@ -3,8 +3,9 @@
 Every annotate command (push, pull) reports problems instead of dropping anything silently.
 A :class:`Problem` names its kind (``text_mismatch``, ``unmappable_span``, ...), the goldwire
 document, the Doccano project, the span, the label and the annotator where it applies.
-:class:`ProblemList` is the part every report shares (``add``, ``ok``, ``problem_counts``);
-:func:`write_problems` writes them as JSON lines (``--problems``, ``problems.jsonl``).
+:class:`ProblemList` is the part every report shares (``add``, ``ok``, ``problem_counts``,
+``problems_dict``); :func:`write_problems` writes them as JSON lines (``--problems``,
+``problems.jsonl``).
 """
 
 from __future__ import annotations
@@ -59,6 +60,12 @@ class ProblemList:
     def problem_counts(self) -> dict[str, int]:
         """How many problems of each kind, in the order they first occurred."""
         return dict(Counter(p.kind for p in self.problems))
+
+    def problems_dict(self, *, listed: bool) -> dict[str, Any]:
+        """``problems`` (each one when ``listed``, else how many) and ``problem_counts``, for
+        a report's ``to_dict``."""
+        problems = [p.to_dict() for p in self.problems] if listed else len(self.problems)
+        return {"problems": problems, "problem_counts": self.problem_counts()}
 
 
 def write_problems(path: str | Path, problems: Iterable[Problem]) -> int:

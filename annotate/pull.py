@@ -370,28 +370,27 @@ def _corpus_document(gid: str, user: str, text: str, pulled: _Pulled) -> Documen
 
 
 def _check_labels(doc: Document, user: str, labels: LabelSchema | None, report: PullReport) -> None:
+    """Report (and keep) entity and stance labels outside ``labels``."""
     if labels is None:
         return
-    for e in doc.entities:
-        if e.label not in labels.entity_labels:
-            report.add(
-                "unknown_label",
-                doc.id,
-                f"entity label {e.label!r} is not in the label schema (kept)",
-                start=e.start,
-                end=e.end,
-                label=e.label,
-                user=user,
-            )
-    for s in doc.stances:
-        if s.label not in labels.stance_labels:
-            report.add(
-                "unknown_label",
-                doc.id,
-                f"stance label {s.label!r} is not in the label schema (kept)",
-                label=s.label,
-                user=user,
-            )
+    unknown = [
+        ("entity", e.label, e.start, e.end)
+        for e in doc.entities
+        if e.label not in labels.entity_labels
+    ]
+    unknown += [
+        ("stance", s.label, None, None) for s in doc.stances if s.label not in labels.stance_labels
+    ]
+    for what, label, start, end in unknown:
+        report.add(
+            "unknown_label",
+            doc.id,
+            f"{what} label {label!r} is not in the label schema (kept)",
+            start=start,
+            end=end,
+            label=label,
+            user=user,
+        )
 
 
 # --------------------------------------------------------------------------- the command

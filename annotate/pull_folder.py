@@ -77,8 +77,7 @@ class PullReport(ProblemList):
             "snapshot": self.snapshot,
             "examples": self.examples,
             "annotators": {k: v.to_dict() for k, v in sorted(self.annotators.items())},
-            "problems": len(self.problems),
-            "problem_counts": self.problem_counts(),
+            **self.problems_dict(listed=False),
             "seconds": round(self.seconds, 3),
         }
 

@@ -235,7 +235,7 @@ class _Pusher:
         target.state = state
         try:
             self.uploader.resume(target)
-            self.lister.list(target)
+            self.lister.list_project(target)
             new = self._classify(target, docs)
             self.suggester.make(target, docs)
             with_suggestions = self.options.as_user is None

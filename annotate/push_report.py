@@ -50,8 +50,7 @@ class PushReport(ProblemList):
             "user": self.user,
             "documents": self.documents,
             "projects": [t.to_dict() for t in self.targets],
-            "problems": [p.to_dict() for p in self.problems],
-            "problem_counts": self.problem_counts(),
+            **self.problems_dict(listed=True),
             "notes": list(self.notes),
             "seconds": round(self.seconds, 3),
         }

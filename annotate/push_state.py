@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -192,26 +192,19 @@ def index_from_state(state: PushState) -> ServerIndex:
     return index
 
 
+@dataclass
 class Lister:
     """Lists what a project holds into its target's index: nothing for a new project, the
     local record while it is valid, else the export (deleting the server's duplicates)."""
 
-    def __init__(
-        self,
-        session: DoccanoSession,
-        report: PushReport,
-        owner: str | None,
-        progress: Progress = no_progress,
-        *,
-        trust_local_record: bool = True,
-    ) -> None:
-        self.session = session
-        self.report = report
-        self.owner = owner  # whose labels the index keeps as ``own``
-        self.progress = progress
-        self.trust_local_record = trust_local_record
+    session: DoccanoSession
+    report: PushReport
+    owner: str | None  # whose labels the index keeps as ``own``
+    progress: Progress = no_progress
+    _: KW_ONLY
+    trust_local_record: bool = True
 
-    def list(self, target: Target) -> None:
+    def list_project(self, target: Target) -> None:
         count, newest = client.newest_example(self.session, target.project.id)
         target.report.examples_before = count
         if count == 0:

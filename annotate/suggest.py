@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from goldwire.annotate import client
@@ -35,29 +36,23 @@ from goldwire.progress import Progress, no_progress
 from goldwire.schema import Document, LabelSchema
 
 
+@dataclass
 class Suggester:
     """The suggestions of one push, owned by ``as_user`` when given, else by the session's
     user; reported into ``report``."""
 
-    def __init__(
-        self,
-        session: DoccanoSession,
-        report: PushReport,
-        lister: Lister,
-        progress: Progress = no_progress,
-        *,
-        predictions: dict[str, Document] | None,
-        labels: LabelSchema,
-        as_user: DoccanoSession | None = None,
-    ) -> None:
-        self.session = session
-        self.report = report
-        self.lister = lister
-        self.progress = progress
-        self.predictions = predictions
-        self.labels = labels
-        self.as_user = as_user
-        self.owner = as_user.username if as_user else session.username
+    session: DoccanoSession
+    report: PushReport
+    lister: Lister  # lists the project again when the server's labels need a closer look
+    progress: Progress = no_progress
+    _: KW_ONLY
+    predictions: dict[str, Document] | None
+    labels: LabelSchema
+    as_user: DoccanoSession | None = None
+
+    @property
+    def owner(self) -> str | None:
+        return self.as_user.username if self.as_user else self.session.username
 
     # -- from predictions ------------------------------------------------------------------
 
@@ -145,28 +140,21 @@ class Suggester:
             self._dropped(target, doc, s, there.own)
 
     def _dropped(self, target: Target, doc: Document, s: Suggestions, own: dict) -> None:
-        got = exported_spans(own)
-        for start, end, label, cs, ce in s.spans:
-            if (start, end, label) not in got:
-                self.report.add(
-                    "span_dropped",
-                    doc.id,
-                    f"the server dropped the suggested {label} span",
-                    project=target.name,
-                    start=cs,
-                    end=ce,
-                    label=label,
-                )
-        cats = exported_categories(own)
-        for name in s.categories:
-            if name not in cats:
-                self.report.add(
-                    "category_dropped",
-                    doc.id,
-                    f"the server dropped category {name}",
-                    project=target.name,
-                    label=name,
-                )
+        got, cats = exported_spans(own), exported_categories(own)
+        dropped = [
+            ("span_dropped", f"the server dropped the suggested {label} span", label, cs, ce)
+            for start, end, label, cs, ce in s.spans
+            if (start, end, label) not in got
+        ]
+        dropped += [
+            ("category_dropped", f"the server dropped category {name}", name, None, None)
+            for name in s.categories
+            if name not in cats
+        ]
+        for kind, detail, label, start, end in dropped:
+            self.report.add(
+                kind, doc.id, detail, project=target.name, start=start, end=end, label=label
+            )
         n_rel = len(own.get("relations", []))
         if n_rel < len(s.relations):
             self.report.add(

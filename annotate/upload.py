@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter, deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any
 
 from goldwire.annotate import client
@@ -73,23 +73,16 @@ def make_batches(
         yield batch
 
 
+@dataclass
 class Uploader:
     """Uploads documents into the projects of one push, reporting into ``report``."""
 
-    def __init__(
-        self,
-        session: DoccanoSession,
-        report: PushReport,
-        progress: Progress = no_progress,
-        *,
-        batch_docs: int = BATCH_DOCS,
-        batch_bytes: int = BATCH_BYTES,
-    ) -> None:
-        self.session = session
-        self.report = report
-        self.progress = progress
-        self.batch_docs = batch_docs
-        self.batch_bytes = batch_bytes
+    session: DoccanoSession
+    report: PushReport
+    progress: Progress = no_progress
+    _: KW_ONLY
+    batch_docs: int = BATCH_DOCS
+    batch_bytes: int = BATCH_BYTES
 
     def resume(self, target: Target) -> None:
         """Wait for batches an interrupted push left in flight, and check what they did."""

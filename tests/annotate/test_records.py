@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -332,17 +333,10 @@ def annotations(draw, unit: Unit) -> tuple:
     return text, spans, stances, doc_stances
 
 
+@pytest.mark.parametrize("unit", [Unit.utf16, Unit.grapheme])
 @settings(max_examples=150, deadline=None)
-@given(case=annotations(Unit.utf16))
-def test_any_annotated_document_round_trips_in_utf16(annotated_doc, case):
-    text, spans, stances, doc_stances = case
+@given(data=st.data())
+def test_any_annotated_document_round_trips(annotated_doc, unit, data):
+    text, spans, stances, doc_stances = data.draw(annotations(unit))
     doc = annotated_doc(text, spans, stances, doc_stances=doc_stances)
-    assert_same_annotations(round_trip(doc, Unit.utf16), doc)
-
-
-@settings(max_examples=150, deadline=None)
-@given(case=annotations(Unit.grapheme))
-def test_any_annotated_document_round_trips_in_graphemes(annotated_doc, case):
-    text, spans, stances, doc_stances = case
-    doc = annotated_doc(text, spans, stances, doc_stances=doc_stances)
-    assert_same_annotations(round_trip(doc, Unit.grapheme), doc)
+    assert_same_annotations(round_trip(doc, unit), doc)
