@@ -391,8 +391,8 @@ def child_inputs(args) -> dict[str, Any]:
     import numpy as np
 
     from goldwire.corpus.build import BuildConfig, discover
+    from goldwire.corpus.build_report import BuildReport
     from goldwire.corpus.engines import LocalEngine
-    from goldwire.corpus.report import BuildReport
     from goldwire.progress import no_progress
 
     config = BuildConfig(

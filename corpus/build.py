@@ -7,7 +7,7 @@
    :mod:`goldwire.corpus.ray_engine`): read bytes, decode, normalise, pick a reader, parse,
    finalise each document (id from its text, hash, language, span check) and compute its
    MinHash signature. Each step returns documents or :class:`Rejection` records: nothing is
-   dropped silently; :mod:`goldwire.corpus.report` counts them.
+   dropped silently; :mod:`goldwire.corpus.build_report` counts them.
 2. **Global step** (:func:`goldwire.corpus.manifest.decide`): exact and near-duplicate
    clusters and split assignment over ids, preset splits and signatures only, honouring the
    manifest of an earlier build.
@@ -30,11 +30,11 @@ import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from goldwire.corpus.build_report import BuildReport
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dataset import MANIFEST
 from goldwire.corpus.engines import get_engine
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, GlobalResult, Manifest, decide
-from goldwire.corpus.report import BuildReport
 from goldwire.corpus.split import SPLITS
 from goldwire.corpus.writing import (
     STAGED,

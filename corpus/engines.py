@@ -24,9 +24,9 @@ from pathlib import Path
 import numpy as np
 
 from goldwire import SCHEMA_VERSION
+from goldwire.corpus.build_report import BuildReport, account_file
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.layout import get_layout
-from goldwire.corpus.report import BuildReport, account_file
 from goldwire.corpus.steps import (
     FileResult,
     init_worker,
@@ -57,7 +57,7 @@ class Engine:
 
     ``stage`` runs :func:`~goldwire.corpus.steps.process_bytes` over every file, keeps the
     rows somewhere under ``work``, accounts every file with
-    :func:`~goldwire.corpus.report.account_file` (reporting ``progress(READING, done,
+    :func:`~goldwire.corpus.build_report.account_file` (reporting ``progress(READING, done,
     total)``) and returns the global step's input; ``write`` writes each split's rows
     (indices into the staged order) into ``out``.
     """

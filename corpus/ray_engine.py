@@ -37,10 +37,10 @@ from typing import Any
 
 import numpy as np
 
+from goldwire.corpus.build_report import account_file
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.engines import READING, Engine, Staged
 from goldwire.corpus.layout import DATA_DIR
-from goldwire.corpus.report import account_file
 from goldwire.corpus.split import SPLITS
 from goldwire.corpus.steps import FileResult, preset_split, process_bytes
 from goldwire.errors import GoldwireError, UsageError

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from goldwire import SCHEMA_VERSION, __version__
+from goldwire.corpus.build_report import BuildReport
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dataset import CARD, GOLDWIRE_META, MANIFEST, REPORT
 from goldwire.corpus.manifest import Manifest
-from goldwire.corpus.report import BuildReport
 from goldwire.files import write_json, write_text
 
 STAGED = "dataset"  # the new version's folder inside the staging folder

@@ -42,7 +42,7 @@ from goldwire.files import write_json
 from goldwire.schema import DocStance, Document, LabelSchema, Paragraph
 
 if TYPE_CHECKING:
-    from goldwire.corpus.report import BuildReport
+    from goldwire.corpus.build_report import BuildReport
 
 LABELS = ("agree", "disagree", "discuss", "unrelated")
 SPLIT = SplitRatios(0.7, 0.1, 0.2, salt="fnc1")

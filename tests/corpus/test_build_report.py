@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from goldwire.corpus.build_report import BuildReport, account_file
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.readers import Rejection
-from goldwire.corpus.report import BuildReport, account_file
 from goldwire.corpus.steps import FileResult
 from goldwire.errors import InputError
 
