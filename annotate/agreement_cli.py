@@ -30,10 +30,10 @@ LabelsOption = Annotated[
 ]
 
 
-def _console():
-    from rich.console import Console
+def _console(json_path: Path | None = None):
+    from goldwire.console import console
 
-    return Console()
+    return console(json_path=json_path)
 
 
 def _fmt(value: float | None) -> str:
@@ -77,17 +77,16 @@ def agreement_cmd(
     result = agreement(folder, labels=_schema(labels), min_overlap=min_overlap)
     if json_out:
         files.write_json(json_out, result.to_json())
-    _print_agreement(result)
+    _print_agreement(result, _console(json_out))
     if json_out:
-        _console().print(f"agreement: {json_out}", highlight=False)
+        _console(json_out).print(f"agreement: {json_out}", highlight=False)
 
 
-def _print_agreement(result) -> None:
+def _print_agreement(result, console) -> None:
     from rich.table import Table
 
     from goldwire.annotate.agreement import SpanLevel, StanceLevel
 
-    console = _console()
     docs = Table(title=f"annotators in {result.folder}")
     docs.add_column("annotator")
     docs.add_column("documents", justify="right")

@@ -49,10 +49,10 @@ class ExportFormat(str, Enum):
     parquet = "parquet"
 
 
-def _console(stderr: bool = False):
-    from rich.console import Console
+def _console(json_path: Path | None = None):
+    from goldwire.console import console
 
-    return Console(stderr=stderr)
+    return console(json_path=json_path)
 
 
 InputsArgument = Annotated[list[Path], typer.Argument(help="Files or folders of articles.")]
@@ -153,8 +153,8 @@ def build_cli(
         data = build_corpus(config, bars).to_json()
     if json_out:
         write_json(json_out, data)
-    _print_report(data)
-    _console().print(f"dataset: {config.out}\ndata card: {config.card}")
+    _print_report(data, _console(json_out))
+    _console(json_out).print(f"dataset: {config.out}\ndata card: {config.card}")
 
 
 def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, workers, engine,
@@ -208,10 +208,9 @@ def _default_name(first: Path) -> str:
     return path.name
 
 
-def _print_report(data: dict) -> None:
+def _print_report(data: dict, console) -> None:
     from rich.table import Table
 
-    console = _console()
     table = Table(title=f"build report: {data['name']}", show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -272,7 +271,7 @@ def info_cli(
     stats = corpus_stats(dd, labels)
     if json_out:
         write_json(json_out, stats)
-    console = _console()
+    console = _console(json_out)
     console.print(f"[bold]{meta.get('name')}[/bold] schema v{meta.get('schema_version')}")
     table = Table("split", "documents")
     for split, v in stats["splits"].items():
@@ -361,16 +360,15 @@ def attach_gold_cli(
     report = attach_gold(corpus, gold, out, agreement, card_path=card_dir / out.name / "README.md")
     if json_out:
         write_json(json_out, report.to_json())
-    _print_attach_report(report)
+    _print_attach_report(report, _console(json_out))
 
 
 _SHOWN = 5  # unknown ids and text mismatches named in the output
 
 
-def _print_attach_report(report) -> None:
+def _print_attach_report(report, console) -> None:
     from rich.table import Table
 
-    console = _console()
     table = Table(title=f"gold attached: {report.out}")
     table.add_column("what")
     table.add_column("count", justify="right")

@@ -104,10 +104,10 @@ def score(
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     g = open_gold(gold, split=split, fmt=fmt, preds=[pred])
     result = score_run(g, pred, lenient=lenient, options=options)
-    _print_result(result)
+    _print_result(result, _console(json_out))
     if json_out is not None:
         _write_json(result.to_dict(), json_out)
-        typer.echo(f"results written to {json_out}")
+        _console(json_out).print(f"results written to {json_out}", markup=False, soft_wrap=True)
 
 
 @app.command("compare")
@@ -144,10 +144,10 @@ def compare_cmd(
     a = score_run(g, pred_a, lenient=lenient, options=options)
     b = score_run(g, pred_b, lenient=lenient, options=options)
     result = compare(a, b)
-    _print_comparison(a, b, result, str(pred_a), str(pred_b))
+    _print_comparison(_console(json_out), a, b, result, str(pred_a), str(pred_b))
     if json_out is not None:
         _write_json(_comparison_dict(str(pred_a), str(pred_b), options, result), json_out)
-        typer.echo(f"comparison written to {json_out}")
+        _console(json_out).print(f"comparison written to {json_out}", markup=False, soft_wrap=True)
 
 
 def _comparison_dict(a: str, b: str, options: ScoreOptions, result) -> dict:
@@ -199,12 +199,10 @@ def report(
 # --------------------------------------------------------------------------- printing
 
 
-def _console():
-    import shutil
+def _console(json_path: Path | None = None):
+    from goldwire.console import console
 
-    from rich.console import Console
-
-    return Console(highlight=False, width=max(120, shutil.get_terminal_size((120, 24)).columns))
+    return console(json_path=json_path, wide=True)
 
 
 def _table(title: str, columns: list[str], *, wrap_headers: bool = False):
@@ -218,10 +216,9 @@ def _table(title: str, columns: list[str], *, wrap_headers: bool = False):
     return table
 
 
-def _print_result(result: ScoreResult) -> None:
+def _print_result(result: ScoreResult, con) -> None:
     from goldwire.evaluate.report import format as fmt
 
-    con = _console()
     docs, src, o = result.documents, result.source, result.options
     split = f" [{src['split']}]" if src.get("split") else ""
     con.print(f"[bold]gold[/] {src['gold']}{split}   [bold]pred[/] {src['pred']}")
@@ -327,7 +324,7 @@ def _print_classification(con, sec) -> None:
     con.print(grid)
 
 
-def _print_comparison(a, b, result, name_a: str, name_b: str) -> None:
+def _print_comparison(con, a, b, result, name_a: str, name_b: str) -> None:
     from goldwire.evaluate.report import format as fmt
 
     table = _table(f"A = {name_a}   B = {name_b}   (paired bootstrap, {a.options.resamples} "
@@ -340,7 +337,7 @@ def _print_comparison(a, b, result, name_a: str, name_b: str) -> None:
             if comp is not None:
                 table.add_row(f"{sec_name} {fig}", fmt.pct(comp.a), fmt.pct(comp.b),
                               fmt.delta(comp), fmt.p_value(comp.p_value, a.options.resamples))
-    _console().print(table)
+    con.print(table)
 
 
 def _print_leaderboard(rep) -> None:

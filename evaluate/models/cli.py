@@ -21,12 +21,10 @@ MODEL_HELP = ("Model: gazetteer, sklearn-ner, rules-stance, sklearn-stance, prio
               "sklearn-docstance (or an adapter: spacy, hf, gliner).")
 
 
-def _console():
-    import shutil
+def _console(json_path: Path | None = None):
+    from goldwire.console import console
 
-    from rich.console import Console
-
-    return Console(highlight=False, width=max(120, shutil.get_terminal_size((120, 24)).columns))
+    return console(json_path=json_path, wide=True)
 
 
 def _params(values: list[str]) -> dict[str, Any]:
@@ -108,7 +106,7 @@ def train_cmd(
     """
     from goldwire.evaluate.models.run import train
 
-    con = _console()
+    con = _console(json_out)
     con.print(f"training {model} on {corpus} [{split}] ...")
     result = train(model, corpus, out, split=split, validation_split=validation_split or None,
                    params=_params(param or []))
@@ -144,7 +142,7 @@ def predict_cmd(
         result = predict(model, corpus, out, split=split, progress=bars)
     counts = ", ".join(f"{n} {k}" for k, n in result.predicted.items())
     rate = f"{result.docs_per_second:,.1f}" if result.docs_per_second else "–"
-    con = _console()
+    con = _console(json_out)
     con.print(f"{result.documents} documents in {result.seconds:.2f} s: {rate} documents/s "
               f"({result.seconds_per_1000 or 0:.2f} s per 1,000 documents); predicted "
               f"{counts}; peak RSS {result.peak_rss_mb:.0f} MB")

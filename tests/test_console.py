@@ -1,0 +1,41 @@
+"""``--json -``: standard output carries the JSON only; tables and summaries go to stderr."""
+
+from __future__ import annotations
+
+import json
+
+from goldwire.console import console, json_to_stdout
+from goldwire.schema import Document, Entity, write_jsonl
+from gwtest import SEED_ARTICLES
+
+
+def test_only_a_dash_means_standard_output(tmp_path):
+    assert json_to_stdout("-") and not json_to_stdout(None)
+    assert not json_to_stdout(tmp_path / "-x.json")
+    assert console(json_path="-").stderr and not console(json_path=tmp_path / "r.json").stderr
+
+
+def test_score_with_json_dash_prints_nothing_but_json(cli, tmp_path):
+    doc = Document(id="a", text="Lavrov met Blinken",
+                   entities=[Entity("e1", 0, 6, "PER", "Lavrov")])  # fmt: skip
+    write_jsonl([doc], tmp_path / "gold.jsonl")
+    write_jsonl([doc], tmp_path / "pred.jsonl")
+    result = cli("evaluate", "score", "--gold", tmp_path / "gold.jsonl", "--pred",
+                 tmp_path / "pred.jsonl", "--json", "-", "--bootstrap", "0")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["sections"]["entities.strict"]["micro"]["f1"]["value"] == 1.0
+    assert "Entities (SemEval-2013 schemas, as nervaluate)" in result.stderr
+    assert not (tmp_path / "-").exists()
+
+
+def test_build_and_info_with_json_dash(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the card copy goes to data_cards/ under the working folder
+    out = tmp_path / "seed"
+    result = cli("corpus", "build", SEED_ARTICLES, "--out", out, "--json", "-")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["documents"]["kept"] == 1
+    assert "build report" in result.stderr
+    result = cli("corpus", "info", out, "--json", "-")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["num_examples"] == 1
