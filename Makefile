@@ -39,8 +39,13 @@ test: venv doccano chromium  ## run the whole test suite (the tests start the Do
 test-fast: venv  ## tests without the Doccano server or ../shared/data
 	$(BIN)/python -m pytest -q -m "not doccano and not shared_data"
 
-lint: venv  ## ruff
+lint: venv  ## ruff: lint rules and formatting (`make format` fixes the formatting)
 	$(BIN)/ruff check goldwire corpus annotate evaluate tests bench
+	$(BIN)/ruff format --check goldwire corpus annotate evaluate tests bench
+
+format: venv  ## ruff format (and the fixable lint rules, imports sorted)
+	$(BIN)/ruff check --fix goldwire corpus annotate evaluate tests bench
+	$(BIN)/ruff format goldwire corpus annotate evaluate tests bench
 
 benchmark: venv  ## model benchmarks on ../shared/data (about 5 min); regenerates docs/benchmarks.md
 	$(BIN)/python bench/models.py

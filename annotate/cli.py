@@ -177,7 +177,6 @@ def status_cli(
         raise typer.Exit(1)
 
 
-
 # -- push and pull ---------------------------------------------------------------------------
 
 UrlOption = Annotated[

@@ -136,8 +136,7 @@ def _spans(
             continue
         if ent.start < last_end:
             detail = (
-                "overlaps an earlier suggested entity; doccano keeps no overlapping spans, "
-                "left out"
+                "overlaps an earlier suggested entity; doccano keeps no overlapping spans, left out"
             )
             report("overlapping_suggestion", detail, *where)
             continue

@@ -67,12 +67,19 @@ def import_conll() -> tuple[Path, str]:
     from goldwire.corpus.build import BuildConfig, build_corpus
 
     src, out = SHARED / "conll2003", DATA / "conll2003"
-    report = build_corpus(BuildConfig(inputs=(src,), out=out, name="conll2003", format="conll",
-                                      minhash=None, fresh=True))
-    log(f"CoNLL-2003: {report.splits}, {report.exact_duplicates} exact duplicates, "
-        f"{report.rejected} rejected")
-    cmd = (f"goldwire corpus build {rel(src)} --format conll --no-near-dups --fresh "
-           f"--name conll2003 --out {rel(out)}")
+    report = build_corpus(
+        BuildConfig(
+            inputs=(src,), out=out, name="conll2003", format="conll", minhash=None, fresh=True
+        )
+    )
+    log(
+        f"CoNLL-2003: {report.splits}, {report.exact_duplicates} exact duplicates, "
+        f"{report.rejected} rejected"
+    )
+    cmd = (
+        f"goldwire corpus build {rel(src)} --format conll --no-near-dups --fresh "
+        f"--name conll2003 --out {rel(out)}"
+    )
     return out, cmd
 
 
@@ -81,10 +88,14 @@ def import_basil() -> tuple[Path, str, dict[str, Any]]:
 
     out = DATA / "basil"
     report = run(SHARED / "basil", out)
-    log(f"BASIL: {report.build.splits}, {report.notes['stances']} stances, "
-        f"{report.notes['phrases_unlocated']} of {report.notes['phrases']} phrases unlocated")
-    cmd = ("python -c \"from goldwire.corpus.readers.basil import import_basil; "
-           f"import_basil('{rel(SHARED / 'basil')}', '{rel(out)}')\"")
+    log(
+        f"BASIL: {report.build.splits}, {report.notes['stances']} stances, "
+        f"{report.notes['phrases_unlocated']} of {report.notes['phrases']} phrases unlocated"
+    )
+    cmd = (
+        'python -c "from goldwire.corpus.readers.basil import import_basil; '
+        f"import_basil('{rel(SHARED / 'basil')}', '{rel(out)}')\""
+    )
     return out, cmd, report.notes
 
 
@@ -94,16 +105,25 @@ def import_fnc1() -> tuple[Path, str, dict[str, Any]]:
     out = DATA / "fnc1"
     report = run(SHARED / "fnc1", out)
     log(f"FNC-1: {report.build.splits}, {len(report.rejections)} rows rejected")
-    cmd = ("python -c \"from goldwire.corpus.readers.fnc1 import import_fnc1; "
-           f"import_fnc1('{rel(SHARED / 'fnc1')}', '{rel(out)}')\"")
+    cmd = (
+        'python -c "from goldwire.corpus.readers.fnc1 import import_fnc1; '
+        f"import_fnc1('{rel(SHARED / 'fnc1')}', '{rel(out)}')\""
+    )
     return out, cmd, report.to_json()
 
 
 # --------------------------------------------------------------------------- runs
 
 
-def bench(name: str, models: list[str], *, corpus: Path | None = None, gold: Path | None = None,
-          alias: Path | None = None, bootstrap: int = 1000) -> tuple[Any, str]:
+def bench(
+    name: str,
+    models: list[str],
+    *,
+    corpus: Path | None = None,
+    gold: Path | None = None,
+    alias: Path | None = None,
+    bootstrap: int = 1000,
+) -> tuple[Any, str]:
     from goldwire.evaluate.models.run import benchmark
     from goldwire.evaluate.models.summary import run_lines
     from goldwire.evaluate.scoring import ScoreOptions
@@ -117,10 +137,19 @@ def bench(name: str, models: list[str], *, corpus: Path | None = None, gold: Pat
     args += ["--bootstrap", str(bootstrap), "--out", rel(out)]
     command = " ".join(shlex.quote(a) for a in args)
     log(f"\n$ {command}")
-    options = ScoreOptions(resamples=bootstrap, seed=0,
-                           alias=AliasTable.load(alias) if alias else None)
-    result = benchmark(models, out, corpus=corpus, gold=gold, options=options, isolate=True,
-                       command=command, progress=log_phase)
+    options = ScoreOptions(
+        resamples=bootstrap, seed=0, alias=AliasTable.load(alias) if alias else None
+    )
+    result = benchmark(
+        models,
+        out,
+        corpus=corpus,
+        gold=gold,
+        options=options,
+        isolate=True,
+        command=command,
+        progress=log_phase,
+    )
     for run in result.runs:
         for line in run_lines(run):
             log(f"  {line}")
@@ -138,8 +167,9 @@ def train(model: str, corpus: Path, out: Path, params: dict[str, Any]) -> str:
 
     run(model, corpus, out, params=params)
     flags = " ".join(f"--param {k}={v}" for k, v in params.items())
-    return (f"goldwire evaluate train --model {model} --corpus {rel(corpus)} {flags} "
-            f"--out {rel(out)}")
+    return (
+        f"goldwire evaluate train --model {model} --corpus {rel(corpus)} {flags} --out {rel(out)}"
+    )
 
 
 def reference_docstance(gold_dir: Path, labeler, name: str, bootstrap: int) -> dict[str, Any]:
@@ -152,11 +182,18 @@ def reference_docstance(gold_dir: Path, labeler, name: str, bootstrap: int) -> d
     from goldwire.schema import DocStance
 
     gold = load_gold(gold_dir, split="test")
-    preds = [dataclasses.replace(d, entities=[], stances=[],
-                                 doc_stances=[DocStance(s.target, labeler(s)) for s in
-                                              d.doc_stances]) for d in gold.docs]
-    result = score_documents(gold, PredictionSet(name, preds),
-                             ScoreOptions(resamples=bootstrap, seed=0))
+    preds = [
+        dataclasses.replace(
+            d,
+            entities=[],
+            stances=[],
+            doc_stances=[DocStance(s.target, labeler(s)) for s in d.doc_stances],
+        )
+        for d in gold.docs
+    ]
+    result = score_documents(
+        gold, PredictionSet(name, preds), ScoreOptions(resamples=bootstrap, seed=0)
+    )
     return headline_figures(result, "doc_stances")
 
 
@@ -185,13 +222,32 @@ def environment() -> str:
                 break
     except OSError:
         pass
-    cores = len([ln for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                 if ln.startswith("processor")]) if Path("/proc/cpuinfo").exists() else "?"
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
-                            capture_output=True, check=False).stdout.strip() or "unknown"
-    return (f"{cpu}, {cores} cores; Python {platform.python_version()}, scikit-learn "
-            f"{sklearn.__version__}, numpy {numpy.__version__}; goldwire commit {commit}; "
-            f"{time.strftime('%Y-%m-%d')}")
+    cores = (
+        len(
+            [
+                ln
+                for ln in Path("/proc/cpuinfo").read_text().splitlines()
+                if ln.startswith("processor")
+            ]
+        )
+        if Path("/proc/cpuinfo").exists()
+        else "?"
+    )
+    commit = (
+        subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            text=True,
+            capture_output=True,
+            check=False,
+        ).stdout.strip()
+        or "unknown"
+    )
+    return (
+        f"{cpu}, {cores} cores; Python {platform.python_version()}, scikit-learn "
+        f"{sklearn.__version__}, numpy {numpy.__version__}; goldwire commit {commit}; "
+        f"{time.strftime('%Y-%m-%d')}"
+    )
 
 
 def render(sections: dict[str, Any], bootstrap: int) -> str:
@@ -227,7 +283,8 @@ def render(sections: dict[str, Any], bootstrap: int) -> str:
                 docs = f"{result.documents} doc{'' if result.documents == 1 else 's'}"
                 lines.append(
                     f"| {data_name} ({docs}) | {row[0]} | {row[2]} | {row[4]} "
-                    f"| {row[5]} | {row[6]} | {row[7]} | `{command}` |")
+                    f"| {row[5]} | {row[6]} | {row[7]} | `{command}` |"
+                )
     lines.append("")
     for data_name, sec in sections.items():
         lines += [f"## {data_name}", ""]
@@ -252,11 +309,15 @@ def conll_text(result, sections_extra: dict[str, Any]) -> list[str]:
         f"| published baseline (Tjong Kim Sang and De Meulder 2003) | {pub['precision']:.2f} | "
         f"{pub['recall']:.2f} | {pub['f1']:.2f} |",
     ]
-    for label, run in (("goldwire `gazetteer` (unique class only, as the paper describes)", gaz),
-                       ("goldwire `gazetteer --param ambiguous=majority`", maj),
-                       ("goldwire `sklearn-ner`", ner)):
-        rows.append(f"| {label} | {fig(run, 'strict precision')} | {fig(run, 'strict recall')} "
-                    f"| {fig(run, 'strict f1')} |")
+    for label, run in (
+        ("goldwire `gazetteer` (unique class only, as the paper describes)", gaz),
+        ("goldwire `gazetteer --param ambiguous=majority`", maj),
+        ("goldwire `sklearn-ner`", ner),
+    ):
+        rows.append(
+            f"| {label} | {fig(run, 'strict precision')} | {fig(run, 'strict recall')} "
+            f"| {fig(run, 'strict f1')} |"
+        )
     bound = sections_extra
     return [
         "CoNLL-2003 English with its own train / validation / test files (946 / 216 / 231 "
@@ -271,11 +332,11 @@ def conll_text(result, sections_extra: dict[str, Any]) -> list[str]:
         *rows,
         "",
         "The published English test baseline is precision 71.91, recall 50.90, F1 59.61 "
-        "(Tjong Kim Sang and De Meulder 2003, \"Introduction to the CoNLL-2003 Shared Task: "
-        "Language-Independent Named Entity Recognition\", CoNLL-2003, pp. 142-147; the F1 is "
+        '(Tjong Kim Sang and De Meulder 2003, "Introduction to the CoNLL-2003 Shared Task: '
+        'Language-Independent Named Entity Recognition", CoNLL-2003, pp. 142-147; the F1 is '
         "also listed as the baseline on the ACL wiki's CoNLL-2003 state-of-the-art page). Its "
-        "description: the system \"only identified entities which had a unique class in the "
-        "training data\" and, for a phrase part of more than one entity, chose the longest.",
+        'description: the system "only identified entities which had a unique class in the '
+        'training data" and, for a phrase part of more than one entity, chose the longest.',
         "",
         f"**The gap.** `gazetteer` follows that description literally and reaches "
         f"P {value(gaz, 'strict precision'):.2f} / R {value(gaz, 'strict recall'):.2f} / "
@@ -324,8 +385,9 @@ def conlleval_f1(corpus: Path, predictions: str, work: Path) -> float:
             for d in docs:
                 f.write("\n".join(document_to_conll(d)) + "\n")
         paths.append(path)
-    result = score_conll(read_conll(paths[0]), read_conll(paths[1]),
-                         ScoreOptions(resamples=0, analysis=False))
+    result = score_conll(
+        read_conll(paths[0]), read_conll(paths[1]), ScoreOptions(resamples=0, analysis=False)
+    )
     return 100 * result.sections["conll.conlleval"].figures["micro.f1"].value
 
 
@@ -344,15 +406,19 @@ def lexicon_bounds(corpus: Path) -> dict[str, Any]:
     unique = {p: next(iter(c)) for p, c in labels.items() if len(c) == 1}
     majority = {p: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for p, c in labels.items()}
     test = [x for d in load_gold(corpus, "test").docs for x in entity_phrases(d)[0]]
-    out = {"unique": 100 * sum(unique.get(p) == lab for p, lab in test) / len(test),
-           "majority": 100 * sum(majority.get(p) == lab for p, lab in test) / len(test)}
+    out = {
+        "unique": 100 * sum(unique.get(p) == lab for p, lab in test) / len(test),
+        "majority": 100 * sum(majority.get(p) == lab for p, lab in test) / len(test),
+    }
     maj = Gazetteer(ambiguous="majority")
     maj.fit(train)
     dev = load_gold(corpus, "validation")
-    res = score_documents(dev, PredictionSet("dev", [maj.predict_document(d) for d in dev.docs]),
-                          ScoreOptions(resamples=0))
-    out["majority_dev_recall"] = 100 * res.sections["entities.strict"].figures[
-        "micro.recall"].value
+    res = score_documents(
+        dev,
+        PredictionSet("dev", [maj.predict_document(d) for d in dev.docs]),
+        ScoreOptions(resamples=0),
+    )
+    out["majority_dev_recall"] = 100 * res.sections["entities.strict"].figures["micro.recall"].value
     return out
 
 
@@ -360,26 +426,48 @@ def run_conll(bootstrap: int) -> dict[str, Any]:
     corpus, import_cmd = import_conll()
     majority = OUT / "trained" / "gazetteer-majority"
     train_cmd = train("gazetteer", corpus, majority, {"ambiguous": "majority"})
-    result, cmd = bench("conll2003", ["gazetteer", f"gazetteer:{rel(majority)}", "sklearn-ner"],
-                        corpus=corpus, bootstrap=bootstrap)
+    result, cmd = bench(
+        "conll2003",
+        ["gazetteer", f"gazetteer:{rel(majority)}", "sklearn-ner"],
+        corpus=corpus,
+        bootstrap=bootstrap,
+    )
     extra = lexicon_bounds(corpus)
-    extra["conlleval"] = {r.name: conlleval_f1(corpus, r.predicted["out"], OUT / "conlleval"
-                                                / r.name.replace(":", "_"))
-                          for r in result.runs}
-    return {"imports": [import_cmd, train_cmd], "runs": [(result, cmd)],
-            "text": conll_text(result, extra), "extra": extra}
+    extra["conlleval"] = {
+        r.name: conlleval_f1(
+            corpus, r.predicted["out"], OUT / "conlleval" / r.name.replace(":", "_")
+        )
+        for r in result.runs
+    }
+    return {
+        "imports": [import_cmd, train_cmd],
+        "runs": [(result, cmd)],
+        "text": conll_text(result, extra),
+        "extra": extra,
+    }
 
 
 def run_basil(bootstrap: int) -> dict[str, Any]:
     corpus, import_cmd, notes = import_basil()
     alias = corpus / "aliases.json"
-    result, cmd = bench("basil", ["rules-stance", "prior-stance", "sklearn-stance"],
-                        corpus=corpus, alias=alias, bootstrap=bootstrap)
+    result, cmd = bench(
+        "basil",
+        ["rules-stance", "prior-stance", "sklearn-stance"],
+        corpus=corpus,
+        alias=alias,
+        bootstrap=bootstrap,
+    )
     trained = Path(result.out) / "models"
-    plain, plain_cmd = bench("basil-no-alias", [
-        "rules-stance", f"prior-stance:{rel(trained / 'prior-stance')}",
-        f"sklearn-stance:{rel(trained / 'sklearn-stance')}"], corpus=corpus,
-        bootstrap=bootstrap)
+    plain, plain_cmd = bench(
+        "basil-no-alias",
+        [
+            "rules-stance",
+            f"prior-stance:{rel(trained / 'prior-stance')}",
+            f"sklearn-stance:{rel(trained / 'sklearn-stance')}",
+        ],
+        corpus=corpus,
+        bootstrap=bootstrap,
+    )
     train_info = next(r.trained for r in result.runs if r.name == "sklearn-stance")["training"]
     board = json.loads((Path(result.reports["stances"][0]).parent / "results.json").read_text())
     tests = {e["run"]: e for e in board["leaderboard"]}
@@ -395,7 +483,7 @@ def run_basil(bootstrap: int) -> dict[str, Any]:
         f"{notes['phrases'] - notes['phrases_unlocated']} of {notes['phrases']} phrases are "
         "located exactly in the assembled article text (as evidence spans, hidden from the "
         "models); the three whose id is `title` lie in the title, which an assembly of "
-        "`body-paragraphs` alone cannot locate (likely the \"about 3\" unlocatable ones).",
+        '`body-paragraphs` alone cannot locate (likely the "about 3" unlocatable ones).',
         "",
         "Scoring is at the entity-triple level (normalised holder, target, label; set per "
         "document). BASIL names entities in full (`Donald Trump`) while models name them by "
@@ -420,9 +508,12 @@ def run_basil(bootstrap: int) -> dict[str, Any]:
         "its threshold was chosen on the validation split. The test split has few documents "
         "and the intervals are wide. Paired bootstrap tests against the best run, "
         f"`{best}` (Berg-Kirkpatrick et al. 2012, 1,000 resamples): "
-        + "; ".join(f"it is ahead of `{name}` by {100 * e['vs_best']['delta']:.2f} points "
-                    f"(p {_p(e['vs_best']['p_value'])})" for name, e in tests.items()
-                    if e["vs_best"] is not None)
+        + "; ".join(
+            f"it is ahead of `{name}` by {100 * e['vs_best']['delta']:.2f} points "
+            f"(p {_p(e['vs_best']['p_value'])})"
+            for name, e in tests.items()
+            if e["vs_best"] is not None
+        )
         + f". Report: `{rel(Path(result.reports['stances'][0]))}`.",
     ]
     return {"imports": [import_cmd], "runs": [(result, cmd), (plain, plain_cmd)], "text": text}
@@ -495,10 +586,12 @@ def run_seed(bootstrap: int) -> dict[str, Any]:
     return {"imports": [], "runs": [(result, cmd)], "text": text}
 
 
-RUNNERS = {"conll": ("CoNLL-2003 English NER", run_conll),
-           "basil": ("BASIL stance", run_basil),
-           "fnc1": ("FNC-1 document stance", run_fnc1),
-           "seed": ("Seed article", run_seed)}
+RUNNERS = {
+    "conll": ("CoNLL-2003 English NER", run_conll),
+    "basil": ("BASIL stance", run_basil),
+    "fnc1": ("FNC-1 document stance", run_fnc1),
+    "seed": ("Seed article", run_seed),
+}
 
 
 def main() -> int:
@@ -508,8 +601,11 @@ def main() -> int:
     parser.add_argument("--no-docs", action="store_true", help="do not rewrite " + rel(DOC))
     args = parser.parse_args()
     if not SHARED.is_dir():
-        print(f"public data not found at {SHARED} (../shared/data beside the clone); "
-              "nothing to benchmark", file=sys.stderr)
+        print(
+            f"public data not found at {SHARED} (../shared/data beside the clone); "
+            "nothing to benchmark",
+            file=sys.stderr,
+        )
         return 1
     DATA.mkdir(parents=True, exist_ok=True)
     sections: dict[str, Any] = {}
@@ -518,13 +614,21 @@ def main() -> int:
         started = time.perf_counter()
         sections[title] = runner(args.bootstrap)
         log(f"{title}: {time.perf_counter() - started:.0f} s")
-    (OUT / "sections.json").write_text(json.dumps(
-        {t: [r.to_dict() for r, _ in s["runs"]] for t, s in sections.items()}, indent=2,
-        default=str) + "\n", encoding="utf-8")
+    (OUT / "sections.json").write_text(
+        json.dumps(
+            {t: [r.to_dict() for r, _ in s["runs"]] for t, s in sections.items()},
+            indent=2,
+            default=str,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     if not args.no_docs:
         if args.only:
-            print("--only: docs/benchmarks.md is written from all data sets; not rewritten",
-                  file=sys.stderr)
+            print(
+                "--only: docs/benchmarks.md is written from all data sets; not rewritten",
+                file=sys.stderr,
+            )
         else:
             DOC.parent.mkdir(parents=True, exist_ok=True)
             DOC.write_text(render(sections, args.bootstrap), encoding="utf-8")

@@ -36,10 +36,14 @@ import time
 from pathlib import Path
 
 LABELS = ("LOC", "MISC", "ORG", "PER")
-WORDS = ("the of to and in said on for that was with by at from its has would year "
-         "government minister talks trade report security agreement market prices").split()
-NAMES = ("Moscow Minsk Baku Kremlin Gazprom Lavrov Putin Brussels Reuters TASS Ankara Tbilisi "
-         "Rosneft Aliyev Pashinyan Yerevan Astana Tokayev Lukashenko Kyiv").split()
+WORDS = (
+    "the of to and in said on for that was with by at from its has would year "
+    "government minister talks trade report security agreement market prices"
+).split()
+NAMES = (
+    "Moscow Minsk Baku Kremlin Gazprom Lavrov Putin Brussels Reuters TASS Ankara Tbilisi "
+    "Rosneft Aliyev Pashinyan Yerevan Astana Tokayev Lukashenko Kyiv"
+).split()
 GOALS = {"time_vs_nervaluate": 5.0, "time_vs_seqeval": 10.0}
 
 
@@ -109,17 +113,33 @@ def write_inputs(docs, out: Path) -> dict[str, int]:
     from goldwire.schema import Document, Entity, text_sha256, write_jsonl
 
     gold_docs, pred_lines, nv_true, nv_pred, sq_true, sq_pred = [], [], [], [], [], []
-    with (out / "gold.conll").open("w", encoding="utf-8") as g_conll, \
-         (out / "pred.conll").open("w", encoding="utf-8") as p_conll:
+    with (
+        (out / "gold.conll").open("w", encoding="utf-8") as g_conll,
+        (out / "pred.conll").open("w", encoding="utf-8") as p_conll,
+    ):
         for i, (tokens, gold, pred) in enumerate(docs):
             text = " ".join(tokens)
             offs = _offsets(tokens)
             g_chars, p_chars = (_char_spans(offs, spans) for spans in (gold, pred))
-            gold_docs.append(Document(id=f"d{i}", text=text, entities=[
-                Entity(f"e{k}", s, e, lab, text[s:e]) for k, (s, e, lab) in enumerate(g_chars)]))
-            pred_lines.append(json.dumps({"id": f"d{i}", "text_sha256": text_sha256(text),
-                                          "entities": [{"start": s, "end": e, "label": lab}
-                                                       for s, e, lab in p_chars]}))
+            gold_docs.append(
+                Document(
+                    id=f"d{i}",
+                    text=text,
+                    entities=[
+                        Entity(f"e{k}", s, e, lab, text[s:e])
+                        for k, (s, e, lab) in enumerate(g_chars)
+                    ],
+                )
+            )
+            pred_lines.append(
+                json.dumps(
+                    {
+                        "id": f"d{i}",
+                        "text_sha256": text_sha256(text),
+                        "entities": [{"start": s, "end": e, "label": lab} for s, e, lab in p_chars],
+                    }
+                )
+            )
             nv_true.append([{"label": lab, "start": s, "end": e - 1} for s, e, lab in g_chars])
             nv_pred.append([{"label": lab, "start": s, "end": e - 1} for s, e, lab in p_chars])
             g_tags, p_tags = _tags(len(tokens), gold), _tags(len(tokens), pred)
@@ -135,9 +155,12 @@ def write_inputs(docs, out: Path) -> dict[str, int]:
         pickle.dump((nv_true, nv_pred), f, protocol=pickle.HIGHEST_PROTOCOL)
     with (out / "seqeval.pkl").open("wb") as f:
         pickle.dump((sq_true, sq_pred), f, protocol=pickle.HIGHEST_PROTOCOL)
-    return {"documents": len(docs), "gold_entities": sum(len(d[1]) for d in docs),
-            "predicted_entities": sum(len(d[2]) for d in docs),
-            "tokens": sum(len(d[0]) for d in docs)}
+    return {
+        "documents": len(docs),
+        "gold_entities": sum(len(d[1]) for d in docs),
+        "predicted_entities": sum(len(d[2]) for d in docs),
+        "tokens": sum(len(d[0]) for d in docs),
+    }
 
 
 # --------------------------------------------------------------------------- children
@@ -154,8 +177,11 @@ def _load(tool: str, data: Path):
         from goldwire.evaluate.conll import read_conll
         from goldwire.evaluate.scoring import ScoreOptions
 
-        return (read_conll(data / "gold.conll"), read_conll(data / "pred.conll"),
-                ScoreOptions(resamples=1000))
+        return (
+            read_conll(data / "gold.conll"),
+            read_conll(data / "pred.conll"),
+            ScoreOptions(resamples=1000),
+        )
     with (data / f"{tool}.pkl").open("rb") as f:
         return pickle.load(f)
 
@@ -166,8 +192,10 @@ def _run(tool: str, inputs):
         from goldwire.evaluate.scoring import score_documents
 
         result = score_documents(*inputs)
-        return {s: result.sections[f"entities.{s}"].figures["micro.f1"].value
-                for s in ("strict", "exact", "partial", "type")}
+        return {
+            s: result.sections[f"entities.{s}"].figures["micro.f1"].value
+            for s in ("strict", "exact", "partial", "type")
+        }
     if tool == "goldwire-conll":
         from goldwire.evaluate.scoring import score_conll
 
@@ -177,9 +205,15 @@ def _run(tool: str, inputs):
         from nervaluate import Evaluator
 
         out = Evaluator(*inputs, tags=list(LABELS), loader="dict").evaluate()
-        return {s: out["overall"][n].f1 for s, n in
-                (("strict", "strict"), ("exact", "exact"), ("partial", "partial"),
-                 ("type", "ent_type"))}
+        return {
+            s: out["overall"][n].f1
+            for s, n in (
+                ("strict", "strict"),
+                ("exact", "exact"),
+                ("partial", "partial"),
+                ("type", "ent_type"),
+            )
+        }
     from seqeval.metrics import classification_report
 
     out = classification_report(*inputs, output_dict=True)
@@ -209,15 +243,20 @@ def child(tool: str, data: Path) -> dict:
         "seconds": wall,
         "peak_rss_mb": peak_kb / 1024,
         "loaded_rss_mb": None if loaded_kb is None else loaded_kb / 1024,
-        "scoring_peak_above_input_mb": None if not reset or hwm is None or loaded_kb is None
+        "scoring_peak_above_input_mb": None
+        if not reset or hwm is None or loaded_kb is None
         else (hwm - loaded_kb) / 1024,
         "figures": figures,
     }
 
 
 def run_child(tool: str, data: Path) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", tool, "--data", str(data)],
-                          capture_output=True, text=True, check=False)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", tool, "--data", str(data)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if proc.returncode != 0:
         raise SystemExit(f"{tool} failed:\n{proc.stderr}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -245,9 +284,11 @@ def main(argv: list[str] | None = None) -> int:
         data.mkdir(parents=True, exist_ok=True)
         t0 = time.perf_counter()
         sizes = write_inputs(generate(args.docs, args.seed), data)
-        print(f"{sizes['documents']:,} documents, {sizes['gold_entities']:,} gold and "
-              f"{sizes['predicted_entities']:,} predicted entities, {sizes['tokens']:,} tokens "
-              f"(inputs written in {time.perf_counter() - t0:.1f} s, not timed)")
+        print(
+            f"{sizes['documents']:,} documents, {sizes['gold_entities']:,} gold and "
+            f"{sizes['predicted_entities']:,} predicted entities, {sizes['tokens']:,} tokens "
+            f"(inputs written in {time.perf_counter() - t0:.1f} s, not timed)"
+        )
         runs = {tool: run_child(tool, data) for tool in args.tools.split(",")}
     report = summarise(runs, sizes)
     if args.json:
@@ -257,17 +298,20 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def summarise(runs: dict[str, dict], sizes: dict[str, int]) -> dict:
-    print(f"\n{'tool':<16}{'time s':>10}{'peak RSS MB':>14}{'input MB':>11}"
-          f"{'scoring peak above input MB':>30}")
+    print(
+        f"\n{'tool':<16}{'time s':>10}{'peak RSS MB':>14}{'input MB':>11}"
+        f"{'scoring peak above input MB':>30}"
+    )
     for r in runs.values():
         above = r["scoring_peak_above_input_mb"]
         loaded = r["loaded_rss_mb"]
-        print(f"{r['tool']:<16}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14.1f}"
-              f"{loaded if loaded is not None else float('nan'):>11.1f}"
-              f"{above if above is not None else float('nan'):>30.1f}")
+        print(
+            f"{r['tool']:<16}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14.1f}"
+            f"{loaded if loaded is not None else float('nan'):>11.1f}"
+            f"{above if above is not None else float('nan'):>30.1f}"
+        )
     ratios, checks = {}, {}
-    gw, nv, sq, gc = (runs.get(t) for t in ("goldwire", "nervaluate", "seqeval",
-                                            "goldwire-conll"))
+    gw, nv, sq, gc = (runs.get(t) for t in ("goldwire", "nervaluate", "seqeval", "goldwire-conll"))
     if gw and nv:
         ratios["nervaluate_time_over_goldwire"] = nv["seconds"] / gw["seconds"]
         ratios["goldwire_peak_rss_over_nervaluate"] = gw["peak_rss_mb"] / nv["peak_rss_mb"]

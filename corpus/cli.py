@@ -63,9 +63,7 @@ NameOption = Annotated[
     str | None, typer.Option(help="Corpus name (default: the first input's name).")
 ]
 FormatOption = Annotated[Format, typer.Option("--format", "-f", help="Input format.")]
-YearOption = Annotated[
-    int | None, typer.Option(help="Publication year for datelines without one.")
-]
+YearOption = Annotated[int | None, typer.Option(help="Publication year for datelines without one.")]
 LanguageOption = Annotated[
     str | None, typer.Option(help="Language code for every document (skips detection).")
 ]
@@ -107,9 +105,7 @@ LabelsOption = Annotated[
 FreshOption = Annotated[
     bool, typer.Option(help="Ignore the manifest of an earlier build in --out.")
 ]
-CardDirOption = Annotated[
-    Path, typer.Option(help="Where data cards go: CARD_DIR/NAME/README.md.")
-]
+CardDirOption = Annotated[Path, typer.Option(help="Where data cards go: CARD_DIR/NAME/README.md.")]
 BuildJsonOption = Annotated[
     Path | None, typer.Option("--json", help="Also write the build report here.")
 ]

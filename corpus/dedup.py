@@ -34,9 +34,7 @@ class MinHashConfig:
 
     def __post_init__(self) -> None:
         if not 0.0 < self.threshold <= 1.0:
-            raise SettingError(
-                f"near-duplicate threshold must be in (0, 1], got {self.threshold}"
-            )
+            raise SettingError(f"near-duplicate threshold must be in (0, 1], got {self.threshold}")
         if self.num_perm < 16 or self.shingle < 1:
             raise SettingError("num_perm must be >= 16 and shingle >= 1")
 

@@ -114,8 +114,11 @@ class Analysis:
 
     def to_dict(self) -> dict:
         return {
-            "confusion_matrix": {"rows": self.gold_labels, "columns": self.pred_labels,
-                                 "counts": self.matrix},
+            "confusion_matrix": {
+                "rows": self.gold_labels,
+                "columns": self.pred_labels,
+                "counts": self.matrix,
+            },
             "confusions": [asdict(c) for c in self.confusions],
             "missed": [asdict(m) for m in self.missed],
             "spurious": [asdict(s) for s in self.spurious],
@@ -139,13 +142,21 @@ def _frequent(assignment_side, category: int, labels, where: Locator, top: int) 
     for (_, label), members in ranked:
         first = members[0]
         u, s, e = int(spans.unit[first]), int(spans.start[first]), int(spans.end[first])
-        out.append(Frequent(where.surface(u, s, e), label, len(members), where.unit_id(u),
-                            where.context(u, s, e)))
+        out.append(
+            Frequent(
+                where.surface(u, s, e),
+                label,
+                len(members),
+                where.unit_id(u),
+                where.context(u, s, e),
+            )
+        )
     return out
 
 
-def analyse(strict: Assignment, partial: Assignment, labels: Sequence[str], where: Locator,
-            *, top: int = 15) -> Analysis:
+def analyse(
+    strict: Assignment, partial: Assignment, labels: Sequence[str], where: Locator, *, top: int = 15
+) -> Analysis:
     """Confusion matrix and top lists (see the module docstring)."""
     gold, pred = partial.gold, partial.pred
     k = len(labels)
@@ -168,8 +179,10 @@ def analyse(strict: Assignment, partial: Assignment, labels: Sequence[str], wher
         exact[key] += int(same)
         if key not in example:
             example[key] = where.context(int(gold.unit[g]), int(gold.start[g]), int(gold.end[g]))
-    confusions = [Confusion(g, p, n, exact[(g, p)], example[(g, p)])
-                  for (g, p), n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
+    confusions = [
+        Confusion(g, p, n, exact[(g, p)], example[(g, p)])
+        for (g, p), n in sorted(tally.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+    ]
     names = list(labels)
     return Analysis(
         [names[i] for i in used] + [SPURIOUS_ROW],

@@ -63,9 +63,13 @@ class Comparison:
     p_value: float | None  # one-sided, for the observed direction
 
     def to_dict(self) -> dict[str, object]:
-        return {"a": self.a, "b": self.b, "delta": self.delta,
-                "ci": None if self.low is None else [self.low, self.high],
-                "p_value": self.p_value}
+        return {
+            "a": self.a,
+            "b": self.b,
+            "delta": self.delta,
+            "ci": None if self.low is None else [self.low, self.high],
+            "p_value": self.p_value,
+        }
 
 
 def check_settings(resamples: int, confidence: float) -> None:
@@ -126,7 +130,10 @@ def _stacked(blocks: Sequence[Block]) -> tuple[np.ndarray, list[slice]]:
 
 
 def estimate(
-    blocks: Sequence[Block], *, resamples: int = 1000, seed: int | None = 0,
+    blocks: Sequence[Block],
+    *,
+    resamples: int = 1000,
+    seed: int | None = 0,
     confidence: float = 0.95,
 ) -> dict[str, dict[str, Estimate]]:
     """Point estimates and percentile confidence intervals of every figure of every block."""
@@ -145,8 +152,12 @@ def estimate(
 
 
 def paired_test(
-    blocks_a: Sequence[Block], blocks_b: Sequence[Block], *, resamples: int = 1000,
-    seed: int | None = 0, confidence: float = 0.95,
+    blocks_a: Sequence[Block],
+    blocks_b: Sequence[Block],
+    *,
+    resamples: int = 1000,
+    seed: int | None = 0,
+    confidence: float = 0.95,
 ) -> dict[str, dict[str, Comparison]]:
     """Paired bootstrap test of A against B on every shared figure (same units, same draws).
 
@@ -168,8 +179,9 @@ def paired_test(
     n_units = pairs[0][0].counts.shape[0] if pairs else 0
     if resamples == 0 or n_units == 0:
         for name, (pa, pb) in points.items():
-            out[name] = {k: Comparison(pa[k], pb[k], pa[k] - pb[k], None, None, None)
-                         for k in pa if k in pb}
+            out[name] = {
+                k: Comparison(pa[k], pb[k], pa[k] - pb[k], None, None, None) for k in pa if k in pb
+            }
         return out
     matrix, slices = _stacked([blk for pair in pairs for blk in pair])
     sums = resampled_sums(matrix, resamples, seed)

@@ -9,7 +9,7 @@ imports happen inside the commands so that ``goldwire --help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -25,33 +25,77 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
-Gold = Annotated[Path, typer.Option("--gold", "-g", help="Gold: a goldwire dataset directory, "
-                                    "a goldwire JSONL file or a CoNLL file.")]
+Gold = Annotated[
+    Path,
+    typer.Option(
+        "--gold",
+        "-g",
+        help="Gold: a goldwire dataset directory, a goldwire JSONL file or a CoNLL file.",
+    ),
+]
 Split = Annotated[str, typer.Option(help="Split of a dataset directory to score against.")]
-Lenient = Annotated[bool, typer.Option(
-    "--lenient", help="Skip (and report) unusable predicted documents and spans instead of "
-    "stopping at the first one.")]
-Bootstrap = Annotated[int, typer.Option(
-    "--bootstrap", "-b", min=0, help="Bootstrap resamples of documents for confidence "
-    "intervals and tests (0 = off).")]
+Lenient = Annotated[
+    bool,
+    typer.Option(
+        "--lenient",
+        help="Skip (and report) unusable predicted documents and spans instead of "
+        "stopping at the first one.",
+    ),
+]
+Bootstrap = Annotated[
+    int,
+    typer.Option(
+        "--bootstrap",
+        "-b",
+        min=0,
+        help="Bootstrap resamples of documents for confidence intervals and tests (0 = off).",
+    ),
+]
 Seed = Annotated[int, typer.Option(help="Random seed of the bootstrap.")]
-Alias = Annotated[Optional[Path], typer.Option(  # noqa: UP045 (typer needs Optional here)
-    "--alias", help="Alias table (JSON or TSV) mapping surface forms to one entity, for "
-    "stance triples and document-stance targets.")]
-Fmt = Annotated[str, typer.Option(
-    "--format", "-f", help="Input format: auto (by extension: .conll/.bio/.iob/.tsv are "
-    "CoNLL), goldwire or conll.")]
-MinOverlap = Annotated[float, typer.Option(
-    "--min-overlap", help="Share of the gold span (percent) an overlap must cover for "
-    "partial/type matches; nervaluate's min_overlap_percentage.")]
-Opinion = Annotated[Optional[str], typer.Option(  # noqa: UP045
-    "--opinion-labels", help="The two opinion classes of the SemEval-2016 score, comma "
-    "separated (default: SUPPORT,OPPOSE or FAVOR,AGAINST when present).")]
+Alias = Annotated[
+    Path | None,
+    typer.Option(  # noqa: UP045 (typer needs Optional here)
+        "--alias",
+        help="Alias table (JSON or TSV) mapping surface forms to one entity, for "
+        "stance triples and document-stance targets.",
+    ),
+]
+Fmt = Annotated[
+    str,
+    typer.Option(
+        "--format",
+        "-f",
+        help="Input format: auto (by extension: .conll/.bio/.iob/.tsv are "
+        "CoNLL), goldwire or conll.",
+    ),
+]
+MinOverlap = Annotated[
+    float,
+    typer.Option(
+        "--min-overlap",
+        help="Share of the gold span (percent) an overlap must cover for "
+        "partial/type matches; nervaluate's min_overlap_percentage.",
+    ),
+]
+Opinion = Annotated[
+    str | None,
+    typer.Option(  # noqa: UP045
+        "--opinion-labels",
+        help="The two opinion classes of the SemEval-2016 score, comma "
+        "separated (default: SUPPORT,OPPOSE or FAVOR,AGAINST when present).",
+    ),
+]
 Confidence = Annotated[float, typer.Option(help="Confidence level of the intervals.")]
 
 
-def _options(bootstrap: int, seed: int, alias: Path | None, min_overlap: float,
-             opinion: str | None, confidence: float) -> ScoreOptions:
+def _options(
+    bootstrap: int,
+    seed: int,
+    alias: Path | None,
+    min_overlap: float,
+    opinion: str | None,
+    confidence: float,
+) -> ScoreOptions:
     from goldwire.errors import UsageError
     from goldwire.evaluate.scoring import ScoreOptions
     from goldwire.evaluate.stance import AliasTable
@@ -60,12 +104,18 @@ def _options(bootstrap: int, seed: int, alias: Path | None, min_overlap: float,
     if opinion:
         parts = [p.strip() for p in opinion.split(",") if p.strip()]
         if len(parts) != 2:
-            raise UsageError(f"--opinion-labels needs two labels separated by a comma, "
-                             f"got {opinion!r}")
+            raise UsageError(
+                f"--opinion-labels needs two labels separated by a comma, got {opinion!r}"
+            )
         pair = (parts[0], parts[1])
-    return ScoreOptions(resamples=bootstrap, seed=seed, confidence=confidence,
-                        min_overlap=min_overlap, opinion=pair,
-                        alias=AliasTable.load(alias) if alias else None)
+    return ScoreOptions(
+        resamples=bootstrap,
+        seed=seed,
+        confidence=confidence,
+        min_overlap=min_overlap,
+        opinion=pair,
+        alias=AliasTable.load(alias) if alias else None,
+    )
 
 
 def _write_json(data: dict, path: Path) -> None:
@@ -78,12 +128,20 @@ def _write_json(data: dict, path: Path) -> None:
 def score(
     *,
     gold: Gold,
-    pred: Annotated[Path, typer.Option("--pred", "-p", help="Predictions: goldwire JSONL "
-                                       "(or CoNLL with --format conll).")],
+    pred: Annotated[
+        Path,
+        typer.Option(
+            "--pred", "-p", help="Predictions: goldwire JSONL (or CoNLL with --format conll)."
+        ),
+    ],
     split: Split = "test",
     lenient: Lenient = False,
-    json_out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--json", help="Write the full results as JSON here.")] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(  # noqa: UP045
+            "--json", help="Write the full results as JSON here."
+        ),
+    ] = None,
     bootstrap: Bootstrap = 1000,
     seed: Seed = 0,
     alias: Alias = None,
@@ -118,8 +176,12 @@ def compare_cmd(
     gold: Gold,
     split: Split = "test",
     lenient: Lenient = False,
-    json_out: Annotated[Optional[Path], typer.Option(  # noqa: UP045
-        "--json", help="Write the comparison as JSON here.")] = None,
+    json_out: Annotated[
+        Path | None,
+        typer.Option(  # noqa: UP045
+            "--json", help="Write the comparison as JSON here."
+        ),
+    ] = None,
     bootstrap: Bootstrap = 1000,
     seed: Seed = 0,
     alias: Alias = None,
@@ -151,20 +213,30 @@ def compare_cmd(
 
 
 def _comparison_dict(a: str, b: str, options: ScoreOptions, result) -> dict:
-    return {"a": a, "b": b, "resamples": options.resamples, "seed": options.seed,
-            "test": "paired bootstrap (Berg-Kirkpatrick et al. 2012), one-sided",
-            "figures": {s: {f: c.to_dict() for f, c in figs.items()}
-                        for s, figs in result.items()}}
+    return {
+        "a": a,
+        "b": b,
+        "resamples": options.resamples,
+        "seed": options.seed,
+        "test": "paired bootstrap (Berg-Kirkpatrick et al. 2012), one-sided",
+        "figures": {s: {f: c.to_dict() for f, c in figs.items()} for s, figs in result.items()},
+    }
 
 
 @app.command()
 def report(
-    runs: Annotated[list[str], typer.Argument(
-        help="Prediction files, each optionally named: name=path.", show_default=False)],
+    runs: Annotated[
+        list[str],
+        typer.Argument(
+            help="Prediction files, each optionally named: name=path.", show_default=False
+        ),
+    ],
     *,
     gold: Gold,
-    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for report.md, "
-                                      "report.html, results.json.")],
+    out: Annotated[
+        Path,
+        typer.Option("--out", "-o", help="Directory for report.md, report.html, results.json."),
+    ],
     split: Split = "test",
     lenient: Lenient = False,
     bootstrap: Bootstrap = 1000,
@@ -187,8 +259,7 @@ def report(
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     named = [parse_run(r) for r in runs]
     g = open_gold(gold, split=split, fmt=fmt, preds=[p for _, p in named])
-    scored = [(name, score_run(g, path, lenient=lenient, options=options))
-              for name, path in named]
+    scored = [(name, score_run(g, path, lenient=lenient, options=options)) for name, path in named]
     rep = build_report(scored, alpha=alpha)
     written = write_report(rep, out)
     _print_leaderboard(rep)
@@ -210,9 +281,12 @@ def _table(title: str, columns: list[str], *, wrap_headers: bool = False):
 
     table = Table(title=title, title_justify="left", title_style="bold")
     for i, col in enumerate(columns):
-        table.add_column(col, justify="left" if i == 0 else "right",
-                         no_wrap=not wrap_headers or i == 0,
-                         min_width=4 if wrap_headers else len(col))
+        table.add_column(
+            col,
+            justify="left" if i == 0 else "right",
+            no_wrap=not wrap_headers or i == 0,
+            min_width=4 if wrap_headers else len(col),
+        )
     return table
 
 
@@ -222,14 +296,23 @@ def _print_result(result: ScoreResult, con) -> None:
     docs, src, o = result.documents, result.source, result.options
     split = f" [{src['split']}]" if src.get("split") else ""
     con.print(f"[bold]gold[/] {src['gold']}{split}   [bold]pred[/] {src['pred']}")
-    ci = (f"; {round(o.confidence * 100)}% bootstrap CI over {o.resamples} resamples of "
-          f"{docs['unit']}s (seed {o.seed})" if o.resamples else "; bootstrap off")
-    con.print(f"{docs['gold']} {docs['unit']}s, {docs.get('without_prediction', 0)} without a "
-              f"prediction (scored as predicting nothing), {len(docs.get('skipped', []))} "
-              f"items skipped; scores in percent{ci}")
+    ci = (
+        f"; {round(o.confidence * 100)}% bootstrap CI over {o.resamples} resamples of "
+        f"{docs['unit']}s (seed {o.seed})"
+        if o.resamples
+        else "; bootstrap off"
+    )
+    con.print(
+        f"{docs['gold']} {docs['unit']}s, {docs.get('without_prediction', 0)} without a "
+        f"prediction (scored as predicting nothing), {len(docs.get('skipped', []))} "
+        f"items skipped; scores in percent{ci}"
+    )
     if o.resamples and docs["gold"] < FEW_UNITS:
-        con.print(f"  only {docs['gold']} {docs['unit']}s: bootstrap intervals from so few are "
-                  "unreliable", style="yellow")
+        con.print(
+            f"  only {docs['gold']} {docs['unit']}s: bootstrap intervals from so few are "
+            "unreliable",
+            style="yellow",
+        )
     for msg in docs.get("skipped", [])[:10]:
         con.print(f"  skipped: {msg}", style="yellow", markup=False)
     sections = result.sections
@@ -245,8 +328,10 @@ def _print_result(result: ScoreResult, con) -> None:
         con.print(_summary_table("Stances", stances, fmt, plain=True))
         excluded = stances[0].extra.get("excluded_without_offsets")
         if excluded and (excluded["gold"] or excluded["pred"]):
-            con.print(f"  mention level leaves out stances without offsets on both ends: "
-                      f"{excluded['gold']} gold, {excluded['pred']} predicted")
+            con.print(
+                f"  mention level leaves out stances without offsets on both ends: "
+                f"{excluded['gold']} gold, {excluded['pred']} predicted"
+            )
     if "doc_stances" in sections:
         _print_classification(con, sections["doc_stances"])
 
@@ -259,27 +344,37 @@ def _summary_table(title: str, sections, fmt, *, plain: bool = False):
         c = sec.counts()["micro"]
         f = sec.figures
         values = (c.cor, c.spu, c.mis) if plain else c.as_row()
-        table.add_row(sec.name.split(".", 1)[-1], *(str(v) for v in values),
-                      fmt.estimate(f["micro.precision"], ci=False),
-                      fmt.estimate(f["micro.recall"], ci=False),
-                      fmt.estimate(f["micro.f1"]), fmt.estimate(f["macro.f1"]))
+        table.add_row(
+            sec.name.split(".", 1)[-1],
+            *(str(v) for v in values),
+            fmt.estimate(f["micro.precision"], ci=False),
+            fmt.estimate(f["micro.recall"], ci=False),
+            fmt.estimate(f["micro.f1"]),
+            fmt.estimate(f["macro.f1"]),
+        )
     return table
 
 
 def _per_label_table(schemas, fmt):
     first = schemas[0]
     counts = first.counts()
-    table = _table("Entities per label (each label scored on its own, as nervaluate)",
-                   ["label", "gold", "pred", "strict P", "strict R", "strict F1 [CI]"]
-                   + [f"{s.name.split('.')[-1]} F1" for s in schemas[1:]])
+    table = _table(
+        "Entities per label (each label scored on its own, as nervaluate)",
+        ["label", "gold", "pred", "strict P", "strict R", "strict F1 [CI]"]
+        + [f"{s.name.split('.')[-1]} F1" for s in schemas[1:]],
+    )
     for lab in first.labels:
         c = counts[lab]
         key = f"label.{lab}"
-        table.add_row(lab, str(c.possible), str(c.actual),
-                      fmt.estimate(first.figures[f"{key}.precision"], ci=False),
-                      fmt.estimate(first.figures[f"{key}.recall"], ci=False),
-                      fmt.estimate(first.figures[f"{key}.f1"]),
-                      *(fmt.estimate(s.figures.get(f"{key}.f1"), ci=False) for s in schemas[1:]))
+        table.add_row(
+            lab,
+            str(c.possible),
+            str(c.actual),
+            fmt.estimate(first.figures[f"{key}.precision"], ci=False),
+            fmt.estimate(first.figures[f"{key}.recall"], ci=False),
+            fmt.estimate(first.figures[f"{key}.f1"]),
+            *(fmt.estimate(s.figures.get(f"{key}.f1"), ci=False) for s in schemas[1:]),
+        )
     return table
 
 
@@ -288,13 +383,21 @@ def _conlleval_table(sec, fmt):
     table = _table(sec.title, ["", "P", "R", "F1 [CI]", "support"])
     for lab in sec.labels:
         key = f"label.{lab}"
-        table.add_row(lab, fmt.estimate(sec.figures[f"{key}.precision"], ci=False),
-                      fmt.estimate(sec.figures[f"{key}.recall"], ci=False),
-                      fmt.estimate(sec.figures[f"{key}.f1"]), str(counts[lab].possible))
+        table.add_row(
+            lab,
+            fmt.estimate(sec.figures[f"{key}.precision"], ci=False),
+            fmt.estimate(sec.figures[f"{key}.recall"], ci=False),
+            fmt.estimate(sec.figures[f"{key}.f1"]),
+            str(counts[lab].possible),
+        )
     for avg in ("micro", "macro", "weighted"):
-        table.add_row(f"{avg} avg", fmt.estimate(sec.figures[f"{avg}.precision"], ci=False),
-                      fmt.estimate(sec.figures[f"{avg}.recall"], ci=False),
-                      fmt.estimate(sec.figures[f"{avg}.f1"]), str(counts["micro"].possible))
+        table.add_row(
+            f"{avg} avg",
+            fmt.estimate(sec.figures[f"{avg}.precision"], ci=False),
+            fmt.estimate(sec.figures[f"{avg}.recall"], ci=False),
+            fmt.estimate(sec.figures[f"{avg}.f1"]),
+            str(counts["micro"].possible),
+        )
     return table
 
 
@@ -304,19 +407,30 @@ def _print_classification(con, sec) -> None:
     table = _table(sec.title, ["", "support", "P", "R", "F1 [CI]"])
     for c in sec.labels:
         key = f"class.{c}"
-        table.add_row(c, str(sec.extra["support"].get(c, 0)),
-                      fmt.estimate(sec.figures[f"{key}.precision"], ci=False),
-                      fmt.estimate(sec.figures[f"{key}.recall"], ci=False),
-                      fmt.estimate(sec.figures[f"{key}.f1"]))
+        table.add_row(
+            c,
+            str(sec.extra["support"].get(c, 0)),
+            fmt.estimate(sec.figures[f"{key}.precision"], ci=False),
+            fmt.estimate(sec.figures[f"{key}.recall"], ci=False),
+            fmt.estimate(sec.figures[f"{key}.f1"]),
+        )
     con.print(table)
-    for name, key in (("accuracy", "accuracy"), ("macro-F1", "macro_f1"),
-                      ("SemEval-2016 (mean F1 of " + "/".join(sec.extra["opinion_classes"] or [])
-                       + ")", "semeval2016"), ("FNC-1 relative score", "fnc1")):
+    for name, key in (
+        ("accuracy", "accuracy"),
+        ("macro-F1", "macro_f1"),
+        (
+            "SemEval-2016 (mean F1 of " + "/".join(sec.extra["opinion_classes"] or []) + ")",
+            "semeval2016",
+        ),
+        ("FNC-1 relative score", "fnc1"),
+    ):
         if key in sec.figures:
             con.print(f"  {name}: {fmt.estimate(sec.figures[key])}")
-    con.print(f"  {sec.extra['pairs']} gold pairs, {sec.extra['pairs_without_prediction']} "
-              f"without a prediction (wrong), {sec.extra['predictions_for_targets_not_in_gold']} "
-              "predictions for targets not in the gold (not scored)")
+    con.print(
+        f"  {sec.extra['pairs']} gold pairs, {sec.extra['pairs_without_prediction']} "
+        f"without a prediction (wrong), {sec.extra['predictions_for_targets_not_in_gold']} "
+        "predictions for targets not in the gold (not scored)"
+    )
     cm = sec.extra["confusion_matrix"]
     grid = _table("confusion matrix (rows gold, columns predicted)", ["", *cm["columns"]])
     for r, row in zip(cm["rows"], cm["counts"], strict=True):
@@ -327,31 +441,42 @@ def _print_classification(con, sec) -> None:
 def _print_comparison(con, a, b, result, name_a: str, name_b: str) -> None:
     from goldwire.evaluate.report import format as fmt
 
-    table = _table(f"A = {name_a}   B = {name_b}   (paired bootstrap, {a.options.resamples} "
-                   "resamples; p: one-sided, for the observed direction)",
-                   ["figure", "A", "B", "A - B [CI]", "p"])
+    table = _table(
+        f"A = {name_a}   B = {name_b}   (paired bootstrap, {a.options.resamples} "
+        "resamples; p: one-sided, for the observed direction)",
+        ["figure", "A", "B", "A - B [CI]", "p"],
+    )
     for sec_name, sec in a.sections.items():
         comps = result.get(sec_name, {})
         for fig in sec.headline():
             comp = comps.get(fig)
             if comp is not None:
-                table.add_row(f"{sec_name} {fig}", fmt.pct(comp.a), fmt.pct(comp.b),
-                              fmt.delta(comp), fmt.p_value(comp.p_value, a.options.resamples))
+                table.add_row(
+                    f"{sec_name} {fig}",
+                    fmt.pct(comp.a),
+                    fmt.pct(comp.b),
+                    fmt.delta(comp),
+                    fmt.p_value(comp.p_value, a.options.resamples),
+                )
     con.print(table)
 
 
 def _print_leaderboard(rep) -> None:
     from goldwire.evaluate.report import format as fmt
 
-    table = _table("leaderboard (* significantly below the best run, ≈ not)",
-                   ["run", "sig."] + [c[0] for c in rep.columns] + ["p vs best"],
-                   wrap_headers=True)
+    table = _table(
+        "leaderboard (* significantly below the best run, ≈ not)",
+        ["run", "sig."] + [c[0] for c in rep.columns] + ["p vs best"],
+        wrap_headers=True,
+    )
     for rank, entry in enumerate(rep.runs, 1):
         comp = rep.main_comparison(entry)
-        table.add_row(f"{rank}. {entry.name}", rep.mark(entry),
-                      *(fmt.estimate(entry.figure(s, f), ci=False) for _, s, f in rep.columns),
-                      fmt.p_value(comp.p_value if comp else None,
-                                  entry.result.options.resamples))
+        table.add_row(
+            f"{rank}. {entry.name}",
+            rep.mark(entry),
+            *(fmt.estimate(entry.figure(s, f), ci=False) for _, s, f in rep.columns),
+            fmt.p_value(comp.p_value if comp else None, entry.result.options.resamples),
+        )
     _console().print(table)
 
 

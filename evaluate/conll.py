@@ -88,12 +88,16 @@ def read_conll(path: str | Path) -> ConllFile:
             out.has_docstart = True
             continue
         if len(cols) < 2:
-            raise ParseError(f"{path}:{lineno}: expected a token and a tag separated by "
-                             f"whitespace, got {line.strip()!r}")
+            raise ParseError(
+                f"{path}:{lineno}: expected a token and a tag separated by "
+                f"whitespace, got {line.strip()!r}"
+            )
         tag = cols[-1]
         if not TAG_RE.match(tag):
-            raise ParseError(f"{path}:{lineno}: tag {tag!r} is not an IOB tag (O, B-X or I-X); "
-                             "convert IOBES/BILOU tags to IOB2 first")
+            raise ParseError(
+                f"{path}:{lineno}: tag {tag!r} is not an IOB tag (O, B-X or I-X); "
+                "convert IOBES/BILOU tags to IOB2 first"
+            )
         if not tokens:
             first = lineno
         tokens.append(shared.setdefault(cols[0], cols[0]))
@@ -117,8 +121,10 @@ def check_aligned(gold: ConllFile, pred: ConllFile) -> None:
         if len(gs.tokens) != len(ps.tokens):
             short, long_ = (ps, gs) if len(ps.tokens) < len(gs.tokens) else (gs, ps)
             n = len(short.tokens)
-            where = (f"{pred.path}:{ps.line + len(ps.tokens) - 1}",
-                     f"{gold.path}:{gs.line + len(gs.tokens) - 1}")
+            where = (
+                f"{pred.path}:{ps.line + len(ps.tokens) - 1}",
+                f"{gold.path}:{gs.line + len(gs.tokens) - 1}",
+            )
             raise InputError(
                 f"sentence boundaries differ: the sentence ending at {where[0]} has "
                 f"{len(ps.tokens)} tokens but the gold one ending at {where[1]} has "
@@ -126,8 +132,7 @@ def check_aligned(gold: ConllFile, pred: ConllFile) -> None:
                 "must split sentences alike"
             )
     if len(gold.sentences) != len(pred.sentences):
-        more, fewer = ((gold, pred) if len(gold.sentences) > len(pred.sentences)
-                       else (pred, gold))
+        more, fewer = (gold, pred) if len(gold.sentences) > len(pred.sentences) else (pred, gold)
         extra = more.sentences[len(fewer.sentences)]
         raise InputError(
             f"{more.path}:{extra.line}: {more.path} continues with a sentence here but "
@@ -165,9 +170,10 @@ class FlatTags:
         run once over the whole file (the separators keep sentences apart)."""
         spans = iob2_to_token_spans(self.tags)
         n = len(spans)
-        first, last, label = (np.fromiter(map(get, spans), dtype=np.int64, count=n)
-                              for get in (itemgetter(0), itemgetter(1),
-                                          lambda s: code[s[2]]))
+        first, last, label = (
+            np.fromiter(map(get, spans), dtype=np.int64, count=n)
+            for get in (itemgetter(0), itemgetter(1), lambda s: code[s[2]])
+        )
         return self._units(first, last, label)
 
     def strict_spans(self, code: dict[str, int]) -> SpanArrays:
@@ -177,8 +183,7 @@ class FlatTags:
         index = {t: i for i, t in enumerate(distinct)}
         kind = np.array([t[0] for t in distinct])  # "B", "I" or "O"
         label = np.array([code.get(t[2:], -1) for t in distinct], dtype=np.int64)
-        tag = np.fromiter(map(index.__getitem__, self.tags), dtype=np.int64,
-                          count=len(self.tags))
+        tag = np.fromiter(map(index.__getitem__, self.tags), dtype=np.int64, count=len(self.tags))
         k, lab = kind[tag], label[tag]
         # tag j continues the entity before it: I-X after B-X or I-X
         link = (k == "I") & np.r_[False, (lab[1:] == lab[:-1]) & (k[:-1] != "O")]

@@ -83,8 +83,12 @@ class DocStanceSetup:
     unrelated: str | None  # the FNC-1 'unrelated' label when the labels are FNC-1's
 
     @classmethod
-    def infer(cls, pairs: DocStancePairs, schema_labels: Sequence[str] = (),
-              opinion: Sequence[str] | None = None) -> DocStanceSetup:
+    def infer(
+        cls,
+        pairs: DocStancePairs,
+        schema_labels: Sequence[str] = (),
+        opinion: Sequence[str] | None = None,
+    ) -> DocStanceSetup:
         seen = set(pairs.gold) | {p for p in pairs.pred if p is not None}
         order = [c for c in schema_labels if c in seen] + sorted(seen - set(schema_labels))
         if opinion is not None:
@@ -94,8 +98,9 @@ class DocStanceSetup:
             missing = [c for c in chosen if c not in order]
             order += missing
         else:
-            chosen = next((alt for alt in OPINION_ALTERNATIVES
-                           if all(c in seen for c in alt)), None)
+            chosen = next(
+                (alt for alt in OPINION_ALTERNATIVES if all(c in seen for c in alt)), None
+            )
         gold_lower = {g.lower() for g in pairs.gold}
         unrelated = None
         if gold_lower and gold_lower <= FNC_LABELS:
@@ -125,8 +130,9 @@ def doc_stance_counts(pairs: DocStancePairs, setup: DocStanceSetup, n_docs: int)
 
 
 def statistic_for(setup: DocStanceSetup):
-    return classification_statistic(setup.classes, opinion=setup.opinion,
-                                     fnc=setup.unrelated is not None)
+    return classification_statistic(
+        setup.classes, opinion=setup.opinion, fnc=setup.unrelated is not None
+    )
 
 
 @dataclass(frozen=True)
@@ -153,10 +159,19 @@ def sklearn_view(pairs: DocStancePairs, setup: DocStanceSetup) -> SklearnView:
     with warnings.catch_warnings():  # "a single label was found": we pass all labels
         warnings.simplefilter("ignore", UserWarning)
         p, r, f, s = precision_recall_fscore_support(
-            y_true, y_pred, labels=labels, average=None, zero_division=0)
+            y_true, y_pred, labels=labels, average=None, zero_division=0
+        )
         _, _, macro, _ = precision_recall_fscore_support(
-            y_true, y_pred, labels=labels, average="macro", zero_division=0)
+            y_true, y_pred, labels=labels, average="macro", zero_division=0
+        )
         cm = confusion_matrix(y_true, y_pred, labels=cm_labels)
-    return SklearnView(float(accuracy_score(y_true, y_pred)), float(macro),
-                       [float(x) for x in p], [float(x) for x in r], [float(x) for x in f],
-                       [int(x) for x in s], cm_labels, cm.tolist())
+    return SklearnView(
+        float(accuracy_score(y_true, y_pred)),
+        float(macro),
+        [float(x) for x in p],
+        [float(x) for x in r],
+        [float(x) for x in f],
+        [int(x) for x in s],
+        cm_labels,
+        cm.tolist(),
+    )

@@ -125,9 +125,14 @@ def load_predictions(path: str | Path, gold: GoldSet, *, lenient: bool = False) 
                 out.skipped.append(str(exc))
                 continue
             entities, stances, doc_stances = parser.items(data, gdoc.text, where, skip)
-            out.docs[doc_index] = Document(id=gdoc.id, text=gdoc.text,
-                                           text_sha256=gdoc.text_sha256, entities=entities,
-                                           stances=stances, doc_stances=doc_stances)
+            out.docs[doc_index] = Document(
+                id=gdoc.id,
+                text=gdoc.text,
+                text_sha256=gdoc.text_sha256,
+                entities=entities,
+                stances=stances,
+                doc_stances=doc_stances,
+            )
     out.strings.clear()
     return out
 
@@ -141,16 +146,18 @@ def _lines(handle, path: Path) -> Iterator[tuple[int, str]]:
         raise InputError(f"{path}: not UTF-8 text ({exc.reason}); save it as UTF-8") from exc
 
 
-def _aligned(line: str, where: str, gold: GoldSet, seen: dict[str, int],
-             lineno: int) -> tuple[dict[str, Any], int]:
+def _aligned(
+    line: str, where: str, gold: GoldSet, seen: dict[str, int], lineno: int
+) -> tuple[dict[str, Any], int]:
     """A prediction line's JSON object and the index of its gold document."""
     try:
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
     if not isinstance(data, dict) or "id" not in data:
-        raise SchemaError(f"{where}: a prediction must be a JSON object with the gold "
-                          "document's 'id'")
+        raise SchemaError(
+            f"{where}: a prediction must be a JSON object with the gold document's 'id'"
+        )
     doc_id = str(data["id"])
     if doc_id not in gold.index:
         raise SchemaError(
@@ -158,8 +165,10 @@ def _aligned(line: str, where: str, gold: GoldSet, seen: dict[str, int],
             "use the gold document ids (wrong --split?)"
         )
     if doc_id in seen:
-        raise SchemaError(f"{where}: document {doc_id} was already predicted on line "
-                          f"{seen[doc_id]}; give one line per document")
+        raise SchemaError(
+            f"{where}: document {doc_id} was already predicted on line "
+            f"{seen[doc_id]}; give one line per document"
+        )
     seen[doc_id] = lineno
     return data, gold.index[doc_id]
 

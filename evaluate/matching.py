@@ -57,8 +57,12 @@ class Scheme(str, Enum):
 
 
 SCHEMES = tuple(Scheme)
-NERVALUATE_NAMES = {Scheme.STRICT: "strict", Scheme.EXACT: "exact",
-                    Scheme.PARTIAL: "partial", Scheme.TYPE: "ent_type"}
+NERVALUATE_NAMES = {
+    Scheme.STRICT: "strict",
+    Scheme.EXACT: "exact",
+    Scheme.PARTIAL: "partial",
+    Scheme.TYPE: "ent_type",
+}
 
 
 @dataclass(frozen=True)
@@ -136,7 +140,9 @@ def encode_units(
 
     def rows(units: list[list[tuple[int, int, str]]]):
         return (
-            (u, s, e, code[lab]) for u, unit in enumerate(units) for s, e, lab in unit
+            (u, s, e, code[lab])
+            for u, unit in enumerate(units)
+            for s, e, lab in unit
             if lab in code
         )
 
@@ -161,18 +167,24 @@ class Assignment:
     def unit_counts(self, n_units: int) -> np.ndarray:
         """``(n_units, 5)`` counts in COR INC PAR MIS SPU order."""
         missed = self.gold.unit[self.gold_category == MIS]
-        keys = np.concatenate([self.pred.unit * N_COUNTS + self.pred_category.astype(np.int64),
-                               missed * N_COUNTS + MIS])
+        keys = np.concatenate(
+            [
+                self.pred.unit * N_COUNTS + self.pred_category.astype(np.int64),
+                missed * N_COUNTS + MIS,
+            ]
+        )
         return np.bincount(keys, minlength=n_units * N_COUNTS).reshape(n_units, N_COUNTS)
 
     def unit_label_counts(self, n_units: int, n_labels: int) -> np.ndarray:
         """``(n_units, n_labels, 5)`` counts; labels are the prediction's (gold's for MIS)."""
         mis = self.gold_category == MIS
-        keys = np.concatenate([
-            (self.pred.unit * n_labels + self.pred.label) * N_COUNTS
-            + self.pred_category.astype(np.int64),
-            (self.gold.unit[mis] * n_labels + self.gold.label[mis]) * N_COUNTS + MIS,
-        ])
+        keys = np.concatenate(
+            [
+                (self.pred.unit * n_labels + self.pred.label) * N_COUNTS
+                + self.pred_category.astype(np.int64),
+                (self.gold.unit[mis] * n_labels + self.gold.label[mis]) * N_COUNTS + MIS,
+            ]
+        )
         size = n_units * n_labels * N_COUNTS
         return np.bincount(keys, minlength=size).reshape(n_units, n_labels, N_COUNTS)
 
@@ -231,8 +243,11 @@ class Alignment:
         ps, pe, pl = ps[self.p_order], pe[self.p_order], pred.label[self.p_order]
         self.g_label, self.p_label = gl, pl
         n_g = len(gs)
-        both = [np.concatenate([gs, ps]), np.concatenate([ge - gs, pe - ps]),
-                np.concatenate([gl, pl])]
+        both = [
+            np.concatenate([gs, ps]),
+            np.concatenate([ge - gs, pe - ps]),
+            np.concatenate([gl, pl]),
+        ]
         span_label = _lex_key(both)
         span = _lex_key(both[:2])
         self.key_span_label = (span_label[:n_g], span_label[n_g:])
@@ -256,8 +271,9 @@ class Alignment:
         keep = share >= min_overlap
         self.pair_p, self.pair_g = pi[keep], gi[keep]
         self.pair_same = self.g_label[self.pair_g] == self.p_label[self.pair_p]
-        self.pair_dist = (np.abs(ps[self.pair_p] - gs[self.pair_g])
-                          + np.abs(pe[self.pair_p] - ge[self.pair_g]))
+        self.pair_dist = np.abs(ps[self.pair_p] - gs[self.pair_g]) + np.abs(
+            pe[self.pair_p] - ge[self.pair_g]
+        )
 
     # ---- pairing
 
@@ -333,8 +349,9 @@ class Alignment:
         gold_category[self.g_order] = gold_cat
         pred_gold = np.full(len(match), -1, dtype=np.int64)
         pred_gold[self.p_order[paired]] = self.g_order[match[paired]]
-        return Assignment(scheme, per_label, self.gold, self.pred,
-                          pred_category, gold_category, pred_gold)
+        return Assignment(
+            scheme, per_label, self.gold, self.pred, pred_category, gold_category, pred_gold
+        )
 
 
 # --------------------------------------------------------------------------- strategy
@@ -353,19 +370,27 @@ def check_min_overlap(value: float) -> float:
 class Matcher:
     """A matching schema as a strategy object; arguments are checked here, once."""
 
-    def __init__(self, scheme: Scheme | str = Scheme.STRICT, *, min_overlap: float = 1.0,
-                 per_label: bool = False):
+    def __init__(
+        self,
+        scheme: Scheme | str = Scheme.STRICT,
+        *,
+        min_overlap: float = 1.0,
+        per_label: bool = False,
+    ):
         self.scheme = Scheme.parse(scheme)
         self.min_overlap = check_min_overlap(min_overlap)
         self.per_label = per_label
 
     def assign(self, gold: SpanArrays, pred: SpanArrays) -> Assignment:
         return Alignment(gold, pred, min_overlap=self.min_overlap).assign(
-            self.scheme, per_label=self.per_label)
+            self.scheme, per_label=self.per_label
+        )
 
     def __repr__(self) -> str:
-        return (f"Matcher({self.scheme.value!r}, min_overlap={self.min_overlap}, "
-                f"per_label={self.per_label})")
+        return (
+            f"Matcher({self.scheme.value!r}, min_overlap={self.min_overlap}, "
+            f"per_label={self.per_label})"
+        )
 
 
 # --------------------------------------------------------------------------- plain functions

@@ -60,8 +60,7 @@ def labelled_statistic(labels: Sequence[str], *, weighted: bool = False) -> Stat
         for name, values in (("precision", p), ("recall", r), ("f1", f)):
             out[f"micro.{name}"] = values[:, 0]
             per_label = values[:, 1:]
-            out[f"macro.{name}"] = (per_label.mean(axis=1) if labels
-                                    else np.zeros(len(values)))
+            out[f"macro.{name}"] = per_label.mean(axis=1) if labels else np.zeros(len(values))
             if weighted:
                 w = support(groups[:, 1:])
                 out[f"weighted.{name}"] = divide((per_label * w).sum(axis=1), w.sum(axis=1))
@@ -73,6 +72,7 @@ def labelled_statistic(labels: Sequence[str], *, weighted: bool = False) -> Stat
 
 
 # --------------------------------------------------------------------------- classification
+
 
 def classification_statistic(
     classes: Sequence[str],

@@ -39,8 +39,13 @@ def detect_format(gold: str | Path, preds: list[str | Path], fmt: Format | str) 
     return Format.GOLDWIRE
 
 
-def open_gold(path: str | Path, *, split: str = "test", fmt: Format | str = Format.AUTO,
-              preds: list[str | Path] | None = None) -> Gold:
+def open_gold(
+    path: str | Path,
+    *,
+    split: str = "test",
+    fmt: Format | str = Format.AUTO,
+    preds: list[str | Path] | None = None,
+) -> Gold:
     """Read the gold (dataset directory, JSONL or CoNLL) in the format given or detected."""
     fmt = detect_format(path, preds or [], fmt)
     if fmt is Format.CONLL:
@@ -50,8 +55,9 @@ def open_gold(path: str | Path, *, split: str = "test", fmt: Format | str = Form
     return Gold(fmt, str(path), docs=load_gold(path, split=split))
 
 
-def score_run(gold: Gold, pred: str | Path, *, lenient: bool = False,
-              options: ScoreOptions | None = None) -> ScoreResult:
+def score_run(
+    gold: Gold, pred: str | Path, *, lenient: bool = False, options: ScoreOptions | None = None
+) -> ScoreResult:
     """Score one predictions file against opened gold."""
     if not Path(pred).is_file():
         raise InputError(f"{pred}: no such file; give the predictions file to score")

@@ -117,8 +117,10 @@ class Section:
                 out[avg] = {m: fig[f"{avg}.{m}"] for m in ("precision", "recall", "f1")}
             out["micro"]["counts"] = counts["micro"].to_dict()
             out["per_label"] = {
-                lab: {**{m: fig[f"label.{lab}.{m}"] for m in ("precision", "recall", "f1")},
-                      "counts": counts[lab].to_dict()}
+                lab: {
+                    **{m: fig[f"label.{lab}.{m}"] for m in ("precision", "recall", "f1")},
+                    "counts": counts[lab].to_dict(),
+                }
                 for lab in self.labels
             }
         else:
@@ -152,8 +154,13 @@ class ScoreResult:
             "goldwire_version": __version__,
             "source": self.source,
             "documents": self.documents,
-            "bootstrap": {"resamples": o.resamples, "seed": o.seed, "confidence": o.confidence,
-                          "unit": self.documents.get("unit", "document"), "method": "percentile"},
+            "bootstrap": {
+                "resamples": o.resamples,
+                "seed": o.seed,
+                "confidence": o.confidence,
+                "unit": self.documents.get("unit", "document"),
+                "method": "percentile",
+            },
             "min_overlap_percent": o.min_overlap,
             "sections": {name: s.to_dict() for name, s in self.sections.items()},
             "analysis": self.analysis.to_dict() if self.analysis else None,
@@ -176,8 +183,13 @@ def _present(gold: SpanArrays, pred: SpanArrays) -> list[int]:
 
 
 def entity_sections(
-    gold: SpanArrays, pred: SpanArrays, labels: Sequence[str], n_units: int,
-    *, groups: np.ndarray | None = None, min_overlap: float = 1.0,
+    gold: SpanArrays,
+    pred: SpanArrays,
+    labels: Sequence[str],
+    n_units: int,
+    *,
+    groups: np.ndarray | None = None,
+    min_overlap: float = 1.0,
 ) -> tuple[list[Section], Alignment]:
     """The four schema sections: overall (micro) counts and per-label counts per unit."""
     al = Alignment(gold, pred, min_overlap=min_overlap)
@@ -190,14 +202,21 @@ def entity_sections(
         table = np.concatenate([overall[:, None, :], per[:, present, :]], axis=1)
         table = _group_rows(table.reshape(n_units, -1), groups)
         name = f"entities.{scheme.value}"
-        sections.append(Section(name, "labelled", names,
-                                bs.Block(name, table, labelled_statistic(names))))
+        sections.append(
+            Section(name, "labelled", names, bs.Block(name, table, labelled_statistic(names)))
+        )
     return sections, al
 
 
 def conlleval_section(
-    name: str, gold: SpanArrays, pred: SpanArrays, labels: Sequence[str], n_units: int,
-    *, groups: np.ndarray | None, alignment: Alignment | None = None,
+    name: str,
+    gold: SpanArrays,
+    pred: SpanArrays,
+    labels: Sequence[str],
+    n_units: int,
+    *,
+    groups: np.ndarray | None,
+    alignment: Alignment | None = None,
 ) -> Section:
     """A conlleval view: exact span-and-label matching, micro = the sum over labels."""
     al = alignment or Alignment(gold, pred)
@@ -207,9 +226,13 @@ def conlleval_section(
     per = per[:, present, :]
     table = np.concatenate([per.sum(axis=1, keepdims=True), per], axis=1)
     table = _group_rows(table.reshape(n_units, -1), groups)
-    return Section(name, "labelled", names,
-                   bs.Block(name, table, labelled_statistic(names, weighted=True)),
-                   weighted=True)
+    return Section(
+        name,
+        "labelled",
+        names,
+        bs.Block(name, table, labelled_statistic(names, weighted=True)),
+        weighted=True,
+    )
 
 
 # --------------------------------------------------------------------------- stance sections
@@ -225,12 +248,16 @@ def _label_table(per_doc: list[dict[str, Counts]], labels: list[str]) -> np.ndar
     return table.reshape(len(per_doc), -1)
 
 
-def stance_sections(gold_docs: Sequence[Document], pred_docs: Sequence[Document | None],
-                    alias: AliasTable | None) -> list[Section]:
+def stance_sections(
+    gold_docs: Sequence[Document], pred_docs: Sequence[Document | None], alias: AliasTable | None
+) -> list[Section]:
     """Mention-level (strict, relaxed) and entity-level stance sections."""
     empty = Document(id="", text="")
-    per: dict[str, list[dict[str, Counts]]] = {"mention_strict": [], "mention_relaxed": [],
-                                                "entity": []}
+    per: dict[str, list[dict[str, Counts]]] = {
+        "mention_strict": [],
+        "mention_relaxed": [],
+        "entity": [],
+    }
     excluded = {"gold": 0, "pred": 0}
     for gold, pred in zip(gold_docs, pred_docs, strict=True):
         pred = pred or empty
@@ -240,28 +267,43 @@ def stance_sections(gold_docs: Sequence[Document], pred_docs: Sequence[Document 
         excluded["pred"] += p_out
         per["mention_strict"].append(match_stance_tuples(g_tuples, p_tuples, StanceMode.STRICT))
         per["mention_relaxed"].append(match_stance_tuples(g_tuples, p_tuples, StanceMode.RELAXED))
-        per["entity"].append(match_triples(stance_triples(gold, alias),
-                                           stance_triples(pred, alias)))
+        per["entity"].append(
+            match_triples(stance_triples(gold, alias), stance_triples(pred, alias))
+        )
     sections = []
     for key, docs in per.items():
         labels = sorted({lab for d in docs for lab in d})
         name = f"stances.{key}"
-        extra = ({"excluded_without_offsets": dict(excluded)} if key.startswith("mention")
-                 else {"aliases": len(alias) if alias else 0})
-        sections.append(Section(name, "labelled", labels,
-                                bs.Block(name, _label_table(docs, labels),
-                                         labelled_statistic(labels)), extra=extra))
+        extra = (
+            {"excluded_without_offsets": dict(excluded)}
+            if key.startswith("mention")
+            else {"aliases": len(alias) if alias else 0}
+        )
+        sections.append(
+            Section(
+                name,
+                "labelled",
+                labels,
+                bs.Block(name, _label_table(docs, labels), labelled_statistic(labels)),
+                extra=extra,
+            )
+        )
     return sections
 
 
-def doc_stance_section(gold_docs: Sequence[Document], pred_docs: Sequence[Document | None],
-                       labels: Sequence[str], options: ScoreOptions) -> Section | None:
+def doc_stance_section(
+    gold_docs: Sequence[Document],
+    pred_docs: Sequence[Document | None],
+    labels: Sequence[str],
+    options: ScoreOptions,
+) -> Section | None:
     pairs = pair_doc_stances(gold_docs, pred_docs, options.alias)
     if not len(pairs):
         return None
     setup = DocStanceSetup.infer(pairs, labels, options.opinion)
-    block = bs.Block("doc_stances", doc_stance_counts(pairs, setup, len(gold_docs)),
-                     statistic_for(setup))
+    block = bs.Block(
+        "doc_stances", doc_stance_counts(pairs, setup, len(gold_docs)), statistic_for(setup)
+    )
     view = sklearn_view(pairs, setup)
     extra = {
         "pairs": len(pairs),
@@ -270,8 +312,11 @@ def doc_stance_section(gold_docs: Sequence[Document], pred_docs: Sequence[Docume
         "opinion_classes": list(setup.opinion) if setup.opinion else None,
         "fnc_unrelated_label": setup.unrelated,
         "support": dict(zip(setup.classes, view.support, strict=True)),
-        "confusion_matrix": {"rows": list(setup.classes), "columns": view.confusion_labels,
-                             "counts": view.confusion},
+        "confusion_matrix": {
+            "rows": list(setup.classes),
+            "columns": view.confusion_labels,
+            "counts": view.confusion,
+        },
     }
     section = Section("doc_stances", "classification", list(setup.classes), block, extra=extra)
     section.extra["_sklearn"] = view
@@ -282,8 +327,12 @@ def doc_stance_section(gold_docs: Sequence[Document], pred_docs: Sequence[Docume
 
 
 def _finish(sections: list[Section], options: ScoreOptions) -> dict[str, Section]:
-    estimates = bs.estimate([s.block for s in sections], resamples=options.resamples,
-                            seed=options.seed, confidence=options.confidence)
+    estimates = bs.estimate(
+        [s.block for s in sections],
+        resamples=options.resamples,
+        seed=options.seed,
+        confidence=options.confidence,
+    )
     for s in sections:
         s.figures = estimates[s.name]
         view = s.extra.pop("_sklearn", None)
@@ -305,8 +354,11 @@ def _use_sklearn(section: Section, view) -> None:
         put(f"class.{c}.f1", view.f1[i])
 
 
-def entity_arrays(gold_docs: Sequence[Document], pred_docs: Sequence[Document | None],
-                  labels: Sequence[str] | None) -> tuple[SpanArrays, SpanArrays, tuple[str, ...]]:
+def entity_arrays(
+    gold_docs: Sequence[Document],
+    pred_docs: Sequence[Document | None],
+    labels: Sequence[str] | None,
+) -> tuple[SpanArrays, SpanArrays, tuple[str, ...]]:
     """Columnar entity spans of aligned documents, with one sorted label table."""
     sides = []
     for docs in (gold_docs, pred_docs):
@@ -322,22 +374,25 @@ def entity_arrays(gold_docs: Sequence[Document], pred_docs: Sequence[Document | 
         n = len(ents)
         start = np.fromiter(map(attrgetter("start"), ents), np.int64, count=n)
         end = np.fromiter(map(attrgetter("end"), ents), np.int64, count=n)
-        return SpanArrays(units, start, end,
-                          np.fromiter(map(code.__getitem__, label_names), np.int64, count=n))
+        return SpanArrays(
+            units, start, end, np.fromiter(map(code.__getitem__, label_names), np.int64, count=n)
+        )
 
     (g_ents, g_units), (p_ents, p_units) = sides
     return arrays(g_ents, g_units, names[0]), arrays(p_ents, p_units, names[1]), table
 
 
-def score_documents(gold: GoldSet, preds: PredictionSet,
-                    options: ScoreOptions | None = None) -> ScoreResult:
+def score_documents(
+    gold: GoldSet, preds: PredictionSet, options: ScoreOptions | None = None
+) -> ScoreResult:
     """Score predicted goldwire documents against gold documents."""
     options = options or ScoreOptions()
     g_docs, p_docs = gold.docs, preds.docs
     schema_labels = gold.labels.entity_labels if gold.labels else None
     g_arr, p_arr, labels = entity_arrays(g_docs, p_docs, schema_labels)
-    sections, al = entity_sections(g_arr, p_arr, labels, len(g_docs),
-                                   min_overlap=options.min_overlap)
+    sections, al = entity_sections(
+        g_arr, p_arr, labels, len(g_docs), min_overlap=options.min_overlap
+    )
     if any(d.stances for d in g_docs) or any(d is not None and d.stances for d in p_docs):
         sections += stance_sections(g_docs, p_docs, options.alias)
     doc_labels = gold.labels.doc_stance_labels if gold.labels else []
@@ -350,20 +405,24 @@ def score_documents(gold: GoldSet, preds: PredictionSet,
         analysis = analyse(al.assign(Scheme.STRICT), al.assign(Scheme.PARTIAL), labels, where)
     missing = preds.missing
     return ScoreResult(
-        source={"gold": gold.source, "split": gold.split, "pred": preds.path,
-                "format": "goldwire"},
-        documents={"gold": len(g_docs), "predicted": len(g_docs) - len(missing),
-                   "without_prediction": len(missing),
-                   "without_prediction_ids": [g_docs[i].id for i in missing[:20]],
-                   "skipped": list(preds.skipped), "unit": "document"},
+        source={"gold": gold.source, "split": gold.split, "pred": preds.path, "format": "goldwire"},
+        documents={
+            "gold": len(g_docs),
+            "predicted": len(g_docs) - len(missing),
+            "without_prediction": len(missing),
+            "without_prediction_ids": [g_docs[i].id for i in missing[:20]],
+            "skipped": list(preds.skipped),
+            "unit": "document",
+        },
         sections=_finish(sections, options),
         options=options,
         analysis=analysis,
     )
 
 
-def score_conll(gold: ConllFile, pred: ConllFile,
-                options: ScoreOptions | None = None) -> ScoreResult:
+def score_conll(
+    gold: ConllFile, pred: ConllFile, options: ScoreOptions | None = None
+) -> ScoreResult:
     """Score a predicted CoNLL file against a gold one, aligned token by token."""
     options = options or ScoreOptions()
     check_aligned(gold, pred)
@@ -371,41 +430,56 @@ def score_conll(gold: ConllFile, pred: ConllFile,
     labels = tuple(sorted(flat[0].labels() | flat[1].labels()))
     code = {n: i for i, n in enumerate(labels)}
     n = len(gold.sentences)
-    groups = (np.array([s.doc for s in gold.sentences], dtype=np.int64)
-              if gold.has_docstart else None)
+    groups = (
+        np.array([s.doc for s in gold.sentences], dtype=np.int64) if gold.has_docstart else None
+    )
     g_arr, p_arr = (f.conlleval_spans(code) for f in flat)
-    sections, al = entity_sections(g_arr, p_arr, labels, n, groups=groups,
-                                   min_overlap=options.min_overlap)
-    conlleval = conlleval_section("conll.conlleval", g_arr, p_arr, labels, n, groups=groups,
-                                  alignment=al)
+    sections, al = entity_sections(
+        g_arr, p_arr, labels, n, groups=groups, min_overlap=options.min_overlap
+    )
+    conlleval = conlleval_section(
+        "conll.conlleval", g_arr, p_arr, labels, n, groups=groups, alignment=al
+    )
     g_strict, p_strict = (f.strict_spans(code) for f in flat)
     strict = conlleval_section("conll.iob2_strict", g_strict, p_strict, labels, n, groups=groups)
     analysis = None
     if options.analysis:
-        where = TokenLocator([f"sentence {i + 1} (line {s.line})"
-                              for i, s in enumerate(gold.sentences)],
-                             [s.tokens for s in gold.sentences])
+        where = TokenLocator(
+            [f"sentence {i + 1} (line {s.line})" for i, s in enumerate(gold.sentences)],
+            [s.tokens for s in gold.sentences],
+        )
         analysis = analyse(al.assign(Scheme.STRICT), al.assign(Scheme.PARTIAL), labels, where)
     n_units = gold.n_docs if gold.has_docstart else n
     return ScoreResult(
         source={"gold": gold.path, "split": None, "pred": pred.path, "format": "conll"},
-        documents={"gold": n_units, "sentences": n,
-                   "tokens": sum(len(s.tokens) for s in gold.sentences),
-                   "without_prediction": 0, "skipped": [],
-                   "unit": "document" if gold.has_docstart else "sentence"},
+        documents={
+            "gold": n_units,
+            "sentences": n,
+            "tokens": sum(len(s.tokens) for s in gold.sentences),
+            "without_prediction": 0,
+            "skipped": [],
+            "unit": "document" if gold.has_docstart else "sentence",
+        },
         sections=_finish([conlleval, strict, *sections], options),
         options=options,
         analysis=analysis,
     )
 
 
-def compare(a: ScoreResult, b: ScoreResult, *, resamples: int | None = None,
-            seed: int | None = None) -> dict[str, dict[str, bs.Comparison]]:
+def compare(
+    a: ScoreResult, b: ScoreResult, *, resamples: int | None = None, seed: int | None = None
+) -> dict[str, dict[str, bs.Comparison]]:
     """Paired bootstrap test of run A against run B, on every figure both have."""
     if a.source.get("gold") != b.source.get("gold") or a.n_units != b.n_units:
-        raise UsageError("the two runs were scored on different gold; compare runs on the "
-                         "same --gold (and --split)")
+        raise UsageError(
+            "the two runs were scored on different gold; compare runs on the "
+            "same --gold (and --split)"
+        )
     o = a.options
-    return bs.paired_test(a.blocks(), b.blocks(),
-                          resamples=o.resamples if resamples is None else resamples,
-                          seed=o.seed if seed is None else seed, confidence=o.confidence)
+    return bs.paired_test(
+        a.blocks(),
+        b.blocks(),
+        resamples=o.resamples if resamples is None else resamples,
+        seed=o.seed if seed is None else seed,
+        confidence=o.confidence,
+    )

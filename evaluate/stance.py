@@ -178,9 +178,16 @@ def match_stance_tuples(
     for p in rest:
         hit = None
         if mode is StanceMode.RELAXED:
-            hit = next((i for i, g in enumerate(remaining) if g[4] == p[4]
-                        and _overlaps(p[0], p[1], g[0], g[1])
-                        and _overlaps(p[2], p[3], g[2], g[3])), None)
+            hit = next(
+                (
+                    i
+                    for i, g in enumerate(remaining)
+                    if g[4] == p[4]
+                    and _overlaps(p[0], p[1], g[0], g[1])
+                    and _overlaps(p[2], p[3], g[2], g[3])
+                ),
+                None,
+            )
         if hit is None:
             unmatched.append(p)
         else:
@@ -216,8 +223,9 @@ def _name(doc: Document, m: Mention, alias: AliasTable | None) -> str:
 
 def stance_triples(doc: Document, alias: AliasTable | None = None) -> set[Triple]:
     """(holder, target, label) with normalised (and alias-mapped) names."""
-    return {(_name(doc, s.holder, alias), _name(doc, s.target, alias), s.label)
-            for s in doc.stances}
+    return {
+        (_name(doc, s.holder, alias), _name(doc, s.target, alias), s.label) for s in doc.stances
+    }
 
 
 def match_triples(gold: set[Triple], pred: set[Triple]) -> dict[str, Counts]:

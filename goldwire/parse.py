@@ -46,27 +46,41 @@ class ItemParser:
     ``labels`` (TOLERANT) are the names items are checked against; ``strings`` is the table
     of shared strings, kept by the caller across documents."""
 
-    def __init__(self, mode: Mode = Mode.STRICT, labels: LabelSchema | None = None,
-                 strings: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        mode: Mode = Mode.STRICT,
+        labels: LabelSchema | None = None,
+        strings: dict[str, str] | None = None,
+    ) -> None:
         self.mode = mode
         self.strict = mode is Mode.STRICT
-        self.allowed = (None, None, None) if labels is None else (
-            labels.entity_labels or None, labels.stance_labels or None,
-            labels.doc_stance_labels or None)
+        self.allowed = (
+            (None, None, None)
+            if labels is None
+            else (
+                labels.entity_labels or None,
+                labels.stance_labels or None,
+                labels.doc_stance_labels or None,
+            )
+        )
         self.share = (strings if strings is not None else {}).setdefault
         self.text = self.where = ""
         self.entities: dict[str, Entity] = {}
 
-    def items(self, data: dict[str, Any], text: str, where: str = "", skip: Skip | None = None
-              ) -> tuple[list[Entity], list[Stance], list[DocStance]]:
+    def items(
+        self, data: dict[str, Any], text: str, where: str = "", skip: Skip | None = None
+    ) -> tuple[list[Entity], list[Stance], list[DocStance]]:
         """The entities, stances and document stances of ``data``, read against ``text``;
         ``where`` starts every error message (TOLERANT)."""
         self.text, self.where, self.entities = text, where, {}
         entities = self._each(self.entity, data.get("entities"), skip)
         if not self.strict:
             self.entities = {e.id: e for e in entities}
-        return (entities, self._each(self.stance, data.get("stances"), skip),
-                self._each(self.doc_stance, data.get("doc_stances"), skip))
+        return (
+            entities,
+            self._each(self.stance, data.get("stances"), skip),
+            self._each(self.doc_stance, data.get("doc_stances"), skip),
+        )
 
     def _each(self, parse: Callable[[int, Any], Any], items: Any, skip: Skip | None) -> list:
         if skip is None:
@@ -86,8 +100,14 @@ class ItemParser:
 
     def entity(self, i: int, item: Any) -> Entity:
         if self.strict:
-            return Entity(str(item["id"]), int(item["start"]), int(item["end"]),
-                          str(item["label"]), item["text"], *_provenance(item))
+            return Entity(
+                str(item["id"]),
+                int(item["start"]),
+                int(item["end"]),
+                str(item["label"]),
+                item["text"],
+                *_provenance(item),
+            )
         if not isinstance(item, dict):
             raise self.error(f"entity {i} must be an object with start, end, label")
         start, end, text = self._span(item, "entity", i)
@@ -98,24 +118,35 @@ class ItemParser:
         score = item.get("score")
         ident = str(item.get("id") or f"p{i}")
         share = self.share  # one object per distinct string: share(s, s)
-        return Entity(share(ident, ident), start, end, share(label, label), share(text, text),
-                      score=float(score) if isinstance(score, (int, float)) else None)
+        return Entity(
+            share(ident, ident),
+            start,
+            end,
+            share(label, label),
+            share(text, text),
+            score=float(score) if isinstance(score, (int, float)) else None,
+        )
 
     def mention(self, what: str, item: Any) -> Mention:
         if isinstance(item, str) and (self.strict or item.strip()):
             return Mention(text=item)
         if self.strict:
             start, end, ref = item.get("start"), item.get("end"), item.get("entity")
-            return Mention(item.get("text") or "", None if start is None else int(start),
-                           None if end is None else int(end), None if ref is None else str(ref))
+            return Mention(
+                item.get("text") or "",
+                None if start is None else int(start),
+                None if end is None else int(end),
+                None if ref is None else str(ref),
+            )
         if not isinstance(item, dict):
             raise self.error(f"{what} must be a name or an object with entity/start/end")
         ref = item.get("entity")
         if ref is not None:
             ent = self.entities.get(str(ref))
             if ent is None:
-                raise self.error(f"{what} refers to entity {ref!r}, which this prediction does "
-                                 "not have")
+                raise self.error(
+                    f"{what} refers to entity {ref!r}, which this prediction does not have"
+                )
             return Mention(ent.text, ent.start, ent.end, ent.id)
         if item.get("start") is None and item.get("end") is None:
             text = item.get("text")
@@ -126,23 +157,26 @@ class ItemParser:
         return Mention(text, start, end)
 
     def stance(self, i: int, item: Any) -> Stance:
-        if not self.strict and (not isinstance(item, dict) or "holder" not in item
-                                or "target" not in item):
+        if not self.strict and (
+            not isinstance(item, dict) or "holder" not in item or "target" not in item
+        ):
             raise self.error(f"stance {i} needs 'holder', 'target' and 'label'")
         holder = self.mention(f"stance {i} holder", item["holder"])
         target = self.mention(f"stance {i} target", item["target"])
         if self.strict:
             return Stance(holder, target, str(item["label"]), *_provenance(item))
-        return Stance(holder, target, self._label(f"stance {i}", item.get("label"),
-                                                  self.allowed[1]))
+        return Stance(
+            holder, target, self._label(f"stance {i}", item.get("label"), self.allowed[1])
+        )
 
     def doc_stance(self, i: int, item: Any) -> DocStance:
         if self.strict:
             return DocStance(str(item["target"]), str(item["label"]), *_provenance(item))
         if not isinstance(item, dict) or not isinstance(item.get("target"), str):
             raise self.error(f"doc stance {i} needs a 'target' and a 'label'")
-        return DocStance(item["target"], self._label(f"doc stance {i}", item.get("label"),
-                                                     self.allowed[2]))
+        return DocStance(
+            item["target"], self._label(f"doc stance {i}", item.get("label"), self.allowed[2])
+        )
 
     # ---- checked fields (TOLERANT)
 
@@ -154,15 +188,20 @@ class ItemParser:
                 raise self.error(f"{_name(what, i)} needs integer 'start' and 'end'")
         n = len(self.text)
         if not 0 <= start < end <= n:
-            raise self.error(f"{_name(what, i)} [{start}:{end}] lies outside the text (length "
-                             f"{n}) or is empty; offsets are code points, end exclusive",
-                             SpanError)
+            raise self.error(
+                f"{_name(what, i)} [{start}:{end}] lies outside the text (length "
+                f"{n}) or is empty; offsets are code points, end exclusive",
+                SpanError,
+            )
         actual = self.text[start:end]
         surface = item.get("text")
         if surface is not None and surface != actual:
-            raise self.error(f"{_name(what, i)} [{start}:{end}] has text {surface!r} but the "
-                             f"gold text has {actual!r} there; fix the offsets (code points, "
-                             "end exclusive)", SpanError)
+            raise self.error(
+                f"{_name(what, i)} [{start}:{end}] has text {surface!r} but the "
+                f"gold text has {actual!r} there; fix the offsets (code points, "
+                "end exclusive)",
+                SpanError,
+            )
         return start, end, actual
 
     def _label(self, what: str, label: Any, allowed: list[str] | None) -> str:
@@ -173,8 +212,10 @@ class ItemParser:
     def _bad_label(self, what: str, label: Any, allowed: list[str] | None) -> SchemaError:
         if not isinstance(label, str) or not label:
             return self.error(f"{what} needs a 'label'")
-        return self.error(f"{what} has label {label!r}, which is not in the label schema "
-                          f"({', '.join(allowed or [])}); map it to a schema label or drop it")
+        return self.error(
+            f"{what} has label {label!r}, which is not in the label schema "
+            f"({', '.join(allowed or [])}); map it to a schema label or drop it"
+        )
 
 
 def _name(what: str, i: int | None) -> str:
@@ -226,19 +267,27 @@ def check_reference(data: dict[str, Any], reference: Document, where: str) -> No
     text = data.get("text")
     if text is not None:
         if text != reference.text:
-            at = next((i for i, (a, b) in enumerate(zip(text, reference.text, strict=False))
-                       if a != b), min(len(text), len(reference.text)))
-            raise SchemaError(f"{where}: text differs from the gold text at offset {at}; "
-                              "predict on the gold text, or leave 'text' out and give "
-                              "'text_sha256'")
+            at = next(
+                (i for i, (a, b) in enumerate(zip(text, reference.text, strict=False)) if a != b),
+                min(len(text), len(reference.text)),
+            )
+            raise SchemaError(
+                f"{where}: text differs from the gold text at offset {at}; "
+                "predict on the gold text, or leave 'text' out and give "
+                "'text_sha256'"
+            )
         return
     sha = data.get("text_sha256")
     if not sha:
-        raise SchemaError(f"{where}: has neither 'text' nor 'text_sha256', so its offsets "
-                          "cannot be checked against the gold text; add one of them")
+        raise SchemaError(
+            f"{where}: has neither 'text' nor 'text_sha256', so its offsets "
+            "cannot be checked against the gold text; add one of them"
+        )
     if sha != reference.text_sha256:
-        raise SchemaError(f"{where}: text_sha256 does not match the gold text's; the "
-                          "prediction was made on another version of the document")
+        raise SchemaError(
+            f"{where}: text_sha256 does not match the gold text's; the "
+            "prediction was made on another version of the document"
+        )
 
 
 __all__ = ["ItemParser", "Mode", "Skip", "check_reference", "parse_document"]

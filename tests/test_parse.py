@@ -13,10 +13,15 @@ LAVROV = {"id": "x", "start": 23, "end": 36, "label": "PER", "text": "Sergei Lav
 
 
 def test_strict_keeps_what_is_written_and_validates_after():
-    data = {"id": "a", "text": TEXT, "entities": [dict(LAVROV, annotators=["ann"], score=0.5)],
-            "stances": [{"holder": {"entity": "x"}, "target": "EU", "label": "OPPOSE",
-                         "annotators": ["ann"]}],
-            "doc_stances": [{"target": "EU", "label": "OPPOSE", "score": 1}]}
+    data = {
+        "id": "a",
+        "text": TEXT,
+        "entities": [dict(LAVROV, annotators=["ann"], score=0.5)],
+        "stances": [
+            {"holder": {"entity": "x"}, "target": "EU", "label": "OPPOSE", "annotators": ["ann"]}
+        ],
+        "doc_stances": [{"target": "EU", "label": "OPPOSE", "score": 1}],
+    }
     doc = parse_document(data)
     assert doc.entities == [Entity("x", 23, 36, "PER", "Sergei Lavrov", ["ann"], 0.5)]
     # a mention naming an entity is kept as written: no offsets filled in
@@ -37,14 +42,21 @@ def test_strict_needs_every_entity_field():
 def test_tolerant_reads_against_the_reference_text():
     parser = ItemParser(Mode.TOLERANT)
     entities, stances, doc_stances = parser.items(
-        {"entities": [{"start": 23, "end": 36, "label": "PER"}, dict(LAVROV, id="y")],
-         "stances": [{"holder": {"entity": "y"}, "target": {"start": 41, "end": 54},
-                      "label": "OPPOSE"}],
-         "doc_stances": [{"target": "EU", "label": "OPPOSE"}]}, TEXT, "p:1")
+        {
+            "entities": [{"start": 23, "end": 36, "label": "PER"}, dict(LAVROV, id="y")],
+            "stances": [
+                {"holder": {"entity": "y"}, "target": {"start": 41, "end": 54}, "label": "OPPOSE"}
+            ],
+            "doc_stances": [{"target": "EU", "label": "OPPOSE"}],
+        },
+        TEXT,
+        "p:1",
+    )
     assert [(e.id, e.text) for e in entities] == [("p0", "Sergei Lavrov"), ("y", "Sergei Lavrov")]
     assert entities[0].text is entities[1].text  # equal strings are one object
-    assert stances == [Stance(Mention("Sergei Lavrov", 23, 36, "y"),
-                              Mention("Josep Borrell", 41, 54), "OPPOSE")]
+    assert stances == [
+        Stance(Mention("Sergei Lavrov", 23, 36, "y"), Mention("Josep Borrell", 41, 54), "OPPOSE")
+    ]
     assert doc_stances == [DocStance("EU", "OPPOSE")]
 
 
@@ -52,16 +64,25 @@ def test_tolerant_checks_labels_and_hands_problems_to_skip():
     labels = LabelSchema.from_names(("PER", "GPE"), ("SUPPORT",), ("SUPPORT",))
     skipped: list[SchemaError] = []
     entities, stances, _ = ItemParser(Mode.TOLERANT, labels).items(
-        {"entities": [{"start": 0, "end": 6, "label": "CITY"}, {"start": 0, "end": 99,
-                                                                  "label": "GPE"},
-                      {"start": 0, "end": 6, "label": "GPE"}],
-         "stances": [{"holder": {"entity": "nope"}, "target": "EU", "label": "SUPPORT"}]},
-        TEXT, "p:2: document a", skipped.append)
+        {
+            "entities": [
+                {"start": 0, "end": 6, "label": "CITY"},
+                {"start": 0, "end": 99, "label": "GPE"},
+                {"start": 0, "end": 6, "label": "GPE"},
+            ],
+            "stances": [{"holder": {"entity": "nope"}, "target": "EU", "label": "SUPPORT"}],
+        },
+        TEXT,
+        "p:2: document a",
+        skipped.append,
+    )
     assert [(e.start, e.end, e.label) for e in entities] == [(0, 6, "GPE")] and stances == []
     assert [type(e) for e in skipped] == [SchemaError, SpanError, SchemaError]
-    assert str(skipped[0]) == ("p:2: document a: entity 0 [0:6] has label 'CITY', which is not "
-                               "in the label schema (PER, GPE); map it to a schema label or "
-                               "drop it")
+    assert str(skipped[0]) == (
+        "p:2: document a: entity 0 [0:6] has label 'CITY', which is not "
+        "in the label schema (PER, GPE); map it to a schema label or "
+        "drop it"
+    )
     assert str(skipped[2]).startswith("p:2: document a: stance 0 holder refers to entity 'nope'")
 
 

@@ -56,8 +56,12 @@ SPLIT = SplitRatios(0.7, 0.1, 0.2, salt="basil")
 
 def annotation_path(article: Path) -> Path:
     """``.../articles/2016/UUID_1.json`` -> ``.../annotations/2016/UUID_1_ann.json``."""
-    return article.parent.parent.parent / "annotations" / article.parent.name / (
-        article.stem + "_ann.json")
+    return (
+        article.parent.parent.parent
+        / "annotations"
+        / article.parent.name
+        / (article.stem + "_ann.json")
+    )
 
 
 def name(value: str) -> str:
@@ -89,20 +93,34 @@ class BasilReader(Reader):
             sentences = [[s for s in p if isinstance(s, str)] for p in article["body-paragraphs"]]
             title = article.get("title") or ""
         except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            yield Rejection(source, "unparseable", f"{source}: not a BASIL article ({exc}); "
-                            "expected a JSON object with body-paragraphs")
+            yield Rejection(
+                source,
+                "unparseable",
+                f"{source}: not a BASIL article ({exc}); "
+                "expected a JSON object with body-paragraphs",
+            )
             return
         ann_path = annotation_path(path)
         try:
             ann = json.loads(ann_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
-            yield Rejection(source, "no-annotations", f"{source}: its annotation file "
-                            f"{ann_path} cannot be read ({exc}); the article is skipped")
+            yield Rejection(
+                source,
+                "no-annotations",
+                f"{source}: its annotation file "
+                f"{ann_path} cannot be read ({exc}); the article is skipped",
+            )
             return
         yield self._document(path, article, title, sentences, ann)
 
-    def _document(self, path: Path, article: dict[str, Any], title: str,
-                  paragraphs: list[list[str]], ann: dict[str, Any]) -> Document:
+    def _document(
+        self,
+        path: Path,
+        article: dict[str, Any],
+        title: str,
+        paragraphs: list[list[str]],
+        ann: dict[str, Any],
+    ) -> Document:
         pieces: list[str] = []
         paras: list[Paragraph] = []
         starts: dict[str, tuple[int, str, str]] = {}  # phrase id -> (offset, raw, cleaned)
@@ -150,20 +168,32 @@ class BasilReader(Reader):
                 skipped += 1
                 continue
             stances.append(Stance(Mention(text=speaker or outlet), Mention(text=target), label))
-            evidence.append(None if span is None else {
-                "start": span[0], "end": span[1], "text": text[span[0]:span[1]],
-                "phrase": phrase.get("id"), "aim": phrase.get("aim"),
-                "quote": phrase.get("quote")})
-        article_level = {k: v for k, v in ann.get("article-level-annotations", {}).items()
-                         if k.startswith("author_feeling") or k == "relative_stance"}
+            evidence.append(
+                None
+                if span is None
+                else {
+                    "start": span[0],
+                    "end": span[1],
+                    "text": text[span[0] : span[1]],
+                    "phrase": phrase.get("id"),
+                    "aim": phrase.get("aim"),
+                    "quote": phrase.get("quote"),
+                }
+            )
+        article_level = {
+            k: v
+            for k, v in ann.get("article-level-annotations", {}).items()
+            if k.startswith("author_feeling") or k == "relative_stance"
+        }
         meta = {
             "reader": self.name,
             "outlet": outlet_code,
             "uuid": str(article.get("uuid", "")),
             "triplet_uuid": str(article.get("triplet-uuid", "")),
             "url": str(article.get("url", "")),
-            "main_entities": json.dumps([name(e) for e in article.get("main-entities", [])],
-                                        ensure_ascii=False),
+            "main_entities": json.dumps(
+                [name(e) for e in article.get("main-entities", [])], ensure_ascii=False
+            ),
             "main_event": str(article.get("main-event", "")),
             "split": SPLIT.assign(str(article.get("triplet-uuid") or article.get("uuid"))),
             "unnamed_speakers": str(unnamed),
@@ -175,13 +205,23 @@ class BasilReader(Reader):
         }
         if unlocated:
             meta["evidence_unlocated_phrases"] = json.dumps(unlocated, ensure_ascii=False)
-        return Document(id="", text=text, source=str(path), agency=outlet or None,
-                        published=article.get("date") or None, title=title_clean,
-                        paragraphs=paras, language="en", meta=meta, stances=stances)
+        return Document(
+            id="",
+            text=text,
+            source=str(path),
+            agency=outlet or None,
+            published=article.get("date") or None,
+            title=title_clean,
+            paragraphs=paras,
+            language="en",
+            meta=meta,
+            stances=stances,
+        )
 
 
-def _locate(text: str, starts: dict[str, tuple[int, str, str]],
-            phrase: dict[str, Any]) -> tuple[int, int] | None:
+def _locate(
+    text: str, starts: dict[str, tuple[int, str, str]], phrase: dict[str, Any]
+) -> tuple[int, int] | None:
     """The phrase's span in the full text, or None when it cannot be located exactly.
 
     The offsets count from the start of the raw sentence and ``raw[start:end]`` must read as
@@ -203,11 +243,11 @@ def _locate(text: str, starts: dict[str, tuple[int, str, str]],
     want = _clean(txt)
     marked = _clean(raw[:a] + _MARK + raw[a:])
     k = marked.index(_MARK)
-    if marked[:k] + marked[k + 1:] != clean:
+    if marked[:k] + marked[k + 1 :] != clean:
         return None
     while k < len(clean) and clean[k] == " ":
         k += 1
-    if clean[k:k + len(want)] != want:
+    if clean[k : k + len(want)] != want:
         return None
     return offset + k, offset + k + len(want)
 
@@ -241,10 +281,13 @@ def basil_aliases(docs: list[Document]) -> dict[str, list[str]]:
     table: dict[str, list[str]] = {}
     for full in sorted(names):
         words = full.split()
-        if (len(words) < 2 or not all(w[:1].isupper() for w in words)
-                or words[-1].casefold() in GROUP_WORDS
-                or len(last[words[-1].casefold()]) > 1 or words[-1].casefold() in
-                {n.casefold() for n in names}):
+        if (
+            len(words) < 2
+            or not all(w[:1].isupper() for w in words)
+            or words[-1].casefold() in GROUP_WORDS
+            or len(last[words[-1].casefold()]) > 1
+            or words[-1].casefold() in {n.casefold() for n in names}
+        ):
             continue
         table[full] = [words[-1]]
     return table
@@ -253,7 +296,8 @@ def basil_aliases(docs: list[Document]) -> dict[str, list[str]]:
 GROUP_WORDS = frozenset(
     "lawmakers democrats republicans administration campaign committee members officials "
     "party act court house senate department agency group supporters voters media staff "
-    "family people government council news times post".split())
+    "family people government council news times post".split()
+)
 ALIASES_FILE = "aliases.json"
 
 
@@ -273,8 +317,11 @@ def import_basil(data_dir: str | Path, out: str | Path, *, workers: int = 1):
     for path in articles:
         text = normalize_text(path.read_text(encoding="utf-8-sig"))
         docs.extend(d for d in reader.read(path, text, ReadOptions()) if isinstance(d, Document))
-    unlocated = [{"article": d.source, "phrases": json.loads(d.meta["evidence_unlocated_phrases"])}
-                 for d in docs if "evidence_unlocated_phrases" in d.meta]
+    unlocated = [
+        {"article": d.source, "phrases": json.loads(d.meta["evidence_unlocated_phrases"])}
+        for d in docs
+        if "evidence_unlocated_phrases" in d.meta
+    ]
     notes = {
         "source": "BASIL",
         "split": "hash of the triplet uuid, 70/10/20 (salt basil)",
@@ -282,7 +329,8 @@ def import_basil(data_dir: str | Path, out: str | Path, *, workers: int = 1):
         "stances": sum(len(d.stances) for d in docs),
         "unnamed_speakers_left_out": sum(int(d.meta["unnamed_speakers"]) for d in docs),
         "phrases_without_target_or_polarity": sum(
-            int(d.meta["phrases_without_target_or_polarity"]) for d in docs),
+            int(d.meta["phrases_without_target_or_polarity"]) for d in docs
+        ),
         "phrases_unlocated": sum(int(d.meta["evidence_unlocated"]) for d in docs),
         "phrases_unlocated_list": unlocated,
     }

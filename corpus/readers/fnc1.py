@@ -53,8 +53,9 @@ BODY_COLUMNS = ("Body ID", "articleBody")
 def fnc1_labels() -> LabelSchema:
     """The default label schema with FNC-1's labels as document-stance labels."""
     base = LabelSchema.default()
-    return LabelSchema(base.entities, base.stances,
-                       LabelSchema.from_names(doc_stances=LABELS).doc_stances)
+    return LabelSchema(
+        base.entities, base.stances, LabelSchema.from_names(doc_stances=LABELS).doc_stances
+    )
 
 
 def bodies_path(stances: Path) -> Path:
@@ -65,8 +66,10 @@ def read_csv(text: str, columns: tuple[str, ...], where: str) -> list[dict[str, 
     reader = csv.DictReader(io.StringIO(text))
     missing = [c for c in columns if c not in (reader.fieldnames or [])]
     if missing:
-        raise ParseError(f"{where}: no column {', '.join(missing)} (has "
-                         f"{', '.join(reader.fieldnames or [])}); is this an FNC-1 file?")
+        raise ParseError(
+            f"{where}: no column {', '.join(missing)} (has "
+            f"{', '.join(reader.fieldnames or [])}); is this an FNC-1 file?"
+        )
     return list(reader)
 
 
@@ -84,11 +87,12 @@ class Fnc1Reader(Reader):
         rows = read_csv(text, STANCE_COLUMNS, str(path))
         bpath = bodies_path(path)
         if bpath == path or not bpath.is_file():
-            raise ParseError(f"{path}: its bodies file {bpath.name} is not beside it; FNC-1 "
-                             "stances need their *_bodies.csv")
+            raise ParseError(
+                f"{path}: its bodies file {bpath.name} is not beside it; FNC-1 "
+                "stances need their *_bodies.csv"
+            )
         btext = normalize_text(bpath.read_text(encoding="utf-8-sig"))
-        bodies = {r["Body ID"]: r["articleBody"] for r in read_csv(btext, BODY_COLUMNS,
-                                                                    str(bpath))}
+        bodies = {r["Body ID"]: r["articleBody"] for r in read_csv(btext, BODY_COLUMNS, str(bpath))}
         by_text: dict[str, list[str]] = defaultdict(list)  # normalised body text -> body ids
         for body_id in sorted(bodies, key=_id_order):
             by_text[_body_text(bodies[body_id])].append(body_id)
@@ -96,12 +100,21 @@ class Fnc1Reader(Reader):
         for lineno, row in enumerate(rows, 2):
             body_id, label = row["Body ID"], row["Stance"]
             if body_id not in bodies:
-                yield Rejection(str(path), "schema", f"{path}:{lineno}: Body ID {body_id} is "
-                                f"not in {bpath.name}; the pair is skipped", f"line {lineno}")
+                yield Rejection(
+                    str(path),
+                    "schema",
+                    f"{path}:{lineno}: Body ID {body_id} is "
+                    f"not in {bpath.name}; the pair is skipped",
+                    f"line {lineno}",
+                )
             elif label not in LABELS:
-                yield Rejection(str(path), "schema", f"{path}:{lineno}: stance {label!r} is not "
-                                f"one of {', '.join(LABELS)}; the pair is skipped",
-                                f"line {lineno}")
+                yield Rejection(
+                    str(path),
+                    "schema",
+                    f"{path}:{lineno}: stance {label!r} is not "
+                    f"one of {', '.join(LABELS)}; the pair is skipped",
+                    f"line {lineno}",
+                )
             else:
                 pairs[body_id].append((lineno, " ".join(row["Headline"].split()), label))
         for body, ids in by_text.items():
@@ -109,16 +122,22 @@ class Fnc1Reader(Reader):
             if rows_of:
                 yield self._document(path, body, ids, rows_of)
 
-    def _document(self, path: Path, body: str, ids: list[str],
-                  rows: list[tuple[int, str, str]]) -> Document | Rejection:
+    def _document(
+        self, path: Path, body: str, ids: list[str], rows: list[tuple[int, str, str]]
+    ) -> Document | Rejection:
         labels: dict[str, tuple[int, str]] = {}
         for lineno, headline, label in rows:
             if headline in labels and labels[headline][1] != label:
                 first = labels[headline][0]
-                return Rejection(str(path), "schema", f"{path}:{lineno}: headline "
-                                 f"{headline[:60]!r} has label {label} here and "
-                                 f"{labels[headline][1]} on line {first} for the same body "
-                                 f"({', '.join(ids)}); the body is skipped", f"line {lineno}")
+                return Rejection(
+                    str(path),
+                    "schema",
+                    f"{path}:{lineno}: headline "
+                    f"{headline[:60]!r} has label {label} here and "
+                    f"{labels[headline][1]} on line {first} for the same body "
+                    f"({', '.join(ids)}); the body is skipped",
+                    f"line {lineno}",
+                )
             labels.setdefault(headline, (lineno, label))
         paragraphs, pos = [], 0
         for part in body.split("\n\n"):
@@ -130,8 +149,13 @@ class Fnc1Reader(Reader):
             source=f"{path}#body-{ids[0]}",
             language="en",
             paragraphs=paragraphs,
-            meta={"reader": self.name, "body_id": ids[0], "body_ids": json.dumps(ids),
-                  "pairs": str(len(rows)), "split": SPLIT.assign(ids[0])},
+            meta={
+                "reader": self.name,
+                "body_id": ids[0],
+                "body_ids": json.dumps(ids),
+                "pairs": str(len(rows)),
+                "split": SPLIT.assign(ids[0]),
+            },
             doc_stances=[DocStance(h, lab) for h, (_, lab) in labels.items()],
         )
 
@@ -153,15 +177,21 @@ class ImportReport:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
-        return {"build": self.build.to_json(), "reader_rejections": self.rejections,
-                **self.notes}
+        return {"build": self.build.to_json(), "reader_rejections": self.rejections, **self.notes}
 
 
 IMPORT_REPORT = "import_report.json"
 
 
-def import_documents(reader: Reader, files: list[Path], out: Path, labels: LabelSchema, *,
-                     workers: int = 1, notes: dict[str, Any] | None = None) -> ImportReport:
+def import_documents(
+    reader: Reader,
+    files: list[Path],
+    out: Path,
+    labels: LabelSchema,
+    *,
+    workers: int = 1,
+    notes: dict[str, Any] | None = None,
+) -> ImportReport:
     """Read ``files`` with ``reader``, write the documents as goldwire JSONL into a temporary
     folder and build the corpus ``out`` from it with the ``jsonl`` reader (which keeps
     goldwire documents and their annotations as they are) and ``minhash=None`` (no document is
@@ -184,13 +214,24 @@ def import_documents(reader: Reader, files: list[Path], out: Path, labels: Label
             for item in reader.read(path, text, ReadOptions()):
                 (rejections if isinstance(item, Rejection) else docs).append(item)
         if not docs:
-            raise UsageError(f"{', '.join(map(str, files))}: the {reader.name} reader found no "
-                             "documents; check the data folder")
+            raise UsageError(
+                f"{', '.join(map(str, files))}: the {reader.name} reader found no "
+                "documents; check the data folder"
+            )
         jsonl = tmp / f"{reader.name}.jsonl"
         write_jsonl(docs, jsonl)
-        build = build_corpus(BuildConfig(inputs=(jsonl,), out=out, name=out.name,
-                                         format="jsonl", minhash=None, labels=labels,
-                                         workers=workers, fresh=True))
+        build = build_corpus(
+            BuildConfig(
+                inputs=(jsonl,),
+                out=out,
+                name=out.name,
+                format="jsonl",
+                minhash=None,
+                labels=labels,
+                workers=workers,
+                fresh=True,
+            )
+        )
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     report = ImportReport(build, [r.to_json() for r in rejections], dict(notes or {}))
@@ -198,13 +239,23 @@ def import_documents(reader: Reader, files: list[Path], out: Path, labels: Label
     return report
 
 
-def import_fnc1(data_dir: str | Path, out: str | Path, *,
-                stances: str = "competition_test_stances.csv", workers: int = 1) -> ImportReport:
+def import_fnc1(
+    data_dir: str | Path,
+    out: str | Path,
+    *,
+    stances: str = "competition_test_stances.csv",
+    workers: int = 1,
+) -> ImportReport:
     """Build a goldwire corpus of FNC-1 (``data_dir/stances`` and its bodies file) in
     ``out`` (see :func:`import_documents`)."""
     path = Path(data_dir) / stances
     if not path.is_file():
         raise UsageError(f"{path}: no such file; give the FNC-1 folder (with {stances})")
-    return import_documents(Fnc1Reader(), [path], Path(out), fnc1_labels(), workers=workers,
-                            notes={"source": "FNC-1", "split": "hash of the smallest Body ID, "
-                                   "70/10/20 (salt fnc1)"})
+    return import_documents(
+        Fnc1Reader(),
+        [path],
+        Path(out),
+        fnc1_labels(),
+        workers=workers,
+        notes={"source": "FNC-1", "split": "hash of the smallest Body ID, 70/10/20 (salt fnc1)"},
+    )

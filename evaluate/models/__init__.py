@@ -62,9 +62,7 @@ def model_class(name: str) -> type[Model]:
     try:
         return MODELS[name]
     except KeyError:
-        raise UsageError(
-            f"unknown model {name!r}; choose one of {', '.join(MODELS)}"
-        ) from None
+        raise UsageError(f"unknown model {name!r}; choose one of {', '.join(MODELS)}") from None
 
 
 def parse_spec(spec: str) -> tuple[str, str | None]:
@@ -112,5 +110,13 @@ def load_saved(path: str | Path) -> Model:
     return model_class(str(meta.get("model"))).load(Path(path))
 
 
-__all__ = ["MODELS", "Model", "Task", "create_model", "load_model", "load_saved", "model_class",
-           "parse_spec"]
+__all__ = [
+    "MODELS",
+    "Model",
+    "Task",
+    "create_model",
+    "load_model",
+    "load_saved",
+    "model_class",
+    "parse_spec",
+]

@@ -155,8 +155,13 @@ class Model:
         return model
 
     def describe(self) -> dict[str, Any]:
-        return {"model": self.name, "task": self.task.value, "trainable": self.trainable,
-                "reads": sorted(self.reads), "config": self.config()}
+        return {
+            "model": self.name,
+            "task": self.task.value,
+            "trainable": self.trainable,
+            "reads": sorted(self.reads),
+            "config": self.config(),
+        }
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
@@ -183,8 +188,11 @@ def check_versions(folder: Path, meta: dict[str, Any]) -> None:
     """Warn (ModelVersionWarning) when a saved model's library versions differ."""
     saved = meta.get("versions") or {}
     now = library_versions()
-    changed = [f"{lib} {saved[lib]} -> {now[lib]}" for lib in VERSIONED_LIBRARIES
-               if lib in saved and saved[lib] != now.get(lib)]
+    changed = [
+        f"{lib} {saved[lib]} -> {now[lib]}"
+        for lib in VERSIONED_LIBRARIES
+        if lib in saved and saved[lib] != now.get(lib)
+    ]
     if changed:
         warnings.warn(
             f"{folder}: saved with other library versions ({', '.join(changed)}); "
@@ -223,7 +231,8 @@ def query_document(doc: Document, reads: frozenset[str] | set[str]) -> Document:
         meta={k: v for k, v in doc.meta.items() if not k.startswith(GOLD_META_PREFIX)},
         paragraphs=list(doc.paragraphs),
         entities=[dataclasses.replace(e, annotators=[], score=None) for e in doc.entities]
-        if "entities" in reads else [],
+        if "entities" in reads
+        else [],
         stances=[],
         doc_stances=targets,
     )

@@ -13,12 +13,14 @@ import json
 import shlex
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import Annotated, Any
 
 import typer
 
-MODEL_HELP = ("Model: gazetteer, sklearn-ner, rules-stance, sklearn-stance, prior-stance, "
-              "sklearn-docstance (or an adapter: spacy, hf, gliner).")
+MODEL_HELP = (
+    "Model: gazetteer, sklearn-ner, rules-stance, sklearn-stance, prior-stance, "
+    "sklearn-docstance (or an adapter: spacy, hf, gliner)."
+)
 
 
 def _console(json_path: Path | None = None):
@@ -52,42 +54,98 @@ def _write_json(data: dict, path: Path | None) -> None:
 
 Model = Annotated[str, typer.Option("--model", "-m", help=MODEL_HELP)]
 ModelSpec = Annotated[str, typer.Option("--model", "-m", help="NAME or NAME:PATH. " + MODEL_HELP)]
-TrainCorpus = Annotated[Path, typer.Option("--corpus", "-c", help="A goldwire corpus directory "
-                                           "(or a goldwire JSONL file) to train on.")]
-PredictCorpus = Annotated[Path, typer.Option("--corpus", "-c", help="A goldwire corpus "
-                                             "directory or a goldwire JSONL file to predict on.")]
+TrainCorpus = Annotated[
+    Path,
+    typer.Option(
+        "--corpus", "-c", help="A goldwire corpus directory (or a goldwire JSONL file) to train on."
+    ),
+]
+PredictCorpus = Annotated[
+    Path,
+    typer.Option(
+        "--corpus", "-c", help="A goldwire corpus directory or a goldwire JSONL file to predict on."
+    ),
+]
 ModelOut = Annotated[Path, typer.Option("--out", "-o", help="Folder to save the model in.")]
-PredictionsOut = Annotated[Path, typer.Option("--out", "-o", help="Predictions file (goldwire "
-                                              "JSONL).")]
+PredictionsOut = Annotated[
+    Path, typer.Option("--out", "-o", help="Predictions file (goldwire JSONL).")
+]
 TrainSplit = Annotated[str, typer.Option(help="Split to train on.")]
-ValidationSplit = Annotated[str, typer.Option(
-    help="Split a model may tune on (thresholds, reported accuracy); '' for none.")]
-Param = Annotated[Optional[list[str]], typer.Option(  # noqa: UP045 (typer needs Optional)
-    "--param", "-p", help="A model setting KEY=VALUE (JSON values), repeatable, e.g. "
-    "--param ambiguous=majority.")]
-TrainJson = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--json", help="Write the training summary as JSON here.")]
-PredictJson = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--json", help="Write timing and counts as JSON here.")]
-Models = Annotated[str, typer.Option("--models", help="Models, comma separated: NAME or "
-                                     "NAME:PATH each. " + MODEL_HELP)]
-BenchmarkOut = Annotated[Path, typer.Option("--out", "-o", help="Folder for models, "
-                                            "predictions, reports and benchmark.md/json.")]
-BenchmarkCorpus = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--corpus", "-c", help="A goldwire corpus: models that need training are trained on "
-    "its train split and, without --gold, scored on --split.")]
-BenchmarkGold = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--gold", "-g", help="Gold to score on: a corpus directory or a goldwire JSONL file "
-    "(e.g. seeds/gold/seed.jsonl).")]
-Bootstrap = Annotated[int, typer.Option("--bootstrap", "-b", min=0, help="Bootstrap "
-                                        "resamples for confidence intervals (0 = off).")]
+ValidationSplit = Annotated[
+    str,
+    typer.Option(help="Split a model may tune on (thresholds, reported accuracy); '' for none."),
+]
+Param = Annotated[
+    list[str] | None,
+    typer.Option(  # noqa: UP045 (typer needs Optional)
+        "--param",
+        "-p",
+        help="A model setting KEY=VALUE (JSON values), repeatable, e.g. "
+        "--param ambiguous=majority.",
+    ),
+]
+TrainJson = Annotated[
+    Path | None,
+    typer.Option(  # noqa: UP045
+        "--json", help="Write the training summary as JSON here."
+    ),
+]
+PredictJson = Annotated[
+    Path | None,
+    typer.Option(  # noqa: UP045
+        "--json", help="Write timing and counts as JSON here."
+    ),
+]
+Models = Annotated[
+    str,
+    typer.Option("--models", help="Models, comma separated: NAME or NAME:PATH each. " + MODEL_HELP),
+]
+BenchmarkOut = Annotated[
+    Path,
+    typer.Option(
+        "--out", "-o", help="Folder for models, predictions, reports and benchmark.md/json."
+    ),
+]
+BenchmarkCorpus = Annotated[
+    Path | None,
+    typer.Option(  # noqa: UP045
+        "--corpus",
+        "-c",
+        help="A goldwire corpus: models that need training are trained on "
+        "its train split and, without --gold, scored on --split.",
+    ),
+]
+BenchmarkGold = Annotated[
+    Path | None,
+    typer.Option(  # noqa: UP045
+        "--gold",
+        "-g",
+        help="Gold to score on: a corpus directory or a goldwire JSONL file "
+        "(e.g. seeds/gold/seed.jsonl).",
+    ),
+]
+Bootstrap = Annotated[
+    int,
+    typer.Option(
+        "--bootstrap", "-b", min=0, help="Bootstrap resamples for confidence intervals (0 = off)."
+    ),
+]
 Seed = Annotated[int, typer.Option(help="Random seed of the bootstrap.")]
-Alias = Annotated[Optional[Path], typer.Option(  # noqa: UP045
-    "--alias", help="Alias table (JSON or TSV) for stance triples and document-stance "
-    "targets, e.g. the aliases.json of a BASIL import.")]
-Isolate = Annotated[bool, typer.Option(
-    "--isolate/--no-isolate", help="Train and predict each model in its own process "
-    "(exact peak memory per model).")]
+Alias = Annotated[
+    Path | None,
+    typer.Option(  # noqa: UP045
+        "--alias",
+        help="Alias table (JSON or TSV) for stance triples and document-stance "
+        "targets, e.g. the aliases.json of a BASIL import.",
+    ),
+]
+Isolate = Annotated[
+    bool,
+    typer.Option(
+        "--isolate/--no-isolate",
+        help="Train and predict each model in its own process (exact peak memory per model).",
+    ),
+]
 
 
 def train_cmd(
@@ -108,12 +166,23 @@ def train_cmd(
 
     con = _console(json_out)
     con.print(f"training {model} on {corpus} [{split}] ...")
-    result = train(model, corpus, out, split=split, validation_split=validation_split or None,
-                   params=_params(param or []))
-    con.print(f"trained {model} on {result.documents} documents in {result.seconds:.1f} s "
-              f"(peak RSS {result.peak_rss_mb:.0f} MB); saved to {result.out}")
-    facts = {k: v for k, v in result.training.items()
-             if not isinstance(v, dict) and k not in ("corpus", "split")}
+    result = train(
+        model,
+        corpus,
+        out,
+        split=split,
+        validation_split=validation_split or None,
+        params=_params(param or []),
+    )
+    con.print(
+        f"trained {model} on {result.documents} documents in {result.seconds:.1f} s "
+        f"(peak RSS {result.peak_rss_mb:.0f} MB); saved to {result.out}"
+    )
+    facts = {
+        k: v
+        for k, v in result.training.items()
+        if not isinstance(v, dict) and k not in ("corpus", "split")
+    }
     if facts:
         con.print("  " + ", ".join(f"{k} {v}" for k, v in facts.items()), markup=False)
     con.print(f"use it with --model {model}:{result.out}")
@@ -143,9 +212,11 @@ def predict_cmd(
     counts = ", ".join(f"{n} {k}" for k, n in result.predicted.items())
     rate = f"{result.docs_per_second:,.1f}" if result.docs_per_second else "–"
     con = _console(json_out)
-    con.print(f"{result.documents} documents in {result.seconds:.2f} s: {rate} documents/s "
-              f"({result.seconds_per_1000 or 0:.2f} s per 1,000 documents); predicted "
-              f"{counts}; peak RSS {result.peak_rss_mb:.0f} MB")
+    con.print(
+        f"{result.documents} documents in {result.seconds:.2f} s: {rate} documents/s "
+        f"({result.seconds_per_1000 or 0:.2f} s per 1,000 documents); predicted "
+        f"{counts}; peak RSS {result.peak_rss_mb:.0f} MB"
+    )
     con.print(f"predictions written to {result.out}")
     _write_json(result.to_dict(), json_out)
 
@@ -158,8 +229,9 @@ def benchmark_cmd(
     gold: BenchmarkGold = None,
     split: Annotated[str, typer.Option(help="Split scored (of a directory).")] = "test",
     train_split: TrainSplit = "train",
-    validation_split: Annotated[str, typer.Option(
-        help="Split models may tune on; '' for none.")] = "validation",
+    validation_split: Annotated[
+        str, typer.Option(help="Split models may tune on; '' for none.")
+    ] = "validation",
     bootstrap: Bootstrap = 1000,
     seed: Seed = 0,
     alias: Alias = None,
@@ -177,14 +249,28 @@ def benchmark_cmd(
     from goldwire.evaluate.stance import AliasTable
     from goldwire.progress import Bars
 
-    options = ScoreOptions(resamples=bootstrap, seed=seed,
-                           alias=AliasTable.load(alias) if alias else None)
-    command = "goldwire " + " ".join(shlex.quote(a) for a in sys.argv[1:]) \
-        if Path(sys.argv[0]).name == "goldwire" else None
+    options = ScoreOptions(
+        resamples=bootstrap, seed=seed, alias=AliasTable.load(alias) if alias else None
+    )
+    command = (
+        "goldwire " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+        if Path(sys.argv[0]).name == "goldwire"
+        else None
+    )
     with Bars() as bars:
-        result = benchmark(models, out, corpus=corpus, gold=gold, split=split,
-                           train_split=train_split, validation_split=validation_split or None,
-                           options=options, isolate=isolate, command=command, progress=bars)
+        result = benchmark(
+            models,
+            out,
+            corpus=corpus,
+            gold=gold,
+            split=split,
+            train_split=train_split,
+            validation_split=validation_split or None,
+            options=options,
+            isolate=isolate,
+            command=command,
+            progress=bars,
+        )
     _print_benchmark(result)
 
 
@@ -198,10 +284,12 @@ def _print_benchmark(result) -> None:
     for run in result.runs:
         for line in run_lines(run):
             con.print(line, markup=False)
-    table = Table(title=f"benchmark on {result.gold}"
-                  + (f" [{result.split}]" if result.split else "")
-                  + f", {result.documents} document{'' if result.documents == 1 else 's'}",
-                  title_justify="left")
+    table = Table(
+        title=f"benchmark on {result.gold}"
+        + (f" [{result.split}]" if result.split else "")
+        + f", {result.documents} document{'' if result.documents == 1 else 's'}",
+        title_justify="left",
+    )
     for i, col in enumerate(SUMMARY_HEADER):
         table.add_column(col, justify="left" if i < 3 else "right", overflow="fold")
     for row in summary_rows(result, separator="\n"):

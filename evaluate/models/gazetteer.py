@@ -42,7 +42,7 @@ def lines_of_tokens(text: str) -> list[list[Token]]:
     current: list[Token] = []
     prev_end = 0
     for tok in tokenize(text):
-        if current and "\n" in text[prev_end:tok.start]:
+        if current and "\n" in text[prev_end : tok.start]:
             out.append(current)
             current = []
         current.append(tok)
@@ -64,7 +64,7 @@ def entity_phrases(doc: Document) -> tuple[list[tuple[tuple[str, ...], str]], in
         if first is None or last is None or last < first:
             misaligned += 1
             continue
-        out.append((tuple(t.text for t in tokens[first:last + 1]), e.label))
+        out.append((tuple(t.text for t in tokens[first : last + 1]), e.label))
     return out, misaligned
 
 
@@ -74,11 +74,14 @@ class Gazetteer(Model):
     name = "gazetteer"
     task = Task.ENTITIES
     trainable = True
-    summary = ("CoNLL-2003 baseline: tag phrases that had a unique class in the training "
-               "data, longest match first")
+    summary = (
+        "CoNLL-2003 baseline: tag phrases that had a unique class in the training "
+        "data, longest match first"
+    )
 
-    def __init__(self, lexicon: dict[tuple[str, ...], str] | None = None, *,
-                 ambiguous: str = "drop") -> None:
+    def __init__(
+        self, lexicon: dict[tuple[str, ...], str] | None = None, *, ambiguous: str = "drop"
+    ) -> None:
         super().__init__()
         if ambiguous not in AMBIGUOUS:
             raise UsageError(f"ambiguous must be one of {', '.join(AMBIGUOUS)}, got {ambiguous!r}")
@@ -104,8 +107,9 @@ class Gazetteer(Model):
             for phrase, label in phrases:
                 labels[phrase][label] += 1
         if self.ambiguous == "majority":
-            self.lexicon = {p: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0]
-                            for p, c in labels.items()}
+            self.lexicon = {
+                p: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for p, c in labels.items()
+            }
         else:
             self.lexicon = {p: next(iter(c)) for p, c in labels.items() if len(c) == 1}
         self._index()
@@ -126,7 +130,7 @@ class Gazetteer(Model):
         while i < n:
             longest = min(self._longest.get(tokens[i].text, 0), n - i)
             for length in range(longest, 0, -1):
-                label = self.lexicon.get(tuple(t.text for t in tokens[i:i + length]))
+                label = self.lexicon.get(tuple(t.text for t in tokens[i : i + length]))
                 if label is not None:
                     out.append((i, i + length, label))
                     i += length
@@ -141,8 +145,9 @@ class Gazetteer(Model):
         for line in lines_of_tokens(doc.text):
             for a, b, label in self.match(line):
                 start, end = line[a].start, line[b - 1].end
-                entities.append(Entity(f"e{len(entities) + 1}", start, end, label,
-                                       doc.text[start:end]))
+                entities.append(
+                    Entity(f"e{len(entities) + 1}", start, end, label, doc.text[start:end])
+                )
         return prediction(doc, entities=entities)
 
     def _save_state(self, folder: Path) -> list[str]:

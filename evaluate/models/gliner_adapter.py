@@ -48,9 +48,11 @@ def label_prompts(
     Precedence: ``prompts``; the label's description (``use_descriptions``); the short phrase
     of :data:`DEFAULT_PROMPTS`; the label name in lower case.
     """
-    infos = {i.name: i.description for i in labels.entities} if labels is not None else {
-        name: "" for name in DEFAULT_ENTITY_LABELS
-    }
+    infos = (
+        {i.name: i.description for i in labels.entities}
+        if labels is not None
+        else {name: "" for name in DEFAULT_ENTITY_LABELS}
+    )
     prompts = dict(prompts or {})
     unknown = sorted(set(prompts) - set(infos))
     if unknown:

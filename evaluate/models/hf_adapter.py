@@ -57,8 +57,14 @@ class Aggregation(str, Enum):
 
 
 # tag prefix -> (starts an entity, ends it)
-_PREFIXES = {"B": (True, False), "I": (False, False), "E": (False, True), "L": (False, True),
-             "S": (True, True), "U": (True, True)}
+_PREFIXES = {
+    "B": (True, False),
+    "I": (False, False),
+    "E": (False, True),
+    "L": (False, True),
+    "S": (True, True),
+    "U": (True, True),
+}
 
 
 def split_tag(tag: str) -> tuple[str, str | None]:
@@ -264,8 +270,14 @@ class HFTokenModel(ExternalModel):
             if not spans:
                 continue
             label_id, score = self._aggregate(probs[tokens])
-            words.append(Word(min(s for s, _ in spans), max(e for _, e in spans),
-                              self.id2label[label_id], score))
+            words.append(
+                Word(
+                    min(s for s, _ in spans),
+                    max(e for _, e in spans),
+                    self.id2label[label_id],
+                    score,
+                )
+            )
         words.sort(key=lambda w: w.start)
         return words
 
@@ -306,8 +318,13 @@ class HFTokenModel(ExternalModel):
             [i for i, s in enumerate(enc.sequence_ids(w)) if s == 0] for w in range(n_windows)
         ]
         windows = [
-            list(zip(enc["input_ids"][w, pos].tolist(), enc["offset_mapping"][w, pos].tolist(),
-                     strict=True))
+            list(
+                zip(
+                    enc["input_ids"][w, pos].tolist(),
+                    enc["offset_mapping"][w, pos].tolist(),
+                    strict=True,
+                )
+            )
             for w, pos in enumerate(content)
         ]
         starts = windows_to_tokens(windows, full)

@@ -43,17 +43,32 @@ DIRECTED, MUTUAL = "directed", "mutual"
 # (regular expression, label, kind); longer phrases first where they share a start
 CUES: tuple[tuple[str, str, str], ...] = (
     # mutual: "conflict between X and Y"
-    (r"(?:conflict|war|clash(?:es)?|fighting|tensions?|dispute|hostilities|standoff|"
-     r"confrontation|rivalry|feud)\s+between", OPPOSE, MUTUAL),
+    (
+        r"(?:conflict|war|clash(?:es)?|fighting|tensions?|dispute|hostilities|standoff|"
+        r"confrontation|rivalry|feud)\s+between",
+        OPPOSE,
+        MUTUAL,
+    ),
     (r"(?:конфликт\w*|войн\w*|противостояни\w*|спор\w*)\s+между", OPPOSE, MUTUAL),
     # English, SUPPORT
-    (r"(?:(?:is|are|was|were|stands?|stood|remains?)\s+)?(?:fully\s+)?"
-     r"(?:ready|willing|prepared)\s+to\s+(?:help|assist|support|defend|protect|aid)", SUPPORT,
-     DIRECTED),
-    (r"(?:pledg|vow|promis|offer)(?:e|es|ed|ing|s)?\s+to\s+(?:help|assist|support|defend|"
-     r"protect|aid)", SUPPORT, DIRECTED),
-    (r"(?:expressed|voiced|declared|reaffirmed|pledged)\s+(?:its\s+|his\s+|her\s+|their\s+)?"
-     r"(?:support|solidarity)\s+(?:for|with)", SUPPORT, DIRECTED),
+    (
+        r"(?:(?:is|are|was|were|stands?|stood|remains?)\s+)?(?:fully\s+)?"
+        r"(?:ready|willing|prepared)\s+to\s+(?:help|assist|support|defend|protect|aid)",
+        SUPPORT,
+        DIRECTED,
+    ),
+    (
+        r"(?:pledg|vow|promis|offer)(?:e|es|ed|ing|s)?\s+to\s+(?:help|assist|support|defend|"
+        r"protect|aid)",
+        SUPPORT,
+        DIRECTED,
+    ),
+    (
+        r"(?:expressed|voiced|declared|reaffirmed|pledged)\s+(?:its\s+|his\s+|her\s+|their\s+)?"
+        r"(?:support|solidarity)\s+(?:for|with)",
+        SUPPORT,
+        DIRECTED,
+    ),
     (r"(?:support|solidarity|sympathy)\s+(?:for|with)", SUPPORT, DIRECTED),
     (r"in\s+(?:support|defen[cs]e)\s+of", SUPPORT, DIRECTED),
     (r"for\s+the\s+sake\s+of", SUPPORT, DIRECTED),
@@ -63,8 +78,11 @@ CUES: tuple[tuple[str, str, str], ...] = (
     (r"agree(?:s|d)?\s+with", SUPPORT, DIRECTED),
     (r"vot(?:e|es|ed|ing)\s+for", SUPPORT, DIRECTED),
     (r"support(?:s|ed|ing)?", SUPPORT, DIRECTED),
-    (r"back(?:s|ed|ing)?(?!\s+(?:to|in|into|from|down|up|off|on|home|away|out)\b)", SUPPORT,
-     DIRECTED),
+    (
+        r"back(?:s|ed|ing)?(?!\s+(?:to|in|into|from|down|up|off|on|home|away|out)\b)",
+        SUPPORT,
+        DIRECTED,
+    ),
     (r"endors(?:e|es|ed|ing)", SUPPORT, DIRECTED),
     (r"prais(?:e|es|ed|ing)", SUPPORT, DIRECTED),
     (r"welcom(?:e|es|ed|ing)", SUPPORT, DIRECTED),
@@ -120,28 +138,36 @@ CUES: tuple[tuple[str, str, str], ...] = (
     (r"санкци\w*\s+против", OPPOSE, DIRECTED),
     (r"угрожа\w*", OPPOSE, DIRECTED),
 )
-CUE_RE = re.compile("|".join(rf"(?P<c{i}>\b(?:{p})\b)" for i, (p, _, _) in enumerate(CUES)),
-                    re.IGNORECASE)
+CUE_RE = re.compile(
+    "|".join(rf"(?P<c{i}>\b(?:{p})\b)" for i, (p, _, _) in enumerate(CUES)), re.IGNORECASE
+)
 NEGATION_RE = re.compile(
     r"\b(?:not|never|no\s+longer|refus(?:e|es|ed)\s+to|declin(?:e|es|ed)\s+to|cannot|"
-    r"не|отказал\w*)\s+(?:\w+\s+){0,2}$|n['\u2019]t\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+    r"не|отказал\w*)\s+(?:\w+\s+){0,2}$|n['\u2019]t\s+(?:\w+\s+){0,2}$",
+    re.IGNORECASE,
+)
 PASSIVE_BEFORE_RE = re.compile(
-    r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?$", re.IGNORECASE)
+    r"\b(?:is|are|was|were|be|been|being|get|gets|got)\s+(?:\w+ly\s+)?$", re.IGNORECASE
+)
 BY_AFTER_RE = re.compile(r"\s*(?:\S+\s+){0,3}?by\s+", re.IGNORECASE)  # used with .match
 SPEECH_RE = re.compile(
     r"\b(?:said|says|say|told|tells|stated|states|added|adds|noted|notes|stressed|"
     r"emphasi[sz]ed|declared|announced|claimed|claims|argued|argues|wrote|writes|tweeted|"
     r"insisted|insists|according\s+to|заявил\w*|сказал\w*|отметил\w*|сообщил\w*|"
-    r"подчеркнул\w*|по\s+словам)\b", re.IGNORECASE)
+    r"подчеркнул\w*|по\s+словам)\b",
+    re.IGNORECASE,
+)
 CLAUSE_CHARS = ',;:"\u201c\u201d\u00ab\u00bb'
 
 # ------------------------------------------------------------------ sentences
 
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr st sen rep gov gen lt col sgt jr sr inc corp co ltd vs no jan feb mar apr "
-    "aug sept sep oct nov dec prof rev gop u.s u.n u.k e.g i.e etc fig".split())
+    "aug sept sep oct nov dec prof rev gop u.s u.n u.k e.g i.e etc fig".split()
+)
 _SENT_END_RE = re.compile(
-    r"[.!?]+[\"'\u201d\u2019\u00bb)]*\s+(?=[\"'\u201c\u2018\u00ab(/]?[^\W\d_])")
+    r"[.!?]+[\"'\u201d\u2019\u00bb)]*\s+(?=[\"'\u201c\u2018\u00ab(/]?[^\W\d_])"
+)
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -152,16 +178,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     for line in text.split("\n"):
         start = pos
         for m in _SENT_END_RE.finditer(line):
-            before = line[:m.start()].rsplit(None, 1)
+            before = line[: m.start()].rsplit(None, 1)
             word = before[-1].lower().strip("(\"'") if before else ""
             if word in ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                 continue
-            nxt = line[m.end():m.end() + 1]
+            nxt = line[m.end() : m.end() + 1]
             if not (nxt.isupper() or nxt in "\"'\u201c\u2018\u00ab(/"):
                 continue
             out.append((start, pos + m.end()))
             start = pos + m.end()
-        if line[start - pos:].strip():
+        if line[start - pos :].strip():
             out.append((start, pos + len(line)))
         pos += len(line) + 1
     return [(a, b) for a, b in (_strip(text, a, b) for a, b in out) if a < b]
@@ -199,13 +225,15 @@ STOPWORDS = frozenset(
     "according however meanwhile also yet so then thus still although though because during "
     "under over about last next first new one two three monday tuesday wednesday thursday "
     "friday saturday sunday january february march april may june july august september "
-    "october november december".split())
+    "october november december".split()
+)
 TITLES = frozenset(
     "mr mrs ms dr president prime minister sen senator rep representative gov governor "
     "secretary judge justice speaker king queen pope general gen chancellor mayor "
     "ambassador deputy foreign defense defence vice former acting leader majority minority "
     "chairman chairwoman spokesman spokeswoman director commissioner attorney sheriff ceo "
-    "candidate nominee lawmaker".split())
+    "candidate nominee lawmaker".split()
+)
 CONNECTORS = frozenset({"of", "de", "van", "von", "al", "bin", "da", "del", "la", "le"})
 
 
@@ -229,23 +257,23 @@ def find_mentions(text: str) -> list[Span]:
             i += 1
             continue
         j = i + 1
-        while j < n and "\n" not in text[tokens[j - 1].end:tokens[j].start]:
+        while j < n and "\n" not in text[tokens[j - 1].end : tokens[j].start]:
             word = tokens[j].text
             if _capitalised(word):
                 j += 1
-            elif (word.lower() in CONNECTORS and j + 1 < n
-                  and _capitalised(tokens[j + 1].text)):
+            elif word.lower() in CONNECTORS and j + 1 < n and _capitalised(tokens[j + 1].text):
                 j += 2
             else:
                 break
         run = tokens[i:j]
         titled = [k for k, t in enumerate(run[:-1]) if t.text.lower().rstrip(".") in TITLES]
         if titled:
-            run = run[titled[-1] + 1:]
+            run = run[titled[-1] + 1 :]
         while run and (run[0].text == "." or run[0].text.lower() in STOPWORDS):
             run = run[1:]
-        if run and not (len(run) == 1 and (run[0].text.lower() in STOPWORDS
-                                           or len(run[0].text) == 1)):
+        if run and not (
+            len(run) == 1 and (run[0].text.lower() in STOPWORDS or len(run[0].text) == 1)
+        ):
             start, end = run[0].start, run[-1].end
             out.append(Span(start, end, "MISC", text[start:end]))
         i = j
@@ -270,12 +298,19 @@ def find_cues(text: str, start: int, end: int) -> list[CueMatch]:
     out = []
     for m in CUE_RE.finditer(text, start, end):
         _, label, kind = CUES[int(m.lastgroup[1:])]  # type: ignore[index]
-        before = text[max(start, m.start() - 40):m.start()]
-        after = text[m.end():min(end, m.end() + 40)]
-        out.append(CueMatch(m.start(), m.end(), label, kind,
-                            NEGATION_RE.search(before) is not None,
-                            PASSIVE_BEFORE_RE.search(before) is not None
-                            and BY_AFTER_RE.match(after) is not None))
+        before = text[max(start, m.start() - 40) : m.start()]
+        after = text[m.end() : min(end, m.end() + 40)]
+        out.append(
+            CueMatch(
+                m.start(),
+                m.end(),
+                label,
+                kind,
+                NEGATION_RE.search(before) is not None,
+                PASSIVE_BEFORE_RE.search(before) is not None
+                and BY_AFTER_RE.match(after) is not None,
+            )
+        )
     return out
 
 
@@ -284,13 +319,18 @@ def speaker(text: str, sentence: tuple[int, int], mentions: Sequence[Span]) -> S
     ``according to X``), if any."""
     a, b = sentence
     for m in SPEECH_RE.finditer(text, a, b):
-        before = [s for s in mentions if s.end <= m.start() and len(
-            text[s.end:m.start()].split()) <= 2 and not any(c in text[s.end:m.start()]
-                                                            for c in ",;:")]
+        before = [
+            s
+            for s in mentions
+            if s.end <= m.start()
+            and len(text[s.end : m.start()].split()) <= 2
+            and not any(c in text[s.end : m.start()] for c in ",;:")
+        ]
         if before:
             return before[-1]
-        after = [s for s in mentions if s.start >= m.end() and len(
-            text[m.end():s.start].split()) <= 1]
+        after = [
+            s for s in mentions if s.start >= m.end() and len(text[m.end() : s.start].split()) <= 1
+        ]
         if after:
             return after[0]
     return None
@@ -304,8 +344,9 @@ def clause_start(text: str, sentence_start: int, position: int) -> int:
     return sentence_start + cut + 1 if cut >= 0 else sentence_start
 
 
-def subject(text: str, sentence_start: int, cue_start: int,
-            mentions: Sequence[Span]) -> Span | None:
+def subject(
+    text: str, sentence_start: int, cue_start: int, mentions: Sequence[Span]
+) -> Span | None:
     """The first mention of the cue's clause, skipping those before a speech verb there."""
     begin = clause_start(text, sentence_start, cue_start)
     last_speech = None
@@ -377,9 +418,15 @@ class RulesStance(Model):
         self.window = window
 
     def config(self) -> dict[str, Any]:
-        return {"window": self.window, "cues": len(CUES),
-                "mentions": (f"document entities, else {self.ner.name}" if self.ner
-                             else "document entities, else capitalised phrases")}
+        return {
+            "window": self.window,
+            "cues": len(CUES),
+            "mentions": (
+                f"document entities, else {self.ner.name}"
+                if self.ner
+                else "document entities, else capitalised phrases"
+            ),
+        }
 
     @classmethod
     def load(cls, folder: str | Path | None = None) -> RulesStance:
@@ -421,17 +468,24 @@ class RulesStance(Model):
                 add(holder, target, label)
         return prediction(doc, stances=list(found.values()))
 
-    def _after(self, text: str, position: int, mentions: Sequence[Span],
-               exclude: set[str]) -> Span | None:
+    def _after(
+        self, text: str, position: int, mentions: Sequence[Span], exclude: set[str]
+    ) -> Span | None:
         for s in mentions:
             if s.start >= position and s.key not in exclude:
-                if len(tokenize(text[position:s.start])) <= self.window:
+                if len(tokenize(text[position : s.start])) <= self.window:
                     return s
                 return None
         return None
 
-    def _roles(self, text: str, sent: tuple[int, int], cue: CueMatch, local: list[Span],
-               agency: Span | Mention | None) -> tuple[Span | Mention | None, Span | None]:
+    def _roles(
+        self,
+        text: str,
+        sent: tuple[int, int],
+        cue: CueMatch,
+        local: list[Span],
+        agency: Span | Mention | None,
+    ) -> tuple[Span | Mention | None, Span | None]:
         agency_key = endpoint_key(agency) if agency is not None else ""
         subj = subject(text, sent[0], cue.start, [s for s in local if s.key != agency_key])
         if cue.passive:
@@ -444,8 +498,8 @@ class RulesStance(Model):
 
     def _between(self, text: str, cue: CueMatch, local: list[Span]) -> tuple[Span, Span] | None:
         after = [s for s in local if s.start >= cue.end]
-        if len(after) < 2 or len(tokenize(text[cue.end:after[0].start])) > 2:
+        if len(after) < 2 or len(tokenize(text[cue.end : after[0].start])) > 2:
             return None
-        if re.fullmatch(r"\s*(?:and|и|&)\s*", text[after[0].end:after[1].start], re.I):
+        if re.fullmatch(r"\s*(?:and|и|&)\s*", text[after[0].end : after[1].start], re.I):
             return after[0], after[1]
         return None

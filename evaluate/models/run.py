@@ -88,9 +88,15 @@ class TrainResult:
         return dataclasses.asdict(self)
 
 
-def train(model: str, corpus: str | Path, out: str | Path, *, split: str = "train",
-          validation_split: str | None = "validation",
-          params: dict[str, Any] | None = None) -> TrainResult:
+def train(
+    model: str,
+    corpus: str | Path,
+    out: str | Path,
+    *,
+    split: str = "train",
+    validation_split: str | None = "validation",
+    params: dict[str, Any] | None = None,
+) -> TrainResult:
     """Fit model ``model`` (a name) on ``corpus``'s ``split`` and save it to ``out``."""
     cls = model_class(model)
     if not cls.trainable:
@@ -106,12 +112,24 @@ def train(model: str, corpus: str | Path, out: str | Path, *, split: str = "trai
     with PeakMemory() as mem:
         started = time.perf_counter()
         info = instance.fit(docs, validation)
-        instance.training = {**info, "corpus": str(corpus), "split": split,
-                             "validation_split": validation_split if validation else None}
+        instance.training = {
+            **info,
+            "corpus": str(corpus),
+            "split": split,
+            "validation_split": validation_split if validation else None,
+        }
         instance.save(out)
         seconds = time.perf_counter() - started
-    return TrainResult(model, str(out), len(docs), len(validation), round(seconds, 3),
-                       round(mem.before, 1), round(mem.peak, 1), instance.training)
+    return TrainResult(
+        model,
+        str(out),
+        len(docs),
+        len(validation),
+        round(seconds, 3),
+        round(mem.before, 1),
+        round(mem.peak, 1),
+        instance.training,
+    )
 
 
 def _init_names(cls: type[Model]) -> set[str]:
@@ -143,12 +161,21 @@ class PredictResult:
         return round(1000 * self.seconds / self.documents, 3) if self.documents else None
 
     def to_dict(self) -> dict[str, Any]:
-        return {**dataclasses.asdict(self), "docs_per_second": self.docs_per_second,
-                "seconds_per_1000": self.seconds_per_1000}
+        return {
+            **dataclasses.asdict(self),
+            "docs_per_second": self.docs_per_second,
+            "seconds_per_1000": self.seconds_per_1000,
+        }
 
 
-def predict(model: str | Model, source: str | Path, out: str | Path, *, split: str = "test",
-            progress: Progress = no_progress) -> PredictResult:
+def predict(
+    model: str | Model,
+    source: str | Path,
+    out: str | Path,
+    *,
+    split: str = "test",
+    progress: Progress = no_progress,
+) -> PredictResult:
     """Run ``model`` (``NAME[:PATH]`` or a Model) over ``source``'s ``split`` (a corpus) or
     over a goldwire JSONL file, writing the predictions to ``out`` (goldwire JSONL); reports
     ``progress("predicting with NAME", documents done, documents)``."""
@@ -173,8 +200,16 @@ def predict(model: str | Model, source: str | Path, out: str | Path, *, split: s
         started = time.perf_counter()
         n = write_jsonl(run(), out)
         seconds = time.perf_counter() - started
-    return PredictResult(spec, str(out), n, round(seconds, 4), round(load_seconds, 3),
-                         round(mem.before, 1), round(mem.peak, 1), counts)
+    return PredictResult(
+        spec,
+        str(out),
+        n,
+        round(seconds, 4),
+        round(load_seconds, 3),
+        round(mem.before, 1),
+        round(mem.peak, 1),
+        counts,
+    )
 
 
 # --------------------------------------------------------------------------- isolation
@@ -203,8 +238,9 @@ def _predict_job(args: dict[str, Any], progress: Progress) -> dict[str, Any]:
 JOBS: dict[str, Job] = {"train": _train_job, "predict": _predict_job}
 
 
-def _run_job(kind: str, args: dict[str, Any], isolate: bool,
-             progress: Progress = no_progress) -> dict[str, Any]:
+def _run_job(
+    kind: str, args: dict[str, Any], isolate: bool, progress: Progress = no_progress
+) -> dict[str, Any]:
     """Run a job here (``progress`` passed on), or (``isolate``) in a fresh Python process:
     ``python -m goldwire.evaluate.models.run`` reads the job as JSON on stdin and writes the
     result (or the goldwire error it raised) as JSON to a file."""
@@ -218,13 +254,19 @@ def _run_job(kind: str, args: dict[str, Any], isolate: bool,
     with tempfile.TemporaryDirectory(prefix="goldwire-job-") as tmp:
         result_path = Path(tmp) / "result.json"
         payload = json.dumps({"kind": kind, "args": args, "result": str(result_path)})
-        proc = subprocess.run([sys.executable, "-m", "goldwire.evaluate.models.run"],
-                              input=payload, text=True, capture_output=True, check=False)
+        proc = subprocess.run(
+            [sys.executable, "-m", "goldwire.evaluate.models.run"],
+            input=payload,
+            text=True,
+            capture_output=True,
+            check=False,
+        )
         if not result_path.is_file():
             tail = (proc.stderr.strip().splitlines() or ["no output"])[-1]
             raise errors.GoldwireError(
                 f"the {kind} process for {args.get('model')} failed (exit code "
-                f"{proc.returncode}): {tail}; run with --no-isolate to see the traceback")
+                f"{proc.returncode}): {tail}; run with --no-isolate to see the traceback"
+            )
         data = json.loads(result_path.read_text(encoding="utf-8"))
     if "error" in data:
         cls = getattr(errors, data["error"]["type"], errors.GoldwireError)
@@ -277,10 +319,16 @@ class BenchmarkResult:
     command: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"out": self.out, "gold": self.gold, "split": self.split,
-                "documents": self.documents, "command": self.command,
-                "caveats": self.caveats, "reports": self.reports,
-                "runs": [r.to_dict() for r in self.runs]}
+        return {
+            "out": self.out,
+            "gold": self.gold,
+            "split": self.split,
+            "documents": self.documents,
+            "command": self.command,
+            "caveats": self.caveats,
+            "reports": self.reports,
+            "runs": [r.to_dict() for r in self.runs],
+        }
 
 
 def _run_names(specs: Sequence[str]) -> list[str]:
@@ -308,12 +356,20 @@ def split_models(models: str | Iterable[str]) -> list[str]:
     return specs
 
 
-def benchmark(models: str | Sequence[str], out: str | Path, *,
-              corpus: str | Path | None = None, gold: str | Path | None = None,
-              split: str = "test", train_split: str = "train",
-              validation_split: str | None = "validation", options: Any = None,
-              isolate: bool = True, command: str | None = None,
-              progress: Progress = no_progress) -> BenchmarkResult:
+def benchmark(
+    models: str | Sequence[str],
+    out: str | Path,
+    *,
+    corpus: str | Path | None = None,
+    gold: str | Path | None = None,
+    split: str = "test",
+    train_split: str = "train",
+    validation_split: str | None = "validation",
+    options: Any = None,
+    isolate: bool = True,
+    command: str | None = None,
+    progress: Progress = no_progress,
+) -> BenchmarkResult:
     """Train (where needed), predict, score and report several models on one gold.
 
     ``corpus`` is a goldwire corpus: models that need training are trained on its
@@ -337,38 +393,55 @@ def benchmark(models: str | Sequence[str], out: str | Path, *,
     _check_specs(specs, corpus, gold, train_split)
     gold_source = Path(gold if gold is not None else corpus)  # type: ignore[arg-type]
     gold_set = load_gold(gold_source, split=split)
-    plan = _Plan(Path(out), corpus, gold_source, split, train_split, validation_split,
-                 isolate, progress)
+    plan = _Plan(
+        Path(out), corpus, gold_source, split, train_split, validation_split, isolate, progress
+    )
     plan.out.mkdir(parents=True, exist_ok=True)
-    runs = [plan.run(run_name, spec)
-            for run_name, spec in zip(_run_names(specs), specs, strict=True)]
+    runs = [
+        plan.run(run_name, spec) for run_name, spec in zip(_run_names(specs), specs, strict=True)
+    ]
     caveats = _caveats(gold_set, runs)
     reports = _score_and_report(gold_set, runs, plan.out, options, caveats, progress)
-    result = BenchmarkResult(str(plan.out), str(gold_source), gold_set.split,
-                             len(gold_set.docs), runs, reports, caveats, command)
+    result = BenchmarkResult(
+        str(plan.out),
+        str(gold_source),
+        gold_set.split,
+        len(gold_set.docs),
+        runs,
+        reports,
+        caveats,
+        command,
+    )
     write_json(plan.out / "benchmark.json", result.to_dict(), default=str)
     write_text(plan.out / "benchmark.md", summary_markdown(result))
     return result
 
 
-def _check_specs(specs: Sequence[str], corpus: str | Path | None, gold: str | Path | None,
-                 train_split: str) -> None:
+def _check_specs(
+    specs: Sequence[str], corpus: str | Path | None, gold: str | Path | None, train_split: str
+) -> None:
     """Fail before any work: no gold, an untrained model without a corpus, a missing or
     foreign model folder, a corpus that is not a directory."""
     if corpus is None and gold is None:
-        raise UsageError("give --corpus (a goldwire corpus) or --gold (a corpus or a goldwire "
-                         "JSONL file) to benchmark on")
+        raise UsageError(
+            "give --corpus (a goldwire corpus) or --gold (a corpus or a goldwire "
+            "JSONL file) to benchmark on"
+        )
     for spec in specs:
         name, path = parse_spec(spec)
         if model_class(name).trainable and path is not None:
             read_meta(Path(path))
         if model_class(name).trainable and path is None and corpus is None:
-            raise UsageError(f"{name} needs training and there is no --corpus to train it on; "
-                             f"give --corpus with a {train_split} split, or a trained model "
-                             f"as {name}:DIR")
+            raise UsageError(
+                f"{name} needs training and there is no --corpus to train it on; "
+                f"give --corpus with a {train_split} split, or a trained model "
+                f"as {name}:DIR"
+            )
     if corpus is not None and not Path(corpus).is_dir():
-        raise UsageError(f"{corpus}: --corpus must be a goldwire corpus directory (built with "
-                         "`goldwire corpus build`)")
+        raise UsageError(
+            f"{corpus}: --corpus must be a goldwire corpus directory (built with "
+            "`goldwire corpus build`)"
+        )
 
 
 @dataclass
@@ -391,21 +464,37 @@ class _Plan:
         run = ModelRun(run_name, spec, name, cls.task.value)
         if cls.trainable and path is None:
             model_dir = self.out / "models" / _file_name(run_name)
-            run.trained = self.job("train", f"training {run_name}", {
-                "model": name, "corpus": str(self.corpus), "out": str(model_dir),
-                "split": self.train_split, "validation_split": self.validation_split})
+            run.trained = self.job(
+                "train",
+                f"training {run_name}",
+                {
+                    "model": name,
+                    "corpus": str(self.corpus),
+                    "out": str(model_dir),
+                    "split": self.train_split,
+                    "validation_split": self.validation_split,
+                },
+            )
             spec = f"{name}:{model_dir}"
         pred_path = self.out / "predictions" / f"{_file_name(run_name)}.jsonl"
-        run.predicted = self.job("predict", f"predicting with {run_name}", {
-            "model": spec, "source": str(self.gold_source), "out": str(pred_path),
-            "split": self.split})
+        run.predicted = self.job(
+            "predict",
+            f"predicting with {run_name}",
+            {
+                "model": spec,
+                "source": str(self.gold_source),
+                "out": str(pred_path),
+                "split": self.split,
+            },
+        )
         return run
 
     def job(self, kind: str, phase: str, args: dict[str, Any]) -> dict[str, Any]:
         """One job as one phase of the progress (a prediction's documents as its steps)."""
         self.progress(phase, 0, None)
-        result = _run_job(kind, args, self.isolate,
-                          lambda _phase, done, total: self.progress(phase, done, total))
+        result = _run_job(
+            kind, args, self.isolate, lambda _phase, done, total: self.progress(phase, done, total)
+        )
         result["isolated"] = self.isolate
         steps = result.get("documents", 1) if kind == "predict" else 1
         self.progress(phase, steps, steps)
@@ -416,16 +505,22 @@ def _caveats(gold, runs: Sequence[ModelRun]) -> list[str]:
     n = len(gold.docs)
     out = []
     if n == 1:
-        out.append("One document gives no confidence: these figures describe this one document, "
-                   "not the models. The bootstrap resamples documents, so with one document "
-                   "every interval collapses to the point; benchmark on a corpus with a test "
-                   "split of hundreds of documents before drawing any conclusion.")
+        out.append(
+            "One document gives no confidence: these figures describe this one document, "
+            "not the models. The bootstrap resamples documents, so with one document "
+            "every interval collapses to the point; benchmark on a corpus with a test "
+            "split of hundreds of documents before drawing any conclusion."
+        )
     elif n < FEW_DOCUMENTS:
-        out.append(f"Only {n} documents: the confidence intervals are wide and unreliable "
-                   "(the bootstrap resamples documents); do not compare models on this gold.")
+        out.append(
+            f"Only {n} documents: the confidence intervals are wide and unreliable "
+            "(the bootstrap resamples documents); do not compare models on this gold."
+        )
     if any(r.task == Task.STANCES.value for r in runs) and any(d.entities for d in gold.docs):
-        out.append("Stance models were given the gold entity mentions (they read `entities`), "
-                   "so their stance figures assume perfect mention detection.")
+        out.append(
+            "Stance models were given the gold entity mentions (they read `entities`), "
+            "so their stance figures assume perfect mention detection."
+        )
     return out
 
 
@@ -449,8 +544,9 @@ def task_gold(gold, task: str):
     return GoldSet(docs, gold.labels, gold.source, gold.split)
 
 
-def _score_and_report(gold, runs: Sequence[ModelRun], out: Path, options: Any,
-                      caveats: list[str], progress: Progress) -> dict[str, list[str]]:
+def _score_and_report(
+    gold, runs: Sequence[ModelRun], out: Path, options: Any, caveats: list[str], progress: Progress
+) -> dict[str, list[str]]:
     from goldwire.evaluate.inputs import load_predictions
     from goldwire.evaluate.report import build_report, write_report
     from goldwire.evaluate.scoring import score_documents
@@ -459,8 +555,9 @@ def _score_and_report(gold, runs: Sequence[ModelRun], out: Path, options: Any,
     for task in dict.fromkeys(r.task for r in runs):
         members = [r for r in runs if r.task == task]
         if not any(getattr(d, task) for d in gold.docs):
-            caveats.append(f"The gold has no {task}: {', '.join(r.name for r in members)} "
-                           "could not be scored.")
+            caveats.append(
+                f"The gold has no {task}: {', '.join(r.name for r in members)} could not be scored."
+            )
             continue
         view = task_gold(gold, task)
         scored = []
@@ -479,17 +576,22 @@ def _score_and_report(gold, runs: Sequence[ModelRun], out: Path, options: Any,
 def headline_figures(result, task: str) -> dict[str, Any]:
     """The figures of a task that the summary shows, as ``{name: {value, ci}}``."""
     wanted = {
-        Task.ENTITIES.value: [("entities.strict", "micro.precision", "strict precision"),
-                              ("entities.strict", "micro.recall", "strict recall"),
-                              ("entities.strict", "micro.f1", "strict f1"),
-                              ("entities.strict", "macro.f1", "strict macro f1")],
-        Task.STANCES.value: [("stances.entity", "micro.precision", "triple precision"),
-                             ("stances.entity", "micro.recall", "triple recall"),
-                             ("stances.entity", "micro.f1", "triple f1"),
-                             ("stances.mention_strict", "micro.f1", "mention strict f1"),
-                             ("stances.mention_relaxed", "micro.f1", "mention relaxed f1")],
-        Task.DOC_STANCES.value: [("doc_stances", f, f) for f in
-                                 ("accuracy", "macro_f1", "fnc1", "semeval2016")],
+        Task.ENTITIES.value: [
+            ("entities.strict", "micro.precision", "strict precision"),
+            ("entities.strict", "micro.recall", "strict recall"),
+            ("entities.strict", "micro.f1", "strict f1"),
+            ("entities.strict", "macro.f1", "strict macro f1"),
+        ],
+        Task.STANCES.value: [
+            ("stances.entity", "micro.precision", "triple precision"),
+            ("stances.entity", "micro.recall", "triple recall"),
+            ("stances.entity", "micro.f1", "triple f1"),
+            ("stances.mention_strict", "micro.f1", "mention strict f1"),
+            ("stances.mention_relaxed", "micro.f1", "mention relaxed f1"),
+        ],
+        Task.DOC_STANCES.value: [
+            ("doc_stances", f, f) for f in ("accuracy", "macro_f1", "fnc1", "semeval2016")
+        ],
     }[task]
     out: dict[str, Any] = {}
     for section, figure, label in wanted:

@@ -37,10 +37,12 @@ WORD_RE = re.compile(r"[^\W_]+", re.UNICODE)
 REFUTING = frozenset(
     "fake fraud hoax false deny denies denied denial not despite nope doubt doubts bogus "
     "debunk debunked debunks pranks retract retracted retracts rumor rumour rumors rumours "
-    "unverified unconfirmed misleading satire".split())
+    "unverified unconfirmed misleading satire".split()
+)
 HEDGING = frozenset(
     "reportedly allegedly claims claimed claim apparently purportedly may might could "
-    "possibly unconfirmed rumored rumoured suggests suggested according".split())
+    "possibly unconfirmed rumored rumoured suggests suggested according".split()
+)
 
 
 def words(text: str) -> list[str]:
@@ -89,20 +91,34 @@ class SklearnDocStance(VectorizerEstimatorState, Model):
     reads = frozenset({"doc_stance_targets"})
     summary = "TF-IDF of target and text + cosine/overlap features, logistic regression"
 
-    def __init__(self, *, max_features: int = 5000, c: float = 1.0,
-                 class_weight: str | None = None, seed: int = 0,
-                 targets: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        *,
+        max_features: int = 5000,
+        c: float = 1.0,
+        class_weight: str | None = None,
+        seed: int = 0,
+        targets: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.max_features, self.c, self.class_weight, self.seed = (
-            max_features, c, class_weight, seed)
+            max_features,
+            c,
+            class_weight,
+            seed,
+        )
         self.targets = tuple(targets)  # the corpus's doc_stance_targets, asked of every doc
         self.vectorizer: Any = None
         self.estimator: Any = None
 
     def config(self) -> dict[str, Any]:
-        return {"max_features": self.max_features, "c": self.c,
-                "class_weight": self.class_weight, "seed": self.seed,
-                "targets": list(self.targets)}
+        return {
+            "max_features": self.max_features,
+            "c": self.c,
+            "class_weight": self.class_weight,
+            "seed": self.seed,
+            "targets": list(self.targets),
+        }
 
     def _matrix(self, pairs: Sequence[tuple[str, str]], bodies: dict[str, Any]):
         """Feature rows of ``(target, text)`` pairs; ``bodies`` caches text vectors."""
@@ -115,8 +131,9 @@ class SklearnDocStance(VectorizerEstimatorState, Model):
                 bodies[b] = row
         body_rows = sparse.vstack([bodies[b] for _, b in pairs]).tocsr()
         cos = np.asarray(targets.multiply(body_rows).sum(axis=1)).ravel()
-        dense = np.array([pair_features(t, b, float(c))
-                          for (t, b), c in zip(pairs, cos, strict=True)])
+        dense = np.array(
+            [pair_features(t, b, float(c)) for (t, b), c in zip(pairs, cos, strict=True)]
+        )
         return sparse.hstack([targets, body_rows, sparse.csr_matrix(dense)]).tocsr()
 
     def fit(self, train: Sequence[Document], validation: Sequence[Document] = ()) -> dict[str, Any]:
@@ -125,22 +142,31 @@ class SklearnDocStance(VectorizerEstimatorState, Model):
 
         pairs, labels = _labelled_pairs(train)
         if len(set(labels)) < 2:
-            raise InputError("sklearn-docstance needs training documents with document "
-                             "stances of at least two labels; the train split has "
-                             f"{len(labels)} pair(s) and labels {sorted(set(labels))}")
-        self.vectorizer = TfidfVectorizer(max_features=self.max_features, ngram_range=(1, 2),
-                                          sublinear_tf=True, stop_words="english",
-                                          dtype=np.float32)
+            raise InputError(
+                "sklearn-docstance needs training documents with document "
+                "stances of at least two labels; the train split has "
+                f"{len(labels)} pair(s) and labels {sorted(set(labels))}"
+            )
+        self.vectorizer = TfidfVectorizer(
+            max_features=self.max_features,
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            stop_words="english",
+            dtype=np.float32,
+        )
         texts = sorted({t for t, _ in pairs} | {b for _, b in pairs})
         self.vectorizer.fit(texts)
         x = self._matrix(pairs, {})
-        self.estimator = LogisticRegression(C=self.c, max_iter=2000,
-                                            class_weight=self.class_weight,
-                                            random_state=self.seed)
+        self.estimator = LogisticRegression(
+            C=self.c, max_iter=2000, class_weight=self.class_weight, random_state=self.seed
+        )
         self.estimator.fit(x, np.asarray(labels))
-        self.training = {"documents": len(train), "pairs": len(pairs),
-                         "labels": {c: labels.count(c) for c in sorted(set(labels))},
-                         "vocabulary": len(self.vectorizer.vocabulary_)}
+        self.training = {
+            "documents": len(train),
+            "pairs": len(pairs),
+            "labels": {c: labels.count(c) for c in sorted(set(labels))},
+            "vocabulary": len(self.vectorizer.vocabulary_),
+        }
         if validation:
             v_pairs, v_labels = _labelled_pairs(validation)
             if v_pairs:

@@ -71,8 +71,7 @@ def line_features(tokens: Sequence[Token]) -> list[list[str]]:
     out = []
     for i, w in enumerate(words):
         lw = lower[i]
-        f = ["b", f"w={lw}", f"sh={word_shape(w)[:12]}", f"ss={shapes[i]}",
-             f"len={min(len(w), 8)}"]
+        f = ["b", f"w={lw}", f"sh={word_shape(w)[:12]}", f"ss={shapes[i]}", f"len={min(len(w), 8)}"]
         f += [f"p{k}={lw[:k]}" for k in range(1, 5) if len(lw) >= k]
         f += [f"s{k}={lw[-k:]}" for k in range(1, 5) if len(lw) >= k]
         if w[:1].isupper():
@@ -135,8 +134,9 @@ class SklearnNer(Model):
     trainable = True
     summary = "scikit-learn token classifier (word shape, affixes, neighbours) + BIO decoding"
 
-    def __init__(self, *, alpha: float = 1e-6, epochs: int = 15, decode: str = "viterbi",
-                 seed: int = 0) -> None:
+    def __init__(
+        self, *, alpha: float = 1e-6, epochs: int = 15, decode: str = "viterbi", seed: int = 0
+    ) -> None:
         super().__init__()
         if decode not in ("viterbi", "greedy"):
             raise UsageError(f"decode must be viterbi or greedy, got {decode!r}")
@@ -144,8 +144,12 @@ class SklearnNer(Model):
         self.estimator: Any = None
 
     def config(self) -> dict[str, Any]:
-        return {"alpha": self.alpha, "epochs": self.epochs, "decode": self.decode,
-                "seed": self.seed}
+        return {
+            "alpha": self.alpha,
+            "epochs": self.epochs,
+            "decode": self.decode,
+            "seed": self.seed,
+        }
 
     @staticmethod
     def _hasher():
@@ -176,17 +180,29 @@ class SklearnNer(Model):
             feats.append(f)
             tags.append(t)
         if len(set(tags)) < 2:
-            raise InputError("sklearn-ner needs training documents with entities (and tokens "
-                             "outside them); the train split has none")
+            raise InputError(
+                "sklearn-ner needs training documents with entities (and tokens "
+                "outside them); the train split has none"
+            )
         x = self._hasher().transform(feats)
         del feats
-        clf = SGDClassifier(loss="log_loss", alpha=self.alpha, max_iter=self.epochs, tol=None,
-                            average=True, random_state=self.seed, n_jobs=None)
+        clf = SGDClassifier(
+            loss="log_loss",
+            alpha=self.alpha,
+            max_iter=self.epochs,
+            tol=None,
+            average=True,
+            random_state=self.seed,
+            n_jobs=None,
+        )
         clf.fit(x, np.asarray(tags))
         self.estimator = clf
         self._decoding()
-        self.training = {"documents": len(train), "tokens": len(tags),
-                         "tags": {t: tags.count(t) for t in sorted(set(tags))}}
+        self.training = {
+            "documents": len(train),
+            "tokens": len(tags),
+            "tags": {t: tags.count(t) for t in sorted(set(tags))},
+        }
         if validation:
             self.training["validation_token_accuracy"] = self._token_accuracy(validation)
         return self.training
@@ -224,7 +240,7 @@ class SklearnNer(Model):
             logp = self.log_proba(self._hasher().transform(feats))
             i = 0
             for line in lines:
-                part = logp[i:i + len(line)]
+                part = logp[i : i + len(line)]
                 i += len(line)
                 if self.decode == "viterbi":
                     best = viterbi(part, self._start, self._trans)
@@ -232,8 +248,9 @@ class SklearnNer(Model):
                     best = part.argmax(axis=1).tolist()
                 tags = [self.tags[j] for j in best]
                 for start, end, label in iob2_to_spans([(t.start, t.end) for t in line], tags):
-                    entities.append(Entity(f"e{len(entities) + 1}", start, end, label,
-                                           doc.text[start:end]))
+                    entities.append(
+                        Entity(f"e{len(entities) + 1}", start, end, label, doc.text[start:end])
+                    )
         return prediction(doc, entities=entities)
 
     def _save_state(self, folder: Path) -> list[str]:

@@ -121,8 +121,15 @@ class SklearnStance(VectorizerEstimatorState, Model):
     reads = frozenset({"entities"})
     summary = "scikit-learn classifier over (holder, target) mention pairs, NONE for no stance"
 
-    def __init__(self, *, c: float = 1.0, threshold: float | None = None,
-                 max_holders: int = 8, seed: int = 0, ner: Model | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        c: float = 1.0,
+        threshold: float | None = None,
+        max_holders: int = 8,
+        seed: int = 0,
+        ner: Model | None = None,
+    ) -> None:
         super().__init__()
         self.c, self.threshold, self.max_holders, self.seed = c, threshold, max_holders, seed
         self.ner = ner
@@ -130,8 +137,12 @@ class SklearnStance(VectorizerEstimatorState, Model):
         self.estimator: Any = None
 
     def config(self) -> dict[str, Any]:
-        return {"c": self.c, "threshold": self.threshold, "max_holders": self.max_holders,
-                "seed": self.seed}
+        return {
+            "c": self.c,
+            "threshold": self.threshold,
+            "max_holders": self.max_holders,
+            "seed": self.seed,
+        }
 
     # ---- candidates and features
 
@@ -145,15 +156,27 @@ class SklearnStance(VectorizerEstimatorState, Model):
             i = max(0, int(np.searchsorted(starts, s.start, side="right")) - 1)
             by_sentence[i].append(s)
         cues = [find_cues(text, a, b) for a, b in sentences]
-        speakers = [speaker(text, sent, local) for sent, local in zip(sentences, by_sentence,
-                                                                       strict=True)]
+        speakers = [
+            speaker(text, sent, local) for sent, local in zip(sentences, by_sentence, strict=True)
+        ]
         title = next((p for p in doc.paragraphs if p.kind == "title"), None)
-        title_keys = {cluster(s.key) for s in mentions
-                      if title and title.start <= s.start < title.end}
+        title_keys = {
+            cluster(s.key) for s in mentions if title and title.start <= s.start < title.end
+        }
         frequency = Counter(cluster(s.key) for s in mentions)
         rank = {k: i for i, (k, _) in enumerate(frequency.most_common(), 1)}
-        return _DocInfo(doc, sentences, mentions, by_sentence, cues, speakers,
-                        agency_endpoint(doc, mentions), frequency, rank, title_keys)
+        return _DocInfo(
+            doc,
+            sentences,
+            mentions,
+            by_sentence,
+            cues,
+            speakers,
+            agency_endpoint(doc, mentions),
+            frequency,
+            rank,
+            title_keys,
+        )
 
     def candidates(self, doc: Document) -> tuple[_DocInfo, list[Candidate]]:
         info = self._info(doc)
@@ -163,9 +186,13 @@ class SklearnStance(VectorizerEstimatorState, Model):
             for t in targets:
                 if t.key == agency_key:
                     continue
-                near = [(abs(hi - ti), abs(h.start - t.start), hi, h)
-                        for hi in (ti - 1, ti, ti + 1) if 0 <= hi < len(info.by_sentence)
-                        for h in info.by_sentence[hi] if h.key != t.key and h.key != agency_key]
+                near = [
+                    (abs(hi - ti), abs(h.start - t.start), hi, h)
+                    for hi in (ti - 1, ti, ti + 1)
+                    if 0 <= hi < len(info.by_sentence)
+                    for h in info.by_sentence[hi]
+                    if h.key != t.key and h.key != agency_key
+                ]
                 near.sort(key=lambda x: (x[0], x[1]))
                 seen: set[tuple[int, int]] = set()
                 for _, _, hi, h in near:
@@ -185,9 +212,12 @@ class SklearnStance(VectorizerEstimatorState, Model):
         sent = info.sentences[ti]
         tc = cluster(t.key)
         rank = info.rank.get(tc, 99)
-        f: dict[str, float] = {"bias": 1.0, f"t_label={t.label}": 1.0,
-                               f"t_freq={_bucket(info.frequency[tc])}": 1.0,
-                               f"t_rank={rank if rank <= 5 else '6+'}": 1.0}
+        f: dict[str, float] = {
+            "bias": 1.0,
+            f"t_label={t.label}": 1.0,
+            f"t_freq={_bucket(info.frequency[tc])}": 1.0,
+            f"t_rank={rank if rank <= 5 else '6+'}": 1.0,
+        }
         if tc in info.title_keys:
             f["t_in_title"] = 1.0
         f[f"t_pos={'title' if ti == 0 else 'early' if ti < 4 else 'rest'}"] = 1.0
@@ -197,13 +227,16 @@ class SklearnStance(VectorizerEstimatorState, Model):
         for cue in cues:
             polarity = "NEG" + cue.label if cue.negated else cue.label
             f[f"cue_sent={polarity}"] = f.get(f"cue_sent={polarity}", 0.0) + 1.0
-            f[f"cue_word={text[cue.start:cue.end].lower()}"] = 1.0
-            if cue.start >= 0 and cue.end <= t.start and not _mention_between(
-                    info.by_sentence[ti], cue.end, t.start):
+            f[f"cue_word={text[cue.start : cue.end].lower()}"] = 1.0
+            if (
+                cue.start >= 0
+                and cue.end <= t.start
+                and not _mention_between(info.by_sentence[ti], cue.end, t.start)
+            ):
                 f[f"t_first_after_cue={polarity}"] = 1.0
             if cue.kind == MUTUAL and cue.end <= t.start:
                 f["t_after_mutual_cue"] = 1.0
-        if any(q in text[sent[0]:sent[1]] for q in "\"\u201c\u201d\u00ab\u00bb"):
+        if any(q in text[sent[0] : sent[1]] for q in '"\u201c\u201d\u00ab\u00bb'):
             f["quote_sent"] = 1.0
         if SPEECH_RE.search(text, sent[0], sent[1]):
             f["speech_sent"] = 1.0
@@ -213,8 +246,18 @@ class SklearnStance(VectorizerEstimatorState, Model):
         if c.holder_sentence < 0:
             f["h_article"] = 1.0
             for key in list(f):
-                if key.startswith(("cue_sent=", "t_first_after_cue", "quote_sent", "t_in_title",
-                                   "t_freq", "t_rank", "speech_sent", "t_pos")):
+                if key.startswith(
+                    (
+                        "cue_sent=",
+                        "t_first_after_cue",
+                        "quote_sent",
+                        "t_in_title",
+                        "t_freq",
+                        "t_rank",
+                        "speech_sent",
+                        "t_pos",
+                    )
+                ):
                     f[f"art&{key}"] = f[key]
             if spk is None or spk.key == t.key:
                 f["art&no_other_speaker"] = 1.0
@@ -277,27 +320,42 @@ class SklearnStance(VectorizerEstimatorState, Model):
                     votes[s.label] += 1
                     covered.add(k)
             labels.append(votes.most_common(1)[0][0] if votes else NONE)
-        triples = {(normalize_name(doc.resolve(s.holder).text),
-                    normalize_name(doc.resolve(s.target).text), s.label) for s in doc.stances}
-        hit = {(normalize_name(doc.resolve(s.holder).text),
-                normalize_name(doc.resolve(s.target).text), s.label)
-               for k, s in enumerate(doc.stances) if k in covered}
+        triples = {
+            (
+                normalize_name(doc.resolve(s.holder).text),
+                normalize_name(doc.resolve(s.target).text),
+                s.label,
+            )
+            for s in doc.stances
+        }
+        hit = {
+            (
+                normalize_name(doc.resolve(s.holder).text),
+                normalize_name(doc.resolve(s.target).text),
+                s.label,
+            )
+            for k, s in enumerate(doc.stances)
+            if k in covered
+        }
         return labels, len(triples), len(hit)
 
-    def _matches(self, info: _DocInfo, c: Candidate, s: Stance,
-                 evidence: tuple[int, int] | None) -> bool:
+    def _matches(
+        self, info: _DocInfo, c: Candidate, s: Stance, evidence: tuple[int, int] | None
+    ) -> bool:
         doc = info.doc
         h, t = doc.resolve(s.holder), doc.resolve(s.target)
         if h.has_span and t.has_span and isinstance(c.holder, Span):
-            return (_overlap(c.holder.start, c.holder.end, h.start, h.end)
-                    and _overlap(c.target.start, c.target.end, t.start, t.end))
+            return _overlap(c.holder.start, c.holder.end, h.start, h.end) and _overlap(
+                c.target.start, c.target.end, t.start, t.end
+            )
         if t.has_span and not _overlap(c.target.start, c.target.end, t.start, t.end):
             return False
         if not t.has_span and not name_matches(c.target.text, t.text):
             return False
         if h.has_span:
-            if not isinstance(c.holder, Span) or not _overlap(c.holder.start, c.holder.end,
-                                                              h.start, h.end):
+            if not isinstance(c.holder, Span) or not _overlap(
+                c.holder.start, c.holder.end, h.start, h.end
+            ):
                 return False
         elif not name_matches(c.holder.text, h.text):
             return False
@@ -325,17 +383,21 @@ class SklearnStance(VectorizerEstimatorState, Model):
 
         feats, labels, n_triples, n_covered = self._dataset(train)
         if len(set(labels) - {NONE}) < 1 or NONE not in labels:
-            raise InputError("sklearn-stance needs training documents with stances whose "
-                             "holder and target are found among the candidate pairs; the "
-                             f"train split gives {Counter(labels)}")
+            raise InputError(
+                "sklearn-stance needs training documents with stances whose "
+                "holder and target are found among the candidate pairs; the "
+                f"train split gives {Counter(labels)}"
+            )
         self.vectorizer = DictVectorizer()
         x = self.vectorizer.fit_transform(feats)
         self.estimator = LogisticRegression(C=self.c, max_iter=3000, random_state=self.seed)
         self.estimator.fit(x, np.asarray(labels))
         self.training = {
-            "documents": len(train), "candidates": len(labels),
+            "documents": len(train),
+            "candidates": len(labels),
             "labels": dict(sorted(Counter(labels).items())),
-            "gold_triples": n_triples, "gold_triples_covered_by_candidates": n_covered,
+            "gold_triples": n_triples,
+            "gold_triples_covered_by_candidates": n_covered,
             "features": len(self.vectorizer.vocabulary_),
         }
         if self.threshold is None:
@@ -368,8 +430,7 @@ class SklearnStance(VectorizerEstimatorState, Model):
         _, cands = self.candidates(doc)
         if not cands:
             return prediction(doc)
-        proba = self.estimator.predict_proba(self.vectorizer.transform([c.features
-                                                                          for c in cands]))
+        proba = self.estimator.predict_proba(self.vectorizer.transform([c.features for c in cands]))
         classes = [str(c) for c in self.estimator.classes_]
         decided = _decide(proba, classes, self.threshold if self.threshold is not None else 0.5)
         mass: dict[tuple[str, str], Counter] = defaultdict(Counter)
@@ -429,12 +490,12 @@ def _mention_between(mentions: Sequence[Span], a: int, b: int) -> bool:
 
 
 def _word_before(text: str, position: int) -> str:
-    words = WORD_RE.findall(text[max(0, position - 40):position].lower())
+    words = WORD_RE.findall(text[max(0, position - 40) : position].lower())
     return words[-1] if words else "<s>"
 
 
 def _word_after(text: str, position: int) -> str:
-    words = WORD_RE.findall(text[position:position + 40].lower())
+    words = WORD_RE.findall(text[position : position + 40].lower())
     return words[0] if words else "</s>"
 
 
@@ -480,11 +541,16 @@ class PriorStance(Model):
         labels: Counter = Counter()
         for doc in train:
             agency = normalize_name(doc.agency or "")
-            labels.update(s.label for s in doc.stances
-                          if agency and normalize_name(doc.resolve(s.holder).text) == agency)
+            labels.update(
+                s.label
+                for s in doc.stances
+                if agency and normalize_name(doc.resolve(s.holder).text) == agency
+            )
         if not labels:
-            raise InputError("prior-stance needs training documents with stances held by the "
-                             "article (holder = the document's agency)")
+            raise InputError(
+                "prior-stance needs training documents with stances held by the "
+                "article (holder = the document's agency)"
+            )
         self.label = self.label or labels.most_common(1)[0][0]
         hits = {}
         for k in range(1, 6):
@@ -493,17 +559,24 @@ class PriorStance(Model):
                 agency, targets = self._targets(doc, k)
                 if agency is None:
                     continue
-                gold = {normalize_name(doc.resolve(s.target).text) for s in doc.stances
-                        if s.label == self.label and normalize_name(doc.resolve(s.holder).text)
-                        == normalize_name(agency.text)}
+                gold = {
+                    normalize_name(doc.resolve(s.target).text)
+                    for s in doc.stances
+                    if s.label == self.label
+                    and normalize_name(doc.resolve(s.holder).text) == normalize_name(agency.text)
+                }
                 predicted += len(targets)
                 total += len(gold)
                 hit += sum(any(name_matches(t.text, g) for g in gold) for t in targets)
             hits[k] = 2 * hit / (predicted + total) if predicted + total else 0.0
         self.k = self.k or max(hits, key=lambda k: (hits[k], -k))
-        self.training = {"documents": len(train), "article_labels": dict(labels),
-                         "label": self.label, "k": self.k,
-                         "train_f1_by_k": {k: round(v, 4) for k, v in hits.items()}}
+        self.training = {
+            "documents": len(train),
+            "article_labels": dict(labels),
+            "label": self.label,
+            "k": self.k,
+            "train_f1_by_k": {k: round(v, 4) for k, v in hits.items()},
+        }
         return self.training
 
     def predict_document(self, doc: Document) -> Document:
@@ -511,5 +584,7 @@ class PriorStance(Model):
         agency, targets = self._targets(doc, self.k or 1)
         if agency is None:
             return prediction(doc)
-        return prediction(doc, stances=[Stance(as_mention(agency), as_mention(t), self.label or "")
-                                        for t in targets])
+        return prediction(
+            doc,
+            stances=[Stance(as_mention(agency), as_mention(t), self.label or "") for t in targets],
+        )

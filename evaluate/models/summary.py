@@ -20,11 +20,14 @@ def run_lines(run: ModelRun) -> list[str]:
     lines = []
     t, p = run.trained, run.predicted
     if t:
-        lines.append(f"{run.name}: trained in {t['seconds']:.1f} s, peak RSS "
-                     f"{t['peak_rss_mb']:.0f} MB")
+        lines.append(
+            f"{run.name}: trained in {t['seconds']:.1f} s, peak RSS {t['peak_rss_mb']:.0f} MB"
+        )
     lines += [f"{run.name}: warning: {warning}" for warning in p.get("warnings", [])]
-    lines.append(f"{run.name}: {p['documents']} documents in {p['seconds']:.2f} s "
-                 f"({p['docs_per_second']} documents/s), peak RSS {p['peak_rss_mb']:.0f} MB")
+    lines.append(
+        f"{run.name}: {p['documents']} documents in {p['seconds']:.2f} s "
+        f"({p['docs_per_second']} documents/s), peak RSS {p['peak_rss_mb']:.0f} MB"
+    )
     return lines
 
 
@@ -46,17 +49,31 @@ def summary_rows(result: BenchmarkResult, separator: str = "; ") -> list[list[st
         p = r.predicted
         t = r.trained or {}
         figs = separator.join(f"{k} {figure_text(v)}" for k, v in r.figures.items()) or "not scored"
-        rows.append([r.name, r.task, figs, str(p.get("documents", "")),
-                     f"{p.get('seconds_per_1000', 0):.2f}",
-                     f"{p.get('peak_rss_mb', 0):.0f} ({p.get('rss_before_mb', 0):.0f})",
-                     f"{t['seconds']:.1f}" if t else "–",
-                     f"{t['peak_rss_mb']:.0f} ({t['rss_before_mb']:.0f})" if t else "–"])
+        rows.append(
+            [
+                r.name,
+                r.task,
+                figs,
+                str(p.get("documents", "")),
+                f"{p.get('seconds_per_1000', 0):.2f}",
+                f"{p.get('peak_rss_mb', 0):.0f} ({p.get('rss_before_mb', 0):.0f})",
+                f"{t['seconds']:.1f}" if t else "–",
+                f"{t['peak_rss_mb']:.0f} ({t['rss_before_mb']:.0f})" if t else "–",
+            ]
+        )
     return rows
 
 
-SUMMARY_HEADER = ["model", "task", "figures (percent, 95% CI)", "documents",
-                  "predict s / 1,000 docs", "predict peak RSS MB (at start)", "train s",
-                  "train peak RSS MB (at start)"]
+SUMMARY_HEADER = [
+    "model",
+    "task",
+    "figures (percent, 95% CI)",
+    "documents",
+    "predict s / 1,000 docs",
+    "predict peak RSS MB (at start)",
+    "train s",
+    "train peak RSS MB (at start)",
+]
 
 
 def summary_markdown(result: BenchmarkResult) -> str:
@@ -74,13 +91,20 @@ def summary_markdown(result: BenchmarkResult) -> str:
     for row in summary_rows(result):
         lines.append("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
     isolated = all(r.predicted.get("isolated") for r in result.runs)
-    lines += ["", "Time: the model's own work (predicting and writing the predictions; fitting "
-              "and saving), not loading. Peak RSS: the whole process (interpreter, libraries, "
-              "documents) while the model worked; in brackets what it held when the model "
-              "started"
-              + ("; each phase ran in its own process." if isolated
-                 else "; all models ran in one process (--no-isolate), so later models may "
-                 "show memory earlier ones left."), ""]
+    lines += [
+        "",
+        "Time: the model's own work (predicting and writing the predictions; fitting "
+        "and saving), not loading. Peak RSS: the whole process (interpreter, libraries, "
+        "documents) while the model worked; in brackets what it held when the model "
+        "started"
+        + (
+            "; each phase ran in its own process."
+            if isolated
+            else "; all models ran in one process (--no-isolate), so later models may "
+            "show memory earlier ones left."
+        ),
+        "",
+    ]
     for task, files in result.reports.items():
         lines.append(f"- {task}: {files[0]}")
     return "\n".join(lines) + "\n"

@@ -87,25 +87,38 @@ class Report:
         board = []
         for rank, entry in enumerate(self.runs, 1):
             comp = self.main_comparison(entry)
-            board.append({
-                "rank": rank, "run": entry.name, "pred": entry.result.source.get("pred"),
-                "mark": self.mark(entry),
-                "figures": {f"{s}/{f}": est.to_dict() for _, s, f in self.columns
-                            if (est := entry.figure(s, f)) is not None},
-                "vs_best": None if comp is None else comp.to_dict(),
-            })
+            board.append(
+                {
+                    "rank": rank,
+                    "run": entry.name,
+                    "pred": entry.result.source.get("pred"),
+                    "mark": self.mark(entry),
+                    "figures": {
+                        f"{s}/{f}": est.to_dict()
+                        for _, s, f in self.columns
+                        if (est := entry.figure(s, f)) is not None
+                    },
+                    "vs_best": None if comp is None else comp.to_dict(),
+                }
+            )
         return {
-            "gold": self.gold, "split": self.split, "caveats": list(self.caveats),
-            "main_figure": "/".join(self.main), "alpha": self.alpha,
+            "gold": self.gold,
+            "split": self.split,
+            "caveats": list(self.caveats),
+            "main_figure": "/".join(self.main),
+            "alpha": self.alpha,
             "significance": "paired bootstrap test against the best run "
-                            "(Berg-Kirkpatrick et al. 2012)",
+            "(Berg-Kirkpatrick et al. 2012)",
             "leaderboard": board,
             "runs": {
                 e.name: {
                     **e.result.to_dict(),
-                    "vs_best": None if e.vs_best is None else {
+                    "vs_best": None
+                    if e.vs_best is None
+                    else {
                         s: {f: c.to_dict() for f, c in figs.items()}
-                        for s, figs in e.vs_best.items()},
+                        for s, figs in e.vs_best.items()
+                    },
                 }
                 for e in self.runs
             },
@@ -124,8 +137,9 @@ def _predicts_entities(runs: Sequence[tuple[str, ScoreResult]], section: str) ->
     return False
 
 
-def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05,
-                 caveats: Sequence[str] = ()) -> Report:
+def build_report(
+    runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05, caveats: Sequence[str] = ()
+) -> Report:
     """Rank scored runs on the same gold and test each against the best; ``caveats`` are
     said first, under the title."""
     if not runs:
@@ -133,8 +147,9 @@ def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05
     names = [n for n, _ in runs]
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
-        raise UsageError(f"run names must differ, {', '.join(dupes)} is given twice; name runs "
-                         "as name=path")
+        raise UsageError(
+            f"run names must differ, {', '.join(dupes)} is given twice; name runs as name=path"
+        )
     main = main_figure(runs[0][1])
 
     def key(item: tuple[str, ScoreResult]) -> tuple[float, str]:
@@ -146,9 +161,14 @@ def build_report(runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05
     best = ranked[0]
     for entry in ranked[1:]:
         entry.vs_best = compare(best.result, entry.result)
-    columns = [c for c in LEADERBOARD_COLUMNS
-               if c[1] in best.result.sections and c[2] in best.result.sections[c[1]].figures
-               and (not c[1].startswith("entities.") or _predicts_entities(runs, c[1]))]
+    columns = [
+        c
+        for c in LEADERBOARD_COLUMNS
+        if c[1] in best.result.sections
+        and c[2] in best.result.sections[c[1]].figures
+        and (not c[1].startswith("entities.") or _predicts_entities(runs, c[1]))
+    ]
     first = runs[0][1].source
-    return Report(first.get("gold", ""), first.get("split"), ranked, main, alpha, columns,
-                  list(caveats))
+    return Report(
+        first.get("gold", ""), first.get("split"), ranked, main, alpha, columns, list(caveats)
+    )

@@ -43,10 +43,21 @@ def f1_by_label(
         v = 100 * np.array([t[0] for t in values])
         low = 100 * np.array([t[0] - (t[1] if t[1] is not None else t[0]) for t in values])
         high = 100 * np.array([(t[2] if t[2] is not None else t[0]) - t[0] for t in values])
-        ax.bar(x + (i - (n_runs - 1) / 2) * width, v, width, label=name,
-               yerr=np.vstack([low, high]), capsize=3, error_kw={"elinewidth": 1})
-    ax.set_xticks(x, labels, rotation=30 if len(labels) > 8 else 0, ha="right"
-                  if len(labels) > 8 else "center")
+        ax.bar(
+            x + (i - (n_runs - 1) / 2) * width,
+            v,
+            width,
+            label=name,
+            yerr=np.vstack([low, high]),
+            capsize=3,
+            error_kw={"elinewidth": 1},
+        )
+    ax.set_xticks(
+        x,
+        labels,
+        rotation=30 if len(labels) > 8 else 0,
+        ha="right" if len(labels) > 8 else "center",
+    )
     ax.set_ylim(0, 105)
     ax.set_ylabel("F1 (%)")
     ax.set_title(title)
@@ -56,8 +67,15 @@ def f1_by_label(
     return _png(fig)
 
 
-def heatmap(rows: Sequence[str], columns: Sequence[str], counts: Sequence[Sequence[int]],
-            title: str, *, xlabel: str = "predicted", ylabel: str = "gold") -> bytes:
+def heatmap(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    counts: Sequence[Sequence[int]],
+    title: str,
+    *,
+    xlabel: str = "predicted",
+    ylabel: str = "gold",
+) -> bytes:
     """A count heatmap with the numbers written in the cells."""
     plt = _pyplot()
     import numpy as np
@@ -73,13 +91,21 @@ def heatmap(rows: Sequence[str], columns: Sequence[str], counts: Sequence[Sequen
     ax.set_title(title)
     top = shown.max() if shown.size else 0.0
     for (i, j), v in np.ndenumerate(data):
-        ax.text(j, i, f"{int(v)}", ha="center", va="center", fontsize=8,
-                color="white" if top and shown[i, j] > 0.6 * top else "black")
+        ax.text(
+            j,
+            i,
+            f"{int(v)}",
+            ha="center",
+            va="center",
+            fontsize=8,
+            color="white" if top and shown[i, j] > 0.6 * top else "black",
+        )
     return _png(fig)
 
 
-def leaderboard(names: Sequence[str], values: Sequence[tuple[float, float | None, float | None]],
-                title: str) -> bytes:
+def leaderboard(
+    names: Sequence[str], values: Sequence[tuple[float, float | None, float | None]], title: str
+) -> bytes:
     """Horizontal points with confidence intervals, best run on top."""
     plt = _pyplot()
 

@@ -17,9 +17,11 @@ from goldwire.evaluate.report.build import Report, RunEntry
 from goldwire.evaluate.scoring import Section
 
 SCHEMA_SECTIONS = ("entities.strict", "entities.exact", "entities.partial", "entities.type")
-STANCE_SECTIONS = {"stances.mention_strict": "mention, strict",
-                   "stances.mention_relaxed": "mention, relaxed",
-                   "stances.entity": "entity triples"}
+STANCE_SECTIONS = {
+    "stances.mention_strict": "mention, strict",
+    "stances.mention_relaxed": "mention, relaxed",
+    "stances.entity": "entity triples",
+}
 
 
 @dataclass
@@ -66,25 +68,32 @@ def _leaderboard(report: Report) -> list[Content]:
     rows = []
     for rank, entry in enumerate(report.runs, 1):
         comp = report.main_comparison(entry)
-        rows.append([str(rank), entry.name, report.mark(entry)]
-                    + [fmt.estimate(entry.figure(s, f)) for _, s, f in report.columns]
-                    + [fmt.delta(comp), fmt.p_value(comp.p_value if comp else None, resamples)])
-    main_col = next((c[0] for c in report.columns if (c[1], c[2]) == report.main),
-                    "/".join(report.main))
+        rows.append(
+            [str(rank), entry.name, report.mark(entry)]
+            + [fmt.estimate(entry.figure(s, f)) for _, s, f in report.columns]
+            + [fmt.delta(comp), fmt.p_value(comp.p_value if comp else None, resamples)]
+        )
+    main_col = next(
+        (c[0] for c in report.columns if (c[1], c[2]) == report.main), "/".join(report.main)
+    )
     out: list[Content] = [
         Heading("Leaderboard"),
-        Para(f"Ranked by {main_col}. Scores in percent with {_ci_words(report)}. "
-             f"Δ and p: paired bootstrap test of each run against the best "
-             f"(Berg-Kirkpatrick et al. 2012) on {main_col}; "
-             f"* = significantly below the best (p < {report.alpha}), "
-             "≈ = not significantly different."),
+        Para(
+            f"Ranked by {main_col}. Scores in percent with {_ci_words(report)}. "
+            f"Δ and p: paired bootstrap test of each run against the best "
+            f"(Berg-Kirkpatrick et al. 2012) on {main_col}; "
+            f"* = significantly below the best (p < {report.alpha}), "
+            "≈ = not significantly different."
+        ),
         Table(header, rows),
     ]
     values = [entry.figure(*report.main) for entry in report.runs]
     if all(v is not None for v in values):
-        png = plots.leaderboard([e.name for e in report.runs],
-                                [(v.value, v.low, v.high) for v in values if v is not None],
-                                main_col)
+        png = plots.leaderboard(
+            [e.name for e in report.runs],
+            [(v.value, v.low, v.high) for v in values if v is not None],
+            main_col,
+        )
         out.append(Image("leaderboard", f"{main_col} by run", png))
     return out
 
@@ -93,9 +102,11 @@ def _ci_words(report: Report) -> str:
     o = report.best.result.options
     if not o.resamples:
         return "no confidence intervals (bootstrap off)"
-    return (f"{round(o.confidence * 100)}% bootstrap confidence intervals "
-            f"({o.resamples} resamples of {report.best.result.documents.get('unit', 'document')}s, "
-            f"seed {o.seed})")
+    return (
+        f"{round(o.confidence * 100)}% bootstrap confidence intervals "
+        f"({o.resamples} resamples of {report.best.result.documents.get('unit', 'document')}s, "
+        f"seed {o.seed})"
+    )
 
 
 def _main_entity_section(entry: RunEntry) -> Section | None:
@@ -119,9 +130,14 @@ def _per_label_plot(report: Report) -> list[Content]:
             vals.append((est.value, est.low, est.high) if est else (0.0, None, None))
         runs.append((name, vals))
     title = sections[0][1].title if sections[0][1] else "F1 by label"
-    return [Heading("F1 by label"),
-            Image("f1_by_label", "F1 by label with confidence intervals",
-                  plots.f1_by_label(labels, runs, title))]
+    return [
+        Heading("F1 by label"),
+        Image(
+            "f1_by_label",
+            "F1 by label with confidence intervals",
+            plots.f1_by_label(labels, runs, title),
+        ),
+    ]
 
 
 def _labelled_table(sec: Section, extra_f1: dict[str, Section] | None = None) -> Table:
@@ -131,15 +147,20 @@ def _labelled_table(sec: Section, extra_f1: dict[str, Section] | None = None) ->
     rows = []
     averages = ["micro", "macro"] + (["weighted"] if sec.weighted else [])
     for avg in averages:
-        rows.append([avg, str(counts["micro"].possible) if avg != "macro" else ""]
-                    + [fmt.estimate(sec.figures.get(f"{avg}.{m}"))
-                       for m in ("precision", "recall", "f1")]
-                    + [fmt.estimate(o.figures.get(f"{avg}.f1")) for o in others.values()])
+        rows.append(
+            [avg, str(counts["micro"].possible) if avg != "macro" else ""]
+            + [fmt.estimate(sec.figures.get(f"{avg}.{m}")) for m in ("precision", "recall", "f1")]
+            + [fmt.estimate(o.figures.get(f"{avg}.f1")) for o in others.values()]
+        )
     for lab in sec.labels:
-        rows.append([lab, str(counts[lab].possible)]
-                    + [fmt.estimate(sec.figures.get(f"label.{lab}.{m}"))
-                       for m in ("precision", "recall", "f1")]
-                    + [fmt.estimate(o.figures.get(f"label.{lab}.f1")) for o in others.values()])
+        rows.append(
+            [lab, str(counts[lab].possible)]
+            + [
+                fmt.estimate(sec.figures.get(f"label.{lab}.{m}"))
+                for m in ("precision", "recall", "f1")
+            ]
+            + [fmt.estimate(o.figures.get(f"label.{lab}.f1")) for o in others.values()]
+        )
     return Table(header, rows, sec.title)
 
 
@@ -148,64 +169,102 @@ def _stance_table(sections: list[Section]) -> Table:
     rows = []
     for sec in sections:
         c = sec.counts()
-        keys = [("micro", "micro")] + ([(lab, f"label.{lab}") for lab in sec.labels]
-                                       if len(sec.labels) > 1 else [])
+        keys = [("micro", "micro")] + (
+            [(lab, f"label.{lab}") for lab in sec.labels] if len(sec.labels) > 1 else []
+        )
         for name, key in keys:
             level = STANCE_SECTIONS[sec.name] + ("" if name == "micro" else f": {name}")
             counts = c["micro" if name == "micro" else name]
-            rows.append([level, str(counts.possible), str(counts.actual)]
-                        + [fmt.estimate(sec.figures.get(f"{key}.{m}"))
-                           for m in ("precision", "recall", "f1")])
-    return Table(["level", "support", "predictions", "P", "R", "F1"], rows,
-                 "Stances (mention level: spans; entity level: normalised name triples)")
+            rows.append(
+                [level, str(counts.possible), str(counts.actual)]
+                + [
+                    fmt.estimate(sec.figures.get(f"{key}.{m}"))
+                    for m in ("precision", "recall", "f1")
+                ]
+            )
+    return Table(
+        ["level", "support", "predictions", "P", "R", "F1"],
+        rows,
+        "Stances (mention level: spans; entity level: normalised name triples)",
+    )
 
 
 def _classification(sec: Section) -> list[Content]:
-    figs = [(n, sec.figures.get(k)) for n, k in (("accuracy", "accuracy"),
-                                                 ("macro-F1", "macro_f1"),
-                                                 ("SemEval-2016 (F1 mean of "
-                                                  + "/".join(sec.extra.get("opinion_classes") or [])
-                                                  + ")", "semeval2016"),
-                                                 ("FNC-1 relative score", "fnc1"))]
+    figs = [
+        (n, sec.figures.get(k))
+        for n, k in (
+            ("accuracy", "accuracy"),
+            ("macro-F1", "macro_f1"),
+            (
+                "SemEval-2016 (F1 mean of "
+                + "/".join(sec.extra.get("opinion_classes") or [])
+                + ")",
+                "semeval2016",
+            ),
+            ("FNC-1 relative score", "fnc1"),
+        )
+    ]
     out: list[Content] = [
-        Table(["figure", "value"], [[n, fmt.estimate(e)] for n, e in figs if e is not None],
-              sec.title),
-        Para(f"{sec.extra['pairs']} gold (document, target) pairs, "
-             f"{sec.extra['pairs_without_prediction']} without a prediction (counted wrong), "
-             f"{sec.extra['predictions_for_targets_not_in_gold']} predictions for targets "
-             "the gold does not have (not scored)."),
-        Table(["class", "support", "P", "R", "F1"],
-              [[c, str(sec.extra["support"].get(c, 0))]
-               + [fmt.estimate(sec.figures.get(f"class.{c}.{m}"))
-                  for m in ("precision", "recall", "f1")] for c in sec.labels]),
+        Table(
+            ["figure", "value"], [[n, fmt.estimate(e)] for n, e in figs if e is not None], sec.title
+        ),
+        Para(
+            f"{sec.extra['pairs']} gold (document, target) pairs, "
+            f"{sec.extra['pairs_without_prediction']} without a prediction (counted wrong), "
+            f"{sec.extra['predictions_for_targets_not_in_gold']} predictions for targets "
+            "the gold does not have (not scored)."
+        ),
+        Table(
+            ["class", "support", "P", "R", "F1"],
+            [
+                [c, str(sec.extra["support"].get(c, 0))]
+                + [
+                    fmt.estimate(sec.figures.get(f"class.{c}.{m}"))
+                    for m in ("precision", "recall", "f1")
+                ]
+                for c in sec.labels
+            ],
+        ),
     ]
     cm = sec.extra["confusion_matrix"]
-    out.append(Image(f"docstance_confusion_{id(sec)}", "Document stance confusion matrix",
-                     plots.heatmap(cm["rows"], cm["columns"], cm["counts"],
-                                   "Document stance: confusion matrix")))
+    out.append(
+        Image(
+            f"docstance_confusion_{id(sec)}",
+            "Document stance confusion matrix",
+            plots.heatmap(
+                cm["rows"], cm["columns"], cm["counts"], "Document stance: confusion matrix"
+            ),
+        )
+    )
     return out
 
 
 def _run_content(entry: RunEntry) -> list[Content]:
     res = entry.result
     docs = res.documents
-    out: list[Content] = [Heading(f"Run: {entry.name}"),
-                          Para(f"Predictions {res.source.get('pred')}; "
-                               f"{docs.get('gold')} {docs.get('unit', 'document')}s, "
-                               f"{docs.get('without_prediction', 0)} without a prediction "
-                               f"(scored as predicting nothing), "
-                               f"{len(docs.get('skipped', []))} items skipped (--lenient).")]
+    out: list[Content] = [
+        Heading(f"Run: {entry.name}"),
+        Para(
+            f"Predictions {res.source.get('pred')}; "
+            f"{docs.get('gold')} {docs.get('unit', 'document')}s, "
+            f"{docs.get('without_prediction', 0)} without a prediction "
+            f"(scored as predicting nothing), "
+            f"{len(docs.get('skipped', []))} items skipped (--lenient)."
+        ),
+    ]
     for msg in docs.get("skipped", [])[:10]:
         out.append(Para(f"skipped: {msg}"))
     main = _main_entity_section(entry)
     if main is not None:
-        others = {n: res.sections[n] for n in SCHEMA_SECTIONS
-                  if n in res.sections and n != main.name}
+        others = {
+            n: res.sections[n] for n in SCHEMA_SECTIONS if n in res.sections and n != main.name
+        }
         out.append(_labelled_table(main, others))
     if "conll.iob2_strict" in res.sections:
         out.append(_labelled_table(res.sections["conll.iob2_strict"]))
-    stances = [res.sections[n] for n in STANCE_SECTIONS
-               if n in res.sections and res.sections[n].labels]
+    stances = [
+        res.sections[n] for n in STANCE_SECTIONS if n in res.sections and res.sections[n].labels
+    ]
     if stances:
         out.append(_stance_table(stances))
     if "doc_stances" in res.sections:
@@ -220,22 +279,44 @@ def _analysis(entry: RunEntry) -> list[Content]:
         return []
     out: list[Content] = [
         Heading(f"Error analysis: {entry.name}", 3),
-        Image(f"confusion_{entry.name}", "Entity label confusion (partial-match pairs)",
-              plots.heatmap(a.gold_labels, a.pred_labels, a.matrix,
-                            f"{entry.name}: entity labels (overlap pairs)")),
+        Image(
+            f"confusion_{entry.name}",
+            "Entity label confusion (partial-match pairs)",
+            plots.heatmap(
+                a.gold_labels,
+                a.pred_labels,
+                a.matrix,
+                f"{entry.name}: entity labels (overlap pairs)",
+            ),
+        ),
     ]
     if a.confusions:
-        out.append(Table(["gold", "predicted", "count", "same span", "example"],
-                         [[c.gold, c.pred, str(c.count), str(c.exact_span), c.example]
-                          for c in a.confusions], "Most frequent label confusions"))
+        out.append(
+            Table(
+                ["gold", "predicted", "count", "same span", "example"],
+                [
+                    [c.gold, c.pred, str(c.count), str(c.exact_span), c.example]
+                    for c in a.confusions
+                ],
+                "Most frequent label confusions",
+            )
+        )
     if a.missed:
-        out.append(Table(["entity", "label", "missed", "document", "context"],
-                         [[m.text, m.label, str(m.count), m.doc, m.context] for m in a.missed],
-                         "Most missed gold entities (no overlapping prediction)"))
+        out.append(
+            Table(
+                ["entity", "label", "missed", "document", "context"],
+                [[m.text, m.label, str(m.count), m.doc, m.context] for m in a.missed],
+                "Most missed gold entities (no overlapping prediction)",
+            )
+        )
     if a.spurious:
-        out.append(Table(["prediction", "label", "count", "document", "context"],
-                         [[m.text, m.label, str(m.count), m.doc, m.context] for m in a.spurious],
-                         "Most frequent spurious predictions"))
+        out.append(
+            Table(
+                ["prediction", "label", "count", "document", "context"],
+                [[m.text, m.label, str(m.count), m.doc, m.context] for m in a.spurious],
+                "Most frequent spurious predictions",
+            )
+        )
     return out
 
 
@@ -246,9 +327,11 @@ def report_content(report: Report) -> list[Content]:
     out: list[Content] = [
         Heading("goldwire evaluation report", 1),
         *(Caveat(text) for text in report.caveats),
-        Para(f"Gold: {report.gold}{split}, {docs.get('gold')} {docs.get('unit', 'document')}s; "
-             f"{len(report.runs)} run(s); entity schemas as SemEval-2013 / nervaluate, "
-             f"overlap threshold {best.options.min_overlap}% of the gold span."),
+        Para(
+            f"Gold: {report.gold}{split}, {docs.get('gold')} {docs.get('unit', 'document')}s; "
+            f"{len(report.runs)} run(s); entity schemas as SemEval-2013 / nervaluate, "
+            f"overlap threshold {best.options.min_overlap}% of the gold span."
+        ),
     ]
     out += _leaderboard(report)
     out += _per_label_plot(report)
@@ -305,8 +388,7 @@ p{max-width:900px}
 
 
 MONO_COLUMNS = {"example", "context", "entity", "prediction"}
-LEFT_COLUMNS = {"run", "gold", "predicted", "label", "class", "figure", "document", "level",
-                "sig."}
+LEFT_COLUMNS = {"run", "gold", "predicted", "label", "class", "figure", "document", "level", "sig."}
 ESTIMATE_RE = re.compile(r"^(\S+) (\[[^\]]+\])$")
 
 
@@ -324,8 +406,12 @@ def _cell(header: str, text: str, first: bool) -> str:
 
 def render_html(content: list[Content]) -> str:
     e = html.escape
-    parts = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-             "<title>goldwire evaluation report</title>", f"<style>{CSS}</style></head><body>"]
+    parts = [
+        "<!DOCTYPE html>",
+        '<html lang="en"><head><meta charset="utf-8">',
+        "<title>goldwire evaluation report</title>",
+        f"<style>{CSS}</style></head><body>",
+    ]
     for item in content:
         if isinstance(item, Heading):
             parts.append(f"<h{item.level}>{e(item.text)}</h{item.level}>")
@@ -337,18 +423,29 @@ def render_html(content: list[Content]) -> str:
             parts.append("<table>")
             if item.title:
                 parts.append(f"<caption>{e(item.title)}</caption>")
-            parts.append("<tr>" + "".join(
-                f'<th class="left">{e(h)}</th>' if h in MONO_COLUMNS | LEFT_COLUMNS
-                else f"<th>{e(h)}</th>" for h in item.header) + "</tr>")
+            parts.append(
+                "<tr>"
+                + "".join(
+                    f'<th class="left">{e(h)}</th>'
+                    if h in MONO_COLUMNS | LEFT_COLUMNS
+                    else f"<th>{e(h)}</th>"
+                    for h in item.header
+                )
+                + "</tr>"
+            )
             for row in item.rows:
-                cells = "".join(_cell(h, c, i == 0)
-                                for i, (h, c) in enumerate(zip(item.header, row, strict=True)))
+                cells = "".join(
+                    _cell(h, c, i == 0)
+                    for i, (h, c) in enumerate(zip(item.header, row, strict=True))
+                )
                 parts.append(f"<tr>{cells}</tr>")
             parts.append("</table>")
         elif isinstance(item, Image):
             data = base64.b64encode(item.png).decode("ascii")
-            parts.append(f'<img alt="{e(item.title)}" title="{e(item.title)}" '
-                         f'src="data:image/png;base64,{data}">')
+            parts.append(
+                f'<img alt="{e(item.title)}" title="{e(item.title)}" '
+                f'src="data:image/png;base64,{data}">'
+            )
     parts.append("</body></html>")
     return "\n".join(parts)
 
@@ -363,6 +460,8 @@ def write_report(report: Report, out_dir: str | Path) -> list[Path]:
         name = f"plots/{i:02d}_{''.join(ch if ch.isalnum() else '_' for ch in item.key)}.png"
         files.write_bytes(out / name, item.png)
         paths[item.key] = name
-    return [files.write_text(out / "report.md", render_markdown(content, paths)),
-            files.write_text(out / "report.html", render_html(content)),
-            files.write_json(out / "results.json", report.to_dict())]
+    return [
+        files.write_text(out / "report.md", render_markdown(content, paths)),
+        files.write_text(out / "report.html", render_html(content)),
+        files.write_json(out / "results.json", report.to_dict()),
+    ]

@@ -114,9 +114,7 @@ def annotated_doc():
     from goldwire.schema import DocStance, Document, Entity, Mention, Stance
 
     def build(text: str, entities=(), stances=(), id_: str = "d1", doc_stances=()) -> Document:
-        ents = [
-            Entity(f"T{i}", a, b, label, text[a:b]) for i, (a, b, label) in enumerate(entities)
-        ]
+        ents = [Entity(f"T{i}", a, b, label, text[a:b]) for i, (a, b, label) in enumerate(entities)]
         sts = [
             Stance(
                 Mention(ents[h].text, ents[h].start, ents[h].end, ents[h].id)

@@ -241,8 +241,11 @@ def test_majority_rule_property(data):
     for name in names:
         chosen = data.draw(st.lists(st.sampled_from(spans), unique=True, max_size=5))
         marks = [(s, e, data.draw(st.sampled_from(("PER", "ORG")))) for s, e in chosen]
-        copies[name] = Document(id="x", text=text, entities=[
-            Entity(f"T{i}", s, e, lab, text[s:e]) for i, (s, e, lab) in enumerate(marks)])
+        copies[name] = Document(
+            id="x",
+            text=text,
+            entities=[Entity(f"T{i}", s, e, lab, text[s:e]) for i, (s, e, lab) in enumerate(marks)],
+        )
     votes: dict[tuple, set] = {}
     for name, doc in copies.items():
         for e in doc.entities:

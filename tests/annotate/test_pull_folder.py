@@ -62,4 +62,3 @@ def test_a_folder_takes_the_pulls_of_one_project(tmp_path):
     check_folder(tmp_path, "http://h:1", project)
     with pytest.raises(UsageError, match="holds pulls of project 'p' \\(id 3\\) at http://h:1"):
         check_folder(tmp_path, "http://h:1", Project(4, "q", client.SEQUENCE_LABELING))
-

@@ -59,8 +59,10 @@ def test_a_jsonl_file_has_no_splits(tmp_path):
 def test_missing_paths_splits_and_foreign_folders_say_what_to_do(corpus, tmp_path):
     with pytest.raises(InputError) as err:
         open_documents(tmp_path / "nowhere")
-    assert str(err.value) == (f"{tmp_path / 'nowhere'}: no such file or folder; give a goldwire "
-                              "dataset folder (`goldwire corpus build`) or a goldwire JSONL file")
+    assert str(err.value) == (
+        f"{tmp_path / 'nowhere'}: no such file or folder; give a goldwire "
+        "dataset folder (`goldwire corpus build`) or a goldwire JSONL file"
+    )
     with pytest.raises(InputError, match="no such file or folder; give the gold$"):
         open_source(tmp_path / "nowhere", hint="the gold")
     with pytest.raises(UsageError, match="no split 'dev'; the dataset has train, validation, test"):

@@ -175,4 +175,3 @@ def test_row_keys_differ_by_file_and_position():
     keys = {row_key(f"dir/f{i}.txt", j) for i in range(200) for j in range(50)}
     assert len(keys) == 200 * 50
     assert all(0 <= k < 2**63 for k in keys)
-

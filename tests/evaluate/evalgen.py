@@ -22,9 +22,11 @@ Span = tuple[int, int, str]
 def disjoint_spans(draw, max_n: int = 8, labels=LABELS) -> list[Span]:
     """Sorted, non-overlapping spans (touching allowed)."""
     out, pos = [], 0
-    for gap, length, label in draw(st.lists(
-            st.tuples(st.integers(0, 4), st.integers(1, 6), st.sampled_from(labels)),
-            max_size=max_n)):
+    for gap, length, label in draw(
+        st.lists(
+            st.tuples(st.integers(0, 4), st.integers(1, 6), st.sampled_from(labels)), max_size=max_n
+        )
+    ):
         start = pos + gap
         out.append((start, start + length, label))
         pos = start + length
@@ -34,8 +36,12 @@ def disjoint_spans(draw, max_n: int = 8, labels=LABELS) -> list[Span]:
 @st.composite
 def any_spans(draw, max_n: int = 8, labels=LABELS, extent: int = 30) -> list[Span]:
     """Spans that may overlap, nest, cross and repeat."""
-    items = draw(st.lists(st.tuples(st.integers(0, extent), st.integers(1, 8),
-                                    st.sampled_from(labels)), max_size=max_n))
+    items = draw(
+        st.lists(
+            st.tuples(st.integers(0, extent), st.integers(1, 8), st.sampled_from(labels)),
+            max_size=max_n,
+        )
+    )
     return [(s, s + n, lab) for s, n, lab in items]
 
 
@@ -74,8 +80,9 @@ def predictions_for(draw, gold: list[Span], *, overlapping: bool, labels=LABELS)
 
 
 @st.composite
-def corpora(draw, *, max_docs: int = 4, nested_gold: bool = False,
-            overlapping_pred: bool = False) -> tuple[list[list[Span]], list[list[Span]]]:
+def corpora(
+    draw, *, max_docs: int = 4, nested_gold: bool = False, overlapping_pred: bool = False
+) -> tuple[list[list[Span]], list[list[Span]]]:
     gold, pred = [], []
     for _ in range(draw(st.integers(1, max_docs))):
         g = draw(any_spans() if nested_gold else disjoint_spans())
@@ -91,15 +98,15 @@ def canonical(spans: list[Span]) -> list[Span]:
     return sorted(spans)
 
 
-def run_nervaluate(gold: list[list[Span]], pred: list[list[Span]], tags=LABELS,
-                   *, sort: bool = True):
+def run_nervaluate(
+    gold: list[list[Span]], pred: list[list[Span]], tags=LABELS, *, sort: bool = True
+):
     """nervaluate 1.2's evaluate() on spans in canonical order (end made inclusive)."""
     from nervaluate import Evaluator
 
     def dicts(units):
         order = canonical if sort else list
-        return [[{"label": lab, "start": s, "end": e - 1} for s, e, lab in order(u)]
-                for u in units]
+        return [[{"label": lab, "start": s, "end": e - 1} for s, e, lab in order(u)] for u in units]
 
     return Evaluator(dicts(gold), dicts(pred), tags=list(tags), loader="dict").evaluate()
 
@@ -111,8 +118,9 @@ def run_seqeval(gold_tags, pred_tags, *, strict: bool = False) -> dict:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if strict:
-            return classification_report(gold_tags, pred_tags, mode="strict", scheme=IOB2,
-                                         output_dict=True)
+            return classification_report(
+                gold_tags, pred_tags, mode="strict", scheme=IOB2, output_dict=True
+            )
         return classification_report(gold_tags, pred_tags, output_dict=True)
 
 
@@ -124,15 +132,26 @@ def text_for(*unit_spans: list[Span], pad: int = 5) -> str:
     return "".join("abcdefghij "[i % 11] for i in range(end))
 
 
-def docs_from_units(gold: list[list[Span]], pred: list[list[Span]],
-                    labels=LABELS) -> tuple[GoldSet, PredictionSet]:
+def docs_from_units(
+    gold: list[list[Span]], pred: list[list[Span]], labels=LABELS
+) -> tuple[GoldSet, PredictionSet]:
     """In-memory gold and predictions over synthetic texts."""
     g_docs, p_docs = [], []
     for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
         text = text_for(g, p)
-        g_docs.append(Document(id=f"d{i}", text=text, entities=[
-            Entity(f"g{k}", s, e, lab, text[s:e]) for k, (s, e, lab) in enumerate(g)]))
-        p_docs.append(Document(id=f"d{i}", text=text, entities=[
-            Entity(f"p{k}", s, e, lab, text[s:e]) for k, (s, e, lab) in enumerate(p)]))
+        g_docs.append(
+            Document(
+                id=f"d{i}",
+                text=text,
+                entities=[Entity(f"g{k}", s, e, lab, text[s:e]) for k, (s, e, lab) in enumerate(g)],
+            )
+        )
+        p_docs.append(
+            Document(
+                id=f"d{i}",
+                text=text,
+                entities=[Entity(f"p{k}", s, e, lab, text[s:e]) for k, (s, e, lab) in enumerate(p)],
+            )
+        )
     schema = LabelSchema.from_names(labels)
     return GoldSet(g_docs, schema, "gold"), PredictionSet("pred", p_docs)

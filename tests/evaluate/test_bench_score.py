@@ -11,9 +11,13 @@ from gwtest import REPO
 
 def test_benchmark_runs_and_tools_agree(tmp_path):
     out = tmp_path / "bench.json"
-    proc = subprocess.run([sys.executable, str(REPO / "bench" / "score.py"), "--docs", "120",
-                           "--json", str(out)], capture_output=True, text=True, timeout=300,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "bench" / "score.py"), "--docs", "120", "--json", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stderr
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["sizes"]["documents"] == 120

@@ -71,8 +71,9 @@ def test_labelled_statistic_point_and_resamples_share_one_formula():
 
 def test_paired_test_identical_systems_are_not_different():
     correct = (np.random.default_rng(1).random(200) < 0.6).astype(np.int64)
-    result = paired_test([accuracy_block("b", correct)], [accuracy_block("b", correct)],
-                         resamples=500)["b"]["acc"]
+    result = paired_test(
+        [accuracy_block("b", correct)], [accuracy_block("b", correct)], resamples=500
+    )["b"]["acc"]
     assert result.delta == 0 and result.p_value == 1.0
     assert (result.low, result.high) == (0.0, 0.0)
 
@@ -81,10 +82,12 @@ def test_paired_test_finds_a_clearly_better_system_in_either_order():
     rng = np.random.default_rng(2)
     worse = (rng.random(400) < 0.6).astype(np.int64)
     better = np.maximum(worse, (rng.random(400) < 0.3).astype(np.int64))
-    ab = paired_test([accuracy_block("b", better)], [accuracy_block("b", worse)],
-                     resamples=1000, seed=3)["b"]["acc"]
-    ba = paired_test([accuracy_block("b", worse)], [accuracy_block("b", better)],
-                     resamples=1000, seed=3)["b"]["acc"]
+    ab = paired_test(
+        [accuracy_block("b", better)], [accuracy_block("b", worse)], resamples=1000, seed=3
+    )["b"]["acc"]
+    ba = paired_test(
+        [accuracy_block("b", worse)], [accuracy_block("b", better)], resamples=1000, seed=3
+    )["b"]["acc"]
     assert ab.delta > 0 and ab.p_value < 0.01 and ab.low > 0
     assert ba.delta == -ab.delta and ba.p_value == ab.p_value and ba.high < 0
 
@@ -94,12 +97,15 @@ def test_paired_test_small_noisy_difference_is_not_significant():
     a = (rng.random(60) < 0.6).astype(np.int64)
     b = a.copy()
     b[:2] = 1 - b[:2]  # two documents differ
-    result = paired_test([accuracy_block("x", a)], [accuracy_block("x", b)],
-                         resamples=1000)["x"]["acc"]
+    result = paired_test([accuracy_block("x", a)], [accuracy_block("x", b)], resamples=1000)["x"][
+        "acc"
+    ]
     assert result.p_value > 0.05
 
 
 def test_paired_test_needs_the_same_documents():
     with pytest.raises(UsageError, match="the two runs cover 3 and 2 documents"):
-        paired_test([accuracy_block("b", np.ones(3, dtype=np.int64))],
-                    [accuracy_block("b", np.ones(2, dtype=np.int64))])
+        paired_test(
+            [accuracy_block("b", np.ones(3, dtype=np.int64))],
+            [accuracy_block("b", np.ones(2, dtype=np.int64))],
+        )

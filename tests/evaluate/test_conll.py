@@ -17,8 +17,9 @@ from goldwire.evaluate.matching import NERVALUATE_NAMES, SCHEMES
 from goldwire.evaluate.scoring import ScoreOptions, score_conll
 
 TAGS = ("O", "O", "O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "I-MISC")
-SEQUENCES = st.lists(st.lists(st.sampled_from(TAGS), min_size=1, max_size=12),
-                     min_size=1, max_size=5)
+SEQUENCES = st.lists(
+    st.lists(st.sampled_from(TAGS), min_size=1, max_size=12), min_size=1, max_size=5
+)
 
 
 def conll_of(sequences, name: str) -> ConllFile:
@@ -29,8 +30,11 @@ def conll_of(sequences, name: str) -> ConllFile:
 
 
 def _score(gold_tags, pred_tags):
-    return score_conll(conll_of(gold_tags, "g"), conll_of(pred_tags, "p"),
-                       ScoreOptions(resamples=0, analysis=False))
+    return score_conll(
+        conll_of(gold_tags, "g"),
+        conll_of(pred_tags, "p"),
+        ScoreOptions(resamples=0, analysis=False),
+    )
 
 
 def assert_same_as_seqeval(section, ref: dict) -> None:
@@ -55,8 +59,9 @@ def test_conlleval_and_strict_iob2_views_are_seqeval(gold, rnd):
     pred = [[t if rnd.random() < 0.6 else rnd.choice(TAGS) for t in seq] for seq in gold]
     result = _score(gold, pred)
     assert_same_as_seqeval(result.sections["conll.conlleval"], run_seqeval(gold, pred))
-    assert_same_as_seqeval(result.sections["conll.iob2_strict"],
-                           run_seqeval(gold, pred, strict=True))
+    assert_same_as_seqeval(
+        result.sections["conll.iob2_strict"], run_seqeval(gold, pred, strict=True)
+    )
 
 
 @settings(max_examples=200, deadline=None)
@@ -73,12 +78,22 @@ def test_semeval_schemas_on_tags_are_nervaluate_list_loader(gold, rnd):
         section = result.sections[f"entities.{scheme.value}"]
         c, r = section.counts()["micro"], ref["overall"][name]
         assert (c.cor, c.inc, c.par, c.mis, c.spu) == (
-            r.correct, r.incorrect, r.partial, r.missed, r.spurious)
+            r.correct,
+            r.incorrect,
+            r.partial,
+            r.missed,
+            r.spurious,
+        )
         assert section.figures["micro.f1"].value == r.f1
         for label in section.labels:
             c, r = section.counts()[label], ref["entities"][label][name]
             assert (c.cor, c.inc, c.par, c.mis, c.spu) == (
-                r.correct, r.incorrect, r.partial, r.missed, r.spurious)
+                r.correct,
+                r.incorrect,
+                r.partial,
+                r.missed,
+                r.spurious,
+            )
 
 
 def strict_reference(tags: list[str]) -> list[tuple[int, int, str]]:
@@ -110,9 +125,11 @@ def test_whole_file_readings_equal_sentence_by_sentence_readings(sequences):
     labels = sorted(flat.labels())
     code = {lab: i for i, lab in enumerate(labels)}
     assert _per_sentence(flat.conlleval_spans(code), labels, len(sequences)) == [
-        iob2_to_token_spans(tags) for tags in sequences]
+        iob2_to_token_spans(tags) for tags in sequences
+    ]
     assert _per_sentence(flat.strict_spans(code), labels, len(sequences)) == [
-        strict_reference(tags) for tags in sequences]
+        strict_reference(tags) for tags in sequences
+    ]
 
 
 def test_strict_iob2_reading_ignores_stray_inside_tags():
@@ -120,8 +137,9 @@ def test_strict_iob2_reading_ignores_stray_inside_tags():
     flat = FlatTags.of(conll_of([tags], "g"))
     code = {"LOC": 0, "ORG": 1, "PER": 2}
     spans = flat.strict_spans(code)
-    assert list(zip(spans.start.tolist(), spans.end.tolist(), spans.label.tolist(),
-                    strict=True)) == [(1, 3, 2), (4, 5, 0), (5, 7, 0)]
+    assert list(
+        zip(spans.start.tolist(), spans.end.tolist(), spans.label.tolist(), strict=True)
+    ) == [(1, 3, 2), (4, 5, 0), (5, 7, 0)]
 
 
 # --------------------------------------------------------------------------- files
@@ -152,7 +170,10 @@ BRUSSELS NNP B-NP B-LOC
 def test_read_conll_sentences_documents_and_last_column(tmp_path):
     conll = read_conll(_write(tmp_path / "g.conll", GOLD))
     assert [s.tokens for s in conll.sentences] == [
-        ["EU", "rejects", "German", "call"], ["Peter", "Blackburn"], ["BRUSSELS", "1996-08-22"]]
+        ["EU", "rejects", "German", "call"],
+        ["Peter", "Blackburn"],
+        ["BRUSSELS", "1996-08-22"],
+    ]
     assert [s.doc for s in conll.sentences] == [0, 0, 1]
     assert conll.sentences[1].tags == ["B-PER", "I-PER"]
     assert conll.sentences[2].line == 13
@@ -173,14 +194,19 @@ def test_bad_tag_names_its_line(tmp_path):
     path = _write(tmp_path / "bad.conll", "EU B-ORG\nrejects S-PER\n")
     with pytest.raises(ParseError) as err:
         read_conll(path)
-    assert str(err.value) == (f"{path}:2: tag 'S-PER' is not an IOB tag (O, B-X or I-X); "
-                              "convert IOBES/BILOU tags to IOB2 first")
+    assert str(err.value) == (
+        f"{path}:2: tag 'S-PER' is not an IOB tag (O, B-X or I-X); "
+        "convert IOBES/BILOU tags to IOB2 first"
+    )
 
 
 def test_line_without_tag_names_its_line(tmp_path):
     path = _write(tmp_path / "bad.conll", "EU B-ORG\nrejects\n")
-    with pytest.raises(ParseError, match=r"bad.conll:2: expected a token and a tag separated "
-                                         r"by whitespace, got 'rejects'"):
+    with pytest.raises(
+        ParseError,
+        match=r"bad.conll:2: expected a token and a tag separated "
+        r"by whitespace, got 'rejects'",
+    ):
         read_conll(path)
 
 
@@ -191,7 +217,8 @@ def test_token_mismatch_names_both_lines(tmp_path):
         check_aligned(gold, pred)
     assert str(err.value) == (
         f"{tmp_path / 'p.conll'}:9: token 'Blackbum' does not match {tmp_path / 'g.conll'}:9 "
-        "token 'Blackburn'; both files must hold the same tokens in the same order")
+        "token 'Blackburn'; both files must hold the same tokens in the same order"
+    )
 
 
 def test_missing_sentence_is_named(tmp_path):
@@ -201,7 +228,8 @@ def test_missing_sentence_is_named(tmp_path):
         check_aligned(gold, pred)
     assert str(err.value).startswith(
         f"{tmp_path / 'g.conll'}:13: {tmp_path / 'g.conll'} continues with a sentence here but "
-        f"{tmp_path / 'p.conll'} has ended (3 gold sentences, 2 predicted)")
+        f"{tmp_path / 'p.conll'} has ended (3 gold sentences, 2 predicted)"
+    )
 
 
 @pytest.mark.shared_data
@@ -211,12 +239,19 @@ def test_conll2003_test_set_against_seqeval(shared_data):
     tags = ["O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG", "B-MISC", "I-MISC"]
     pred = ConllFile("pred", has_docstart=True)
     for s in gold.sentences:
-        pred.sentences.append(Sentence(s.tokens, [t if rng.random() < 0.9 else rng.choice(tags)
-                                                  for t in s.tags], s.line, s.doc))
+        pred.sentences.append(
+            Sentence(
+                s.tokens,
+                [t if rng.random() < 0.9 else rng.choice(tags) for t in s.tags],
+                s.line,
+                s.doc,
+            )
+        )
     result = score_conll(gold, pred, ScoreOptions(resamples=0, analysis=False))
     g_tags = [s.tags for s in gold.sentences]
     p_tags = [s.tags for s in pred.sentences]
     assert gold.n_docs == 231
     assert_same_as_seqeval(result.sections["conll.conlleval"], run_seqeval(g_tags, p_tags))
-    assert_same_as_seqeval(result.sections["conll.iob2_strict"],
-                           run_seqeval(g_tags, p_tags, strict=True))
+    assert_same_as_seqeval(
+        result.sections["conll.iob2_strict"], run_seqeval(g_tags, p_tags, strict=True)
+    )

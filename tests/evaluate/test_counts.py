@@ -16,8 +16,9 @@ COUNTS = st.builds(Counts, *(st.integers(0, 50) for _ in range(5)))
 @settings(max_examples=200, deadline=None)
 @given(COUNTS)
 def test_scores_are_nervaluates_partial_credit_formula(c):
-    ref = EvaluationResult(correct=c.cor, incorrect=c.inc, partial=c.par, missed=c.mis,
-                           spurious=c.spu)
+    ref = EvaluationResult(
+        correct=c.cor, incorrect=c.inc, partial=c.par, missed=c.mis, spurious=c.spu
+    )
     ref.compute_metrics(partial_or_type=True)
     s = c.scores()
     assert (s.precision, s.recall, s.f1) == (ref.precision, ref.recall, ref.f1)
@@ -54,4 +55,11 @@ def test_the_empty_case_is_zero_not_an_error():
 
 def test_to_dict_reports_possible_and_actual():
     assert Counts(1, 2, 3, 4, 5).to_dict() == {
-        "cor": 1, "inc": 2, "par": 3, "mis": 4, "spu": 5, "possible": 10, "actual": 11}
+        "cor": 1,
+        "inc": 2,
+        "par": 3,
+        "mis": 4,
+        "spu": 5,
+        "possible": 10,
+        "actual": 11,
+    }

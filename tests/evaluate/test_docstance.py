@@ -45,24 +45,42 @@ def corpus(pairs_per_doc: list[list[tuple[str, str, str | None]]]):
     """Documents from (target, gold label, predicted label or None) triples."""
     gold, pred = [], []
     for i, pairs in enumerate(pairs_per_doc):
-        gold.append(Document(id=f"d{i}", text="t", doc_stances=[
-            DocStance(t, g) for t, g, _ in pairs]))
-        pred.append(Document(id=f"d{i}", text="t", doc_stances=[
-            DocStance(t, p) for t, _, p in pairs if p is not None]))
+        gold.append(
+            Document(id=f"d{i}", text="t", doc_stances=[DocStance(t, g) for t, g, _ in pairs])
+        )
+        pred.append(
+            Document(
+                id=f"d{i}",
+                text="t",
+                doc_stances=[DocStance(t, p) for t, _, p in pairs if p is not None],
+            )
+        )
     return gold, pred
 
 
 def _score(gold, pred):
-    result = score_documents(GoldSet(gold, None, "g"), PredictionSet("p", pred),
-                             ScoreOptions(resamples=0, analysis=False))
+    result = score_documents(
+        GoldSet(gold, None, "g"),
+        PredictionSet("p", pred),
+        ScoreOptions(resamples=0, analysis=False),
+    )
     return result.sections["doc_stances"]
 
 
-LABELLED = st.lists(st.lists(st.tuples(st.sampled_from(["a", "b", "c"]),
-                                       st.sampled_from(GOGL),
-                                       st.one_of(st.none(), st.sampled_from(GOGL))),
-                             min_size=1, max_size=3, unique_by=lambda t: t[0]),
-                    min_size=1, max_size=8)
+LABELLED = st.lists(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["a", "b", "c"]),
+            st.sampled_from(GOGL),
+            st.one_of(st.none(), st.sampled_from(GOGL)),
+        ),
+        min_size=1,
+        max_size=3,
+        unique_by=lambda t: t[0],
+    ),
+    min_size=1,
+    max_size=8,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -76,31 +94,35 @@ def test_counts_give_exactly_what_sklearn_gives(docs):
     y_true, y_pred = pairs.gold, pairs.y_pred
     labels = list(setup.classes)
     assert ours["accuracy"] == accuracy_score(y_true, y_pred)
-    assert ours["macro_f1"] == f1_score(y_true, y_pred, labels=labels, average="macro",
-                                        zero_division=0)
-    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels,
-                                                 zero_division=0)
+    assert ours["macro_f1"] == f1_score(
+        y_true, y_pred, labels=labels, average="macro", zero_division=0
+    )
+    p, r, f, _ = precision_recall_fscore_support(y_true, y_pred, labels=labels, zero_division=0)
     for i, c in enumerate(labels):
-        assert (ours[f"class.{c}.precision"], ours[f"class.{c}.recall"],
-                ours[f"class.{c}.f1"]) == (p[i], r[i], f[i])
+        assert (ours[f"class.{c}.precision"], ours[f"class.{c}.recall"], ours[f"class.{c}.f1"]) == (
+            p[i],
+            r[i],
+            f[i],
+        )
     if setup.opinion:
-        f_opinion = f1_score(y_true, y_pred, labels=list(setup.opinion), average=None,
-                             zero_division=0)
+        f_opinion = f1_score(
+            y_true, y_pred, labels=list(setup.opinion), average=None, zero_division=0
+        )
         assert ours["semeval2016"] == pytest.approx(np.mean(f_opinion), abs=1e-15)
     section = _score(gold, pred)
     assert section.figures["macro_f1"].value == ours["macro_f1"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(FNC), st.sampled_from(FNC)), min_size=1,
-                max_size=30))
+@given(st.lists(st.tuples(st.sampled_from(FNC), st.sampled_from(FNC)), min_size=1, max_size=30))
 def test_fnc1_relative_score_is_the_official_one(pairs):
     gold, pred = corpus([[("headline", g, p)] for g, p in pairs])
     section = _score(gold, pred)
     g = [x for x, _ in pairs]
     t = [y for _, y in pairs]
     assert section.figures["fnc1"].value == pytest.approx(
-        official_fnc_score(g, t) / official_fnc_score(g, g), abs=1e-12)
+        official_fnc_score(g, t) / official_fnc_score(g, g), abs=1e-12
+    )
 
 
 def test_missing_predictions_count_wrong_and_extra_targets_are_reported():
@@ -145,6 +167,5 @@ def test_fnc1_competition_test_set(shared_data):
     section = _score(gold, pred)
     pairs = pair_doc_stances(gold, pred)
     assert section.extra["pairs"] == len(pairs) and len(pairs) > 25000
-    want = official_fnc_score(pairs.gold, pairs.y_pred) / official_fnc_score(pairs.gold,
-                                                                            pairs.gold)
+    want = official_fnc_score(pairs.gold, pairs.y_pred) / official_fnc_score(pairs.gold, pairs.gold)
     assert section.figures["fnc1"].value == pytest.approx(want, abs=1e-12)

@@ -21,8 +21,9 @@ from goldwire.schema import (
 
 TEXT_A = "MOSCOW, May 3. /TASS/. Sergei Lavrov met Josep Borrell in Brussels."
 TEXT_B = "MINSK, May 4. /TASS/. Belarus signed the treaty."
-LABELS = LabelSchema.from_names(("PER", "ORG", "GPE", "LOC"), ("SUPPORT", "OPPOSE"),
-                                ("SUPPORT", "OPPOSE", "NEUTRAL"))
+LABELS = LabelSchema.from_names(
+    ("PER", "ORG", "GPE", "LOC"), ("SUPPORT", "OPPOSE"), ("SUPPORT", "OPPOSE", "NEUTRAL")
+)
 
 
 def ent(doc_text: str, surface: str, label: str, i: int = 0) -> Entity:
@@ -31,11 +32,18 @@ def ent(doc_text: str, surface: str, label: str, i: int = 0) -> Entity:
 
 
 def gold_docs() -> list[Document]:
-    a = Document(id="a", text=TEXT_A, entities=[
-        ent(TEXT_A, "MOSCOW", "GPE", 0), ent(TEXT_A, "TASS", "ORG", 1),
-        ent(TEXT_A, "Sergei Lavrov", "PER", 2), ent(TEXT_A, "Brussels", "GPE", 3)],
+    a = Document(
+        id="a",
+        text=TEXT_A,
+        entities=[
+            ent(TEXT_A, "MOSCOW", "GPE", 0),
+            ent(TEXT_A, "TASS", "ORG", 1),
+            ent(TEXT_A, "Sergei Lavrov", "PER", 2),
+            ent(TEXT_A, "Brussels", "GPE", 3),
+        ],
         stances=[Stance(Mention("", entity="e2"), Mention("Josep Borrell"), "OPPOSE")],
-        doc_stances=[DocStance("EU", "OPPOSE")])
+        doc_stances=[DocStance("EU", "OPPOSE")],
+    )
     b = Document(id="b", text=TEXT_B, entities=[ent(TEXT_B, "Belarus", "GPE", 0)])
     return [a, b]
 
@@ -56,17 +64,24 @@ def dataset_dir(tmp_path):
     feats = features(LABELS)
     rows = [feats.encode_example(d.to_row()) for d in gold_docs()]
     path = tmp_path / "corpus"
-    DatasetDict({"test": Dataset.from_list(rows, features=feats),
-                 "train": Dataset.from_list(rows[:1], features=feats)}).save_to_disk(str(path))
-    (path / "goldwire.json").write_text(json.dumps({"schema_version": SCHEMA_VERSION,
-                                                    "label_schema": LABELS.to_dict()}),
-                                        encoding="utf-8")
+    DatasetDict(
+        {
+            "test": Dataset.from_list(rows, features=feats),
+            "train": Dataset.from_list(rows[:1], features=feats),
+        }
+    ).save_to_disk(str(path))
+    (path / "goldwire.json").write_text(
+        json.dumps({"schema_version": SCHEMA_VERSION, "label_schema": LABELS.to_dict()}),
+        encoding="utf-8",
+    )
     return path
 
 
 def write_preds(path, *lines):
-    path.write_text("".join((json.dumps(x) if not isinstance(x, str) else x) + "\n"
-                            for x in lines), encoding="utf-8")
+    path.write_text(
+        "".join((json.dumps(x) if not isinstance(x, str) else x) + "\n" for x in lines),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -82,72 +97,122 @@ def test_gold_from_a_dataset_split_with_its_label_schema(dataset_dir):
 def test_missing_split_and_missing_dataset_say_what_to_do(dataset_dir, tmp_path):
     with pytest.raises(UsageError) as err:
         load_gold(dataset_dir, split="dev")
-    assert str(err.value) == (f"{dataset_dir}: has no split 'dev' (it has test, train); "
-                              "pass --split")
+    assert str(err.value) == (
+        f"{dataset_dir}: has no split 'dev' (it has test, train); pass --split"
+    )
     with pytest.raises(InputError, match="no such file or directory; give a goldwire dataset"):
         load_gold(tmp_path / "nowhere")
     (tmp_path / "empty").mkdir()
     with pytest.raises(DatasetError) as err:
         load_gold(tmp_path / "empty")
-    assert str(err.value) == (f"{tmp_path / 'empty'}: not a goldwire dataset (no goldwire.json); "
-                              "build one with `goldwire corpus build`")
+    assert str(err.value) == (
+        f"{tmp_path / 'empty'}: not a goldwire dataset (no goldwire.json); "
+        "build one with `goldwire corpus build`"
+    )
 
 
 def test_predictions_without_text_use_the_gold_text(gold_jsonl, tmp_path):
     gold = load_gold(gold_jsonl)
     a = gold.docs[0]
-    preds = load_predictions(write_preds(tmp_path / "p.jsonl", {
-        "id": "a", "text_sha256": a.text_sha256,
-        "entities": [{"id": "x", "start": 23, "end": 36, "label": "PER"},
-                     {"start": 0, "end": 6, "label": "GPE", "text": "MOSCOW"}],
-        "stances": [{"holder": {"entity": "x"}, "target": "Josep Borrell", "label": "OPPOSE"}],
-        "doc_stances": [{"target": "EU", "label": "OPPOSE"}]}), gold)
+    preds = load_predictions(
+        write_preds(
+            tmp_path / "p.jsonl",
+            {
+                "id": "a",
+                "text_sha256": a.text_sha256,
+                "entities": [
+                    {"id": "x", "start": 23, "end": 36, "label": "PER"},
+                    {"start": 0, "end": 6, "label": "GPE", "text": "MOSCOW"},
+                ],
+                "stances": [
+                    {"holder": {"entity": "x"}, "target": "Josep Borrell", "label": "OPPOSE"}
+                ],
+                "doc_stances": [{"target": "EU", "label": "OPPOSE"}],
+            },
+        ),
+        gold,
+    )
     doc = preds.docs[0]
     assert doc.text == a.text and preds.docs[1] is None and preds.missing == [1]
-    assert [(e.text, e.label) for e in doc.entities] == [("Sergei Lavrov", "PER"),
-                                                         ("MOSCOW", "GPE")]
+    assert [(e.text, e.label) for e in doc.entities] == [
+        ("Sergei Lavrov", "PER"),
+        ("MOSCOW", "GPE"),
+    ]
     assert doc.stances[0].holder == Mention("Sergei Lavrov", 23, 36, "x")
     assert doc.stances[0].target == Mention("Josep Borrell")
 
 
 CASES = [
-    ({"id": "zz", "text_sha256": "0"}, SchemaError,
-     "{p}:1: document zz is not in the gold ({g}); predictions must use the gold document ids "
-     "(wrong --split?)"),
-    ({"id": "a", "text": TEXT_A.replace("May", "Jun")}, SchemaError,
-     "{p}:1: document a: text differs from the gold text at offset 8; predict on the gold "
-     "text, or leave 'text' out and give 'text_sha256'"),
-    ({"id": "a", "text_sha256": "beef"}, SchemaError,
-     "{p}:1: document a: text_sha256 does not match the gold text's; the prediction was made "
-     "on another version of the document"),
-    ({"id": "a"}, SchemaError,
-     "{p}:1: document a: has neither 'text' nor 'text_sha256', so its offsets cannot be "
-     "checked against the gold text; add one of them"),
-    ({"id": "a", "text": TEXT_A, "entities": [{"start": 60, "end": 90, "label": "GPE"}]},
-     SpanError,
-     "{p}:1: document a: entity 0 [60:90] lies outside the text (length " + str(len(TEXT_A))
-     + ") or is empty; "
-     "offsets are code points, end exclusive"),
-    ({"id": "a", "text": TEXT_A, "entities": [{"start": 0, "end": 6, "label": "GPE",
-                                                "text": "Moscow"}]}, SpanError,
-     "{p}:1: document a: entity 0 [0:6] has text 'Moscow' but the gold text has 'MOSCOW' "
-     "there; fix the offsets (code points, end exclusive)"),
-    ({"id": "a", "text": TEXT_A, "entities": [{"start": 0, "end": 6, "label": "CITY"}]},
-     SchemaError,
-     "{p}:1: document a: entity 0 [0:6] has label 'CITY', which is not in the label schema "
-     "(PER, ORG, GPE, LOC); map it to a schema label or drop it"),
-    ({"id": "a", "text": TEXT_A, "stances": [{"holder": {"entity": "nope"}, "target": "EU",
-                                              "label": "SUPPORT"}]}, SchemaError,
-     "{p}:1: document a: stance 0 holder refers to entity 'nope', which this prediction does "
-     "not have"),
-    ("{not json", SchemaError, "{p}:1: not valid JSON (Expecting property name enclosed in "
-                               "double quotes at column 2)"),
+    (
+        {"id": "zz", "text_sha256": "0"},
+        SchemaError,
+        "{p}:1: document zz is not in the gold ({g}); predictions must use the gold document ids "
+        "(wrong --split?)",
+    ),
+    (
+        {"id": "a", "text": TEXT_A.replace("May", "Jun")},
+        SchemaError,
+        "{p}:1: document a: text differs from the gold text at offset 8; predict on the gold "
+        "text, or leave 'text' out and give 'text_sha256'",
+    ),
+    (
+        {"id": "a", "text_sha256": "beef"},
+        SchemaError,
+        "{p}:1: document a: text_sha256 does not match the gold text's; the prediction was made "
+        "on another version of the document",
+    ),
+    (
+        {"id": "a"},
+        SchemaError,
+        "{p}:1: document a: has neither 'text' nor 'text_sha256', so its offsets cannot be "
+        "checked against the gold text; add one of them",
+    ),
+    (
+        {"id": "a", "text": TEXT_A, "entities": [{"start": 60, "end": 90, "label": "GPE"}]},
+        SpanError,
+        "{p}:1: document a: entity 0 [60:90] lies outside the text (length "
+        + str(len(TEXT_A))
+        + ") or is empty; "
+        "offsets are code points, end exclusive",
+    ),
+    (
+        {
+            "id": "a",
+            "text": TEXT_A,
+            "entities": [{"start": 0, "end": 6, "label": "GPE", "text": "Moscow"}],
+        },
+        SpanError,
+        "{p}:1: document a: entity 0 [0:6] has text 'Moscow' but the gold text has 'MOSCOW' "
+        "there; fix the offsets (code points, end exclusive)",
+    ),
+    (
+        {"id": "a", "text": TEXT_A, "entities": [{"start": 0, "end": 6, "label": "CITY"}]},
+        SchemaError,
+        "{p}:1: document a: entity 0 [0:6] has label 'CITY', which is not in the label schema "
+        "(PER, ORG, GPE, LOC); map it to a schema label or drop it",
+    ),
+    (
+        {
+            "id": "a",
+            "text": TEXT_A,
+            "stances": [{"holder": {"entity": "nope"}, "target": "EU", "label": "SUPPORT"}],
+        },
+        SchemaError,
+        "{p}:1: document a: stance 0 holder refers to entity 'nope', which this prediction does "
+        "not have",
+    ),
+    (
+        "{not json",
+        SchemaError,
+        "{p}:1: not valid JSON (Expecting property name enclosed in double quotes at column 2)",
+    ),
 ]
 
 
 @pytest.mark.parametrize("line, error, message", CASES)
 def test_bad_prediction_is_one_line_naming_file_document_and_span(
-        dataset_dir, tmp_path, line, error, message):
+    dataset_dir, tmp_path, line, error, message
+):
     gold = load_gold(dataset_dir)
     path = write_preds(tmp_path / "p.jsonl", line)
     with pytest.raises(error) as err:
@@ -162,20 +227,27 @@ def test_a_document_predicted_twice_is_an_error(gold_jsonl, tmp_path):
     path = write_preds(tmp_path / "p.jsonl", line, {"id": "a", "text": TEXT_A}, line)
     with pytest.raises(SchemaError) as err:
         load_predictions(path, gold)
-    assert str(err.value) == (f"{path}:3: document b was already predicted on line 1; give "
-                              "one line per document")
+    assert str(err.value) == (
+        f"{path}:3: document b was already predicted on line 1; give one line per document"
+    )
 
 
 def test_lenient_skips_and_reports_what_it_left_out(dataset_dir, tmp_path):
     gold = load_gold(dataset_dir)
     path = write_preds(
         tmp_path / "p.jsonl",
-        {"id": "a", "text": TEXT_A, "entities": [
-            {"start": 0, "end": 6, "label": "GPE"},
-            {"start": 0, "end": 6, "label": "CITY"},
-            {"start": 60, "end": 90, "label": "GPE"}]},
+        {
+            "id": "a",
+            "text": TEXT_A,
+            "entities": [
+                {"start": 0, "end": 6, "label": "GPE"},
+                {"start": 0, "end": 6, "label": "CITY"},
+                {"start": 60, "end": 90, "label": "GPE"},
+            ],
+        },
         {"id": "b", "text": "something else"},
-        {"id": "zz", "text": "?"})
+        {"id": "zz", "text": "?"},
+    )
     preds = load_predictions(path, gold, lenient=True)
     assert [(e.start, e.end) for e in preds.docs[0].entities] == [(0, 6)]
     assert preds.docs[1] is None and preds.missing == [1]

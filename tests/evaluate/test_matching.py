@@ -26,14 +26,29 @@ from goldwire.evaluate.scoring import ScoreOptions, score_documents
 from goldwire.schema import Entity
 
 SETTINGS = settings(max_examples=200, deadline=None)
-FIELDS = ("correct", "incorrect", "partial", "missed", "spurious", "actual", "possible",
-          "precision", "recall", "f1")
+FIELDS = (
+    "correct",
+    "incorrect",
+    "partial",
+    "missed",
+    "spurious",
+    "actual",
+    "possible",
+    "precision",
+    "recall",
+    "f1",
+)
 
 
 def _ours(c: Counts) -> dict:
     p = c.scores()
-    return dict(zip(FIELDS, (c.cor, c.inc, c.par, c.mis, c.spu, c.actual, c.possible,
-                             p.precision, p.recall, p.f1), strict=True))
+    return dict(
+        zip(
+            FIELDS,
+            (c.cor, c.inc, c.par, c.mis, c.spu, c.actual, c.possible, p.precision, p.recall, p.f1),
+            strict=True,
+        )
+    )
 
 
 def _theirs(r) -> dict:
@@ -52,8 +67,11 @@ def assert_same_as_nervaluate(gold, pred) -> None:
         section = result.sections[f"entities.{scheme.value}"]
         counts = section.counts()
         assert _ours(counts["micro"]) == _theirs(ref["overall"][name]), scheme
-        for key, fig in (("precision", "micro.precision"), ("recall", "micro.recall"),
-                         ("f1", "micro.f1")):
+        for key, fig in (
+            ("precision", "micro.precision"),
+            ("recall", "micro.recall"),
+            ("f1", "micro.f1"),
+        ):
             assert section.figures[fig].value == getattr(ref["overall"][name], key)
         assert section.labels == used == sorted(ref["entities"])
         for label in used:
@@ -99,14 +117,23 @@ def reference_counts(gold, pred, scheme: Scheme, per_label: bool, min_overlap=1.
     for i, p in enumerate(P):
         if i in cat:
             continue
-        cands = [j for j, g in enumerate(G) if g_free[j] and _share(p, g) >= min_overlap
-                 and (not per_label or g[2] == p[2])]
+        cands = [
+            j
+            for j, g in enumerate(G)
+            if g_free[j] and _share(p, g) >= min_overlap and (not per_label or g[2] == p[2])
+        ]
         if not cands:
             cat[i] = "spu"
             continue
         if scheme is Scheme.TYPE:
-            j = min(cands, key=lambda j: (G[j][2] != p[2], 0 if G[j][2] != p[2] else
-                                          abs(G[j][0] - p[0]) + abs(G[j][1] - p[1]), j))
+            j = min(
+                cands,
+                key=lambda j: (
+                    G[j][2] != p[2],
+                    0 if G[j][2] != p[2] else abs(G[j][0] - p[0]) + abs(G[j][1] - p[1]),
+                    j,
+                ),
+            )
             cat[i] = "cor" if G[j][2] == p[2] else "inc"
         else:
             j = cands[0]
@@ -127,9 +154,18 @@ def test_vectorised_pairing_follows_the_documented_rule(data):
             got = al.assign(scheme, per_label=per_label).unit_counts(len(gold))
             for u, (gu, pu) in enumerate(zip(gold, pred, strict=True)):
                 if per_label:
-                    want = sum((reference_counts([s for s in gu if s[2] == lab],
-                                                 [s for s in pu if s[2] == lab], scheme, True)
-                                for lab in labels), Counts())
+                    want = sum(
+                        (
+                            reference_counts(
+                                [s for s in gu if s[2] == lab],
+                                [s for s in pu if s[2] == lab],
+                                scheme,
+                                True,
+                            )
+                            for lab in labels
+                        ),
+                        Counts(),
+                    )
                 else:
                     want = reference_counts(gu, pu, scheme, False)
                 assert Counts.from_row(got[u]) == want, (scheme, per_label, gu, pu)
@@ -143,8 +179,10 @@ def test_counts_do_not_depend_on_input_order(data, rnd):
     a, b = Alignment(*encode_units(gold, pred)[:2]), Alignment(*encode_units(*shuffled)[:2])
     for scheme in SCHEMES:
         for per_label in (False, True):
-            assert (a.assign(scheme, per_label=per_label).total()
-                    == b.assign(scheme, per_label=per_label).total())
+            assert (
+                a.assign(scheme, per_label=per_label).total()
+                == b.assign(scheme, per_label=per_label).total()
+            )
 
 
 def test_competing_predictions_resolve_in_canonical_order():
@@ -154,16 +192,21 @@ def test_competing_predictions_resolve_in_canonical_order():
     gold, pred = [], []
     for _ in range(300):
         g = [(10 * k, 10 * k + 5, rng.choice(LABELS)) for k in range(6)]
-        p = [(s + rng.randint(-3, 3), e + rng.randint(-3, 3), rng.choice(LABELS))
-             for s, e, _ in g for _ in range(rng.randint(0, 3))]
+        p = [
+            (s + rng.randint(-3, 3), e + rng.randint(-3, 3), rng.choice(LABELS))
+            for s, e, _ in g
+            for _ in range(rng.randint(0, 3))
+        ]
         p = [(max(0, s), max(s + 1, e), lab) for s, e, lab in p]
         gold.append(g)
         pred.append(p)
     al = Alignment(*encode_units(gold, pred)[:2])
     for scheme in SCHEMES:
         got = al.assign(scheme).total()
-        want = sum((reference_counts(g, p, scheme, False)
-                    for g, p in zip(gold, pred, strict=True)), Counts())
+        want = sum(
+            (reference_counts(g, p, scheme, False) for g, p in zip(gold, pred, strict=True)),
+            Counts(),
+        )
         assert got == want
 
 

@@ -41,8 +41,9 @@ def scored(gold, pred, resamples=300):
 def test_runs_are_ranked_and_marked_against_the_best():
     gold = corpus()
     good, close, bad = noisy(gold, 0.95, 1), noisy(gold, 0.94, 2), noisy(gold, 0.5, 3)
-    report = build_report([("bad", scored(gold, bad)), ("good", scored(gold, good)),
-                           ("close", scored(gold, close))])
+    report = build_report(
+        [("bad", scored(gold, bad)), ("good", scored(gold, good)), ("close", scored(gold, close))]
+    )
     assert report.main == ("entities.strict", "micro.f1")
     assert [e.name for e in report.runs][0] in ("good", "close")
     marks = {e.name: report.mark(e) for e in report.runs}
@@ -68,17 +69,20 @@ def test_report_needs_distinct_names():
 
 def test_document_text_is_escaped_in_html(tmp_path):
     text = "<script>alert(1)</script> & Co"
-    gold = GoldSet([Document(id="d0", text=text, entities=[Entity("e", 8, 13, "ORG", "alert")])],
-                   None, "gold")
-    result = score_documents(gold, PredictionSet("p", [Document(id="d0", text=text)]),
-                             ScoreOptions(resamples=0))
+    gold = GoldSet(
+        [Document(id="d0", text=text, entities=[Entity("e", 8, 13, "ORG", "alert")])], None, "gold"
+    )
+    result = score_documents(
+        gold, PredictionSet("p", [Document(id="d0", text=text)]), ScoreOptions(resamples=0)
+    )
     report = build_report([("run", result)])
     content = report_content(report)
     html = render_html(content)
     assert "<script>" not in html
     assert "&lt;script&gt;«alert»(1)&lt;/script&gt; &amp; Co" in html
-    md = render_markdown(content, {c.key: f"plots/{c.key}.png" for c in content
-                                   if hasattr(c, "png")})
+    md = render_markdown(
+        content, {c.key: f"plots/{c.key}.png" for c in content if hasattr(c, "png")}
+    )
     assert "«alert»" in md
     written = write_report(report, tmp_path / "out")
     assert [p.name for p in written] == ["report.md", "report.html", "results.json"]
@@ -89,8 +93,12 @@ def test_entity_columns_only_when_some_run_predicts_entities():
     nothing = [[] for _ in gold]
     only_empty = build_report([("stance-only", scored(gold, nothing, resamples=50))])
     assert not any(c[1].startswith("entities.") for c in only_empty.columns)
-    mixed = build_report([("stance-only", scored(gold, nothing, resamples=50)),
-                          ("ner", scored(gold, noisy(gold, 0.8, 4), resamples=50))])
+    mixed = build_report(
+        [
+            ("stance-only", scored(gold, nothing, resamples=50)),
+            ("ner", scored(gold, noisy(gold, 0.8, 4), resamples=50)),
+        ]
+    )
     assert ("strict F1", "entities.strict", "micro.f1") in mixed.columns
 
 
@@ -102,8 +110,10 @@ def test_caveats_come_right_under_the_title_in_every_rendering(tmp_path):
     out = tmp_path / "out"
     write_report(report, out)
     md = (out / "report.md").read_text(encoding="utf-8")
-    assert md.startswith("# goldwire evaluation report\n\n**Caveat.** Only 1 document.\n\n"
-                         "**Caveat.** Gold <mentions>.\n\nGold: ")
+    assert md.startswith(
+        "# goldwire evaluation report\n\n**Caveat.** Only 1 document.\n\n"
+        "**Caveat.** Gold <mentions>.\n\nGold: "
+    )
     html = (out / "report.html").read_text(encoding="utf-8")
     title = html.index("</h1>")
     assert html.index('<p class="caveat"><strong>Caveat.</strong> Only 1 document.</p>') > title

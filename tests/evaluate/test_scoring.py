@@ -27,25 +27,40 @@ def mention(surface: str, occurrence: int = 0) -> Mention:
 
 
 def gold_doc() -> Document:
-    return Document(id="a", text=TEXT, entities=[
-        ent("MOSCOW", "GPE"), ent("TASS", "ORG"), ent("Sergei Lavrov", "PER"),
-        ent("Josep Borrell", "PER"), ent("EU", "ORG"), ent("Lavrov", "PER", 1)],
-        stances=[Stance(mention("Lavrov"), mention("Josep Borrell"), "OPPOSE"),
-                 Stance(Mention("TASS"), Mention("EU"), "SUPPORT")],  # names only
-        doc_stances=[DocStance("EU", "OPPOSE")])
+    return Document(
+        id="a",
+        text=TEXT,
+        entities=[
+            ent("MOSCOW", "GPE"),
+            ent("TASS", "ORG"),
+            ent("Sergei Lavrov", "PER"),
+            ent("Josep Borrell", "PER"),
+            ent("EU", "ORG"),
+            ent("Lavrov", "PER", 1),
+        ],
+        stances=[
+            Stance(mention("Lavrov"), mention("Josep Borrell"), "OPPOSE"),
+            Stance(Mention("TASS"), Mention("EU"), "SUPPORT"),
+        ],  # names only
+        doc_stances=[DocStance("EU", "OPPOSE")],
+    )
 
 
 def pred_doc() -> Document:
     lavrov = ent("Lavrov", "PER", 1, key="p")  # another mention of the holder
-    return Document(id="a", text=TEXT, entities=[
-        ent("MOSCOW", "GPE"), ent("TASS", "GPE"), ent("Josep", "PER"), lavrov],
+    return Document(
+        id="a",
+        text=TEXT,
+        entities=[ent("MOSCOW", "GPE"), ent("TASS", "GPE"), ent("Josep", "PER"), lavrov],
         stances=[Stance(Mention("", entity="p"), mention("Josep Borrell"), "OPPOSE")],
-        doc_stances=[DocStance('"EU"', "SUPPORT")])
+        doc_stances=[DocStance('"EU"', "SUPPORT")],
+    )
 
 
 def run(pred: list[Document | None], **options):
-    labels = LabelSchema.from_names(("PER", "ORG", "GPE"), ("SUPPORT", "OPPOSE"),
-                                    ("SUPPORT", "OPPOSE", "NEUTRAL"))
+    labels = LabelSchema.from_names(
+        ("PER", "ORG", "GPE"), ("SUPPORT", "OPPOSE"), ("SUPPORT", "OPPOSE", "NEUTRAL")
+    )
     gold = GoldSet([gold_doc(), Document(id="b", text="Nothing here.")], labels, "gold")
     return score_documents(gold, PredictionSet("pred", pred), ScoreOptions(**options))
 
@@ -53,8 +68,15 @@ def run(pred: list[Document | None], **options):
 def test_sections_counts_and_documents_without_prediction():
     result = run([pred_doc(), None], resamples=0)
     assert list(result.sections) == [
-        "entities.strict", "entities.exact", "entities.partial", "entities.type",
-        "stances.mention_strict", "stances.mention_relaxed", "stances.entity", "doc_stances"]
+        "entities.strict",
+        "entities.exact",
+        "entities.partial",
+        "entities.type",
+        "stances.mention_strict",
+        "stances.mention_relaxed",
+        "stances.entity",
+        "doc_stances",
+    ]
     strict = result.sections["entities.strict"].counts()
     assert strict["micro"] == Counts(cor=2, inc=2, mis=2)
     assert strict["ORG"] == Counts(mis=2) and strict["GPE"] == Counts(cor=1, spu=1)
@@ -63,13 +85,17 @@ def test_sections_counts_and_documents_without_prediction():
     # the name-only gold stance counts only as a triple
     assert result.sections["stances.mention_strict"].counts()["micro"] == Counts(mis=1, spu=1)
     assert result.sections["stances.mention_relaxed"].extra["excluded_without_offsets"] == {
-        "gold": 1, "pred": 0}
+        "gold": 1,
+        "pred": 0,
+    }
     assert result.sections["stances.entity"].counts()["micro"] == Counts(cor=1, mis=1)
     doc = result.sections["doc_stances"]
     assert doc.figures["accuracy"].value == 0.0
-    assert doc.extra["confusion_matrix"] == {"rows": ["SUPPORT", "OPPOSE"],
-                                             "columns": ["SUPPORT", "OPPOSE"],
-                                             "counts": [[0, 0], [1, 0]]}
+    assert doc.extra["confusion_matrix"] == {
+        "rows": ["SUPPORT", "OPPOSE"],
+        "columns": ["SUPPORT", "OPPOSE"],
+        "counts": [[0, 0], [1, 0]],
+    }
     assert result.documents["without_prediction"] == 1
     assert result.documents["without_prediction_ids"] == ["b"]
 
@@ -77,10 +103,13 @@ def test_sections_counts_and_documents_without_prediction():
 def test_error_analysis_names_confusions_and_missed_entities_in_context():
     analysis = run([pred_doc(), None], resamples=0).analysis
     assert [(c.gold, c.pred, c.count, c.exact_span) for c in analysis.confusions] == [
-        ("ORG", "GPE", 1, 1)]
+        ("ORG", "GPE", 1, 1)
+    ]
     # Josep Borrell was overlapped (INC under strict), so it is not among the missed
     assert [(m.text, m.label, m.count) for m in analysis.missed] == [
-        ("EU", "ORG", 1), ("Sergei Lavrov", "PER", 1)]
+        ("EU", "ORG", 1),
+        ("Sergei Lavrov", "PER", 1),
+    ]
     eu = analysis.missed[0]
     assert eu.doc == "a" and eu.context == "The «EU» answered Lavrov."
     assert analysis.gold_labels == ["GPE", "ORG", "PER", "(spurious)"]

@@ -40,16 +40,19 @@ def doc(*stances: Stance, entities=()) -> Document:
     return Document(id="d", text=TEXT, entities=list(entities), stances=list(stances))
 
 
-@pytest.mark.parametrize("raw, want", [
-    ("/TASS/", "tass"),
-    ('"The  Kremlin"', "the kremlin"),
-    ("«Gazprom»,", "gazprom"),
-    ("  U.S. ", "u.s"),
-    ("Straße", "strasse"),
-    ("Cafe\u0301", "caf\u00e9"),
-    ("'s", "s"),
-    ("---", ""),
-])
+@pytest.mark.parametrize(
+    "raw, want",
+    [
+        ("/TASS/", "tass"),
+        ('"The  Kremlin"', "the kremlin"),
+        ("«Gazprom»,", "gazprom"),
+        ("  U.S. ", "u.s"),
+        ("Straße", "strasse"),
+        ("Cafe\u0301", "caf\u00e9"),
+        ("'s", "s"),
+        ("---", ""),
+    ],
+)
 def test_normalize_name(raw, want):
     assert normalize_name(raw) == want
     assert unicodedata.is_normalized("NFC", normalize_name(raw))
@@ -74,8 +77,10 @@ def test_mentions_naming_an_entity_are_resolved():
 
 
 def test_stances_without_offsets_are_excluded_at_mention_level():
-    d = doc(Stance(Mention("Putin"), m("the deal"), "SUPPORT"),
-            Stance(m("Putin"), m("the deal"), "SUPPORT"))
+    d = doc(
+        Stance(Mention("Putin"), m("the deal"), "SUPPORT"),
+        Stance(m("Putin"), m("the deal"), "SUPPORT"),
+    )
     tuples, excluded = stance_tuples(d)
     assert excluded == 1 and tuples == [(*span("Putin"), *span("the deal"), "SUPPORT")]
 
@@ -84,9 +89,13 @@ def test_one_to_one_pairing_and_per_label_counts():
     g = [(0, 5, 10, 15, "SUPPORT"), (0, 5, 20, 25, "OPPOSE")]
     p = [(0, 5, 10, 15, "SUPPORT"), (0, 5, 10, 15, "SUPPORT"), (1, 4, 21, 30, "OPPOSE")]
     assert match_stance_tuples(g, p, "strict") == {
-        "OPPOSE": Counts(mis=1, spu=1), "SUPPORT": Counts(cor=1, spu=1)}
+        "OPPOSE": Counts(mis=1, spu=1),
+        "SUPPORT": Counts(cor=1, spu=1),
+    }
     assert match_stance_tuples(g, p, "relaxed") == {
-        "OPPOSE": Counts(cor=1), "SUPPORT": Counts(cor=1, spu=1)}
+        "OPPOSE": Counts(cor=1),
+        "SUPPORT": Counts(cor=1, spu=1),
+    }
     with pytest.raises(UsageError, match="unknown stance matching mode 'loose'"):
         match_stance_tuples(g, p, "loose")
 
@@ -101,30 +110,40 @@ def test_triples_do_not_punish_another_mention_of_the_same_entity():
 
 
 def test_triples_score_name_only_corpora_through_aliases(tmp_path):
-    gold = Document(id="d", text="x", stances=[
-        Stance(Mention("/TASS/"), Mention("Russian Federation"), "SUPPORT")])
-    pred = Document(id="d", text="x", stances=[
-        Stance(Mention("TASS"), Mention("Russia"), "SUPPORT")])
+    gold = Document(
+        id="d",
+        text="x",
+        stances=[Stance(Mention("/TASS/"), Mention("Russian Federation"), "SUPPORT")],
+    )
+    pred = Document(
+        id="d", text="x", stances=[Stance(Mention("TASS"), Mention("Russia"), "SUPPORT")]
+    )
     assert match_triples(stance_triples(gold), stance_triples(pred)) == {
-        "SUPPORT": Counts(mis=1, spu=1)}
+        "SUPPORT": Counts(mis=1, spu=1)
+    }
     table = tmp_path / "aliases.json"
     table.write_text(json.dumps({"Russia": ["Russian Federation", "RF"]}), encoding="utf-8")
     alias = AliasTable.load(table)
     assert match_triples(stance_triples(gold, alias), stance_triples(pred, alias)) == {
-        "SUPPORT": Counts(cor=1)}
+        "SUPPORT": Counts(cor=1)
+    }
 
 
 def test_alias_tables_in_json_and_tsv(tmp_path):
     js = tmp_path / "a.json"
-    js.write_text(json.dumps({"the Kremlin": "Russian government",
-                              "Moscow": ["Kremlin", "Moskva"]}), encoding="utf-8")
+    js.write_text(
+        json.dumps({"the Kremlin": "Russian government", "Moscow": ["Kremlin", "Moskva"]}),
+        encoding="utf-8",
+    )
     a = AliasTable.load(js)
     assert a.canonical('"The Kremlin"') == "russian government"
     assert a.canonical("Moskva") == a.canonical("kremlin") == "moscow"
     assert a.canonical("Minsk") == "minsk"
     tsv = tmp_path / "a.tsv"
-    tsv.write_text("# canonical, then aliases\nRussia\tRussian Federation\tRF\n\n"
-                   "EU\tEuropean Union\n", encoding="utf-8")
+    tsv.write_text(
+        "# canonical, then aliases\nRussia\tRussian Federation\tRF\n\nEU\tEuropean Union\n",
+        encoding="utf-8",
+    )
     t = AliasTable.load(tsv)
     assert t.canonical("rf") == "russia" and t.canonical("European Union") == "eu"
     assert len(t) == 5
@@ -135,8 +154,10 @@ def test_alias_naming_two_entities_is_an_error(tmp_path):
     tsv.write_text("Russia\tRF\nFrance\trf\n", encoding="utf-8")
     with pytest.raises(InputError) as err:
         AliasTable.load(tsv)
-    assert str(err.value) == (f"{tsv}:2: 'rf' is an alias of both 'russia' and 'france'; "
-                              "an alias may name one entity only")
+    assert str(err.value) == (
+        f"{tsv}:2: 'rf' is an alias of both 'russia' and 'france'; "
+        "an alias may name one entity only"
+    )
     bad = tmp_path / "b.json"
     bad.write_text('{"x": 3}', encoding="utf-8")
     with pytest.raises(InputError, match="value of 'x' must be a canonical name or a list"):

@@ -18,5 +18,9 @@ def ner_corpus(tmp_path_factory) -> Path:
 def docstance_corpus(tmp_path_factory) -> Path:
     from goldwire.corpus.readers.fnc1 import fnc1_labels
 
-    return corpus_dir(tmp_path_factory.mktemp("ds"), [docstance_document(i) for i in range(40)],
-                      "docstance", labels=fnc1_labels())
+    return corpus_dir(
+        tmp_path_factory.mktemp("ds"),
+        [docstance_document(i) for i in range(40)],
+        "docstance",
+        labels=fnc1_labels(),
+    )

@@ -8,8 +8,16 @@ from pathlib import Path
 
 from goldwire.schema import DocStance, Document, Entity, Mention, Paragraph, Stance, write_jsonl
 
-PEOPLE = ("Ivan Petrov", "Anna Smith", "Paul Durand", "Maria Rossi", "John Brown", "Olga Ivanova",
-          "Karl Weber", "Elena Popova")
+PEOPLE = (
+    "Ivan Petrov",
+    "Anna Smith",
+    "Paul Durand",
+    "Maria Rossi",
+    "John Brown",
+    "Olga Ivanova",
+    "Karl Weber",
+    "Elena Popova",
+)
 PLACES = ("Moscow", "Berlin", "Paris", "Rome", "Madrid", "Vienna", "Prague", "Warsaw")
 ORGS = ("Gazprom", "Siemens", "Renault", "Fiat", "Telefonica", "Skoda")
 TEMPLATES = (
@@ -44,13 +52,13 @@ def ner_document(seed: int, sentences: int = 4) -> Document:
     for _ in range(sentences):
         line, spans = _fill(rng.choice(TEMPLATES), rng)
         for a, b, label in spans:
-            entities.append(Entity(f"e{len(entities) + 1}", pos + a, pos + b, label,
-                                   line[a:b]))
+            entities.append(Entity(f"e{len(entities) + 1}", pos + a, pos + b, label, line[a:b]))
         lines.append(line)
         pos += len(line) + 1
     text = "\n".join(lines)
-    return Document(id=f"n{seed}", text=text, paragraphs=[Paragraph("body", 0, len(text))],
-                    entities=entities)
+    return Document(
+        id=f"n{seed}", text=text, paragraphs=[Paragraph("body", 0, len(text))], entities=entities
+    )
 
 
 STANCE_SENTENCES = (
@@ -91,16 +99,24 @@ def stance_document(seed: int) -> Document:
         put(middle)
         t = entity(names[2 * k + 1])
         put(after)
-        stances.append(Stance(Mention(h.text, h.start, h.end, h.id),
-                              Mention(t.text, t.start, t.end, t.id), label))
+        stances.append(
+            Stance(
+                Mention(h.text, h.start, h.end, h.id), Mention(t.text, t.start, t.end, t.id), label
+            )
+        )
     filler = rng.choice(FILLER)
     before, _, after = filler.partition("{X}")
     put(" " + before)
     entity(names[5])
     put(after)
     text = "".join(parts)
-    return Document(id=f"s{seed}", text=text, paragraphs=[Paragraph("body", 0, len(text))],
-                    entities=entities, stances=stances)
+    return Document(
+        id=f"s{seed}",
+        text=text,
+        paragraphs=[Paragraph("body", 0, len(text))],
+        entities=entities,
+        stances=stances,
+    )
 
 
 TOPICS = {
@@ -125,8 +141,9 @@ def docstance_document(seed: int) -> Document:
             stances.append(DocStance(f"Hoax: fake {head} denied", "disagree"))
         else:
             stances.append(DocStance(f"News: {head}", "unrelated"))
-    return Document(id=f"d{seed}", text=body, paragraphs=[Paragraph("body", 0, len(body))],
-                    doc_stances=stances)
+    return Document(
+        id=f"d{seed}", text=body, paragraphs=[Paragraph("body", 0, len(body))], doc_stances=stances
+    )
 
 
 def corpus_dir(tmp: Path, docs: list[Document], name: str, labels=None) -> Path:
@@ -140,6 +157,7 @@ def corpus_dir(tmp: Path, docs: list[Document], name: str, labels=None) -> Path:
     write_jsonl(docs, jsonl)
     out = tmp / name
     kwargs = {"labels": labels} if labels is not None else {}
-    build_corpus(BuildConfig(inputs=(jsonl,), out=out, format="jsonl", minhash=None,
-                             fresh=True, **kwargs))
+    build_corpus(
+        BuildConfig(inputs=(jsonl,), out=out, format="jsonl", minhash=None, fresh=True, **kwargs)
+    )
     return out

@@ -103,16 +103,31 @@ def test_modules_import_without_their_heavy_dependencies():
 @pytest.mark.parametrize(
     ("adapter", "module", "message"),
     [
-        (SpacyModel, "spacy",
-         "spacy is not installed; install it with `pip install 'goldwire[spacy]'`"),
-        (HFTokenModel, "transformers",
-         "transformers is not installed; install it with `pip install 'goldwire[transformers]'`"),
-        (HFTokenModel, "torch",
-         "torch is not installed; install it with `pip install 'goldwire[transformers]'`"),
-        (GlinerModel, "gliner",
-         "gliner is not installed; install it with `pip install 'goldwire[gliner]'`"),
-        (GlinerModel, "torch",
-         "torch is not installed; install it with `pip install 'goldwire[gliner]'`"),
+        (
+            SpacyModel,
+            "spacy",
+            "spacy is not installed; install it with `pip install 'goldwire[spacy]'`",
+        ),
+        (
+            HFTokenModel,
+            "transformers",
+            "transformers is not installed; install it with `pip install 'goldwire[transformers]'`",
+        ),
+        (
+            HFTokenModel,
+            "torch",
+            "torch is not installed; install it with `pip install 'goldwire[transformers]'`",
+        ),
+        (
+            GlinerModel,
+            "gliner",
+            "gliner is not installed; install it with `pip install 'goldwire[gliner]'`",
+        ),
+        (
+            GlinerModel,
+            "torch",
+            "torch is not installed; install it with `pip install 'goldwire[gliner]'`",
+        ),
     ],
 )
 def test_missing_extra_is_named(monkeypatch, tmp_path, adapter, module, message):
@@ -135,7 +150,10 @@ def test_registry_knows_the_adapters(spacy_path):
     from goldwire.evaluate.models import MODELS, load_model
 
     assert (MODELS["spacy"], MODELS["hf"], MODELS["gliner"]) == (
-        SpacyModel, HFTokenModel, GlinerModel)
+        SpacyModel,
+        HFTokenModel,
+        GlinerModel,
+    )
     model = load_model(f"spacy:{spacy_path}")
     assert isinstance(model, SpacyModel) and model.describe()["task"] == "entities"
     with pytest.raises(UsageError, match="needs a path: --model hf:PATH"):
@@ -145,9 +163,21 @@ def test_registry_knows_the_adapters(spacy_path):
 def test_label_map_rules():
     m = LabelMap()
     assert [m(x) for x in ("PERSON", "PER", "ORG", "GPE", "LOC", "NORP", "EVENT", "MISC")] == [
-        "PER", "PER", "ORG", "GPE", "LOC", "NORP", "EVENT", "MISC"]
+        "PER",
+        "PER",
+        "ORG",
+        "GPE",
+        "LOC",
+        "NORP",
+        "EVENT",
+        "MISC",
+    ]
     assert [m(x) for x in ("DATE", "FAC", "person", "WORK_OF_ART")] == [
-        "MISC", "MISC", "PER", "MISC"]
+        "MISC",
+        "MISC",
+        "PER",
+        "MISC",
+    ]
     m = LabelMap(overrides={"FAC": "LOC", "DATE": None, "PER": "ORG"})
     assert [m("FAC"), m("DATE"), m("DATE"), m("PER")] == ["LOC", None, None, "ORG"]
     assert m.dropped == {"DATE": 2}
@@ -160,7 +190,10 @@ def test_label_map_rules():
 
 def test_parse_label_map():
     assert parse_label_map("PERSON=PER, FAC=LOC,DATE=,") == {
-        "PERSON": "PER", "FAC": "LOC", "DATE": None}
+        "PERSON": "PER",
+        "FAC": "LOC",
+        "DATE": None,
+    }
     with pytest.raises(UsageError) as info:
         parse_label_map("PERSON")
     assert str(info.value) == (
@@ -194,8 +227,11 @@ def test_spacy_label_map_and_batches(spacy_path):
     docs = [gold_doc(doc_id=f"d{i}") for i in range(3)] + [Document("empty", "")]
     preds = list(model.predict(docs))
     assert [p.id for p in preds] == ["d0", "d1", "d2", "empty"]
-    want = [(s, e, "LOC" if label == "GPE" else label, t)
-            for s, e, label, t in expected_spans() if t != "Sunday"]
+    want = [
+        (s, e, "LOC" if label == "GPE" else label, t)
+        for s, e, label, t in expected_spans()
+        if t != "Sunday"
+    ]
     for p in preds[:3]:
         assert as_tuples(p) == want
     assert preds[3].entities == []
@@ -262,8 +298,11 @@ def test_hf_aggregation_of_sub_tokens(bert_path):
         tag, score = model._aggregate(probs)
         got[aggregation] = (model.id2label[tag], round(score, 3))
     # max and average decide the type (B- and I- added up), the first piece the prefix
-    assert got == {"first": ("B-PERSON", 0.5), "max": ("B-PERSON", 0.9),
-                   "average": ("B-PERSON", 0.9)}
+    assert got == {
+        "first": ("B-PERSON", 0.5),
+        "max": ("B-PERSON", 0.9),
+        "average": ("B-PERSON", 0.9),
+    }
 
 
 def test_hf_long_document_windows_cover_the_whole_text(bert_path):
@@ -476,7 +515,9 @@ def test_gliner_word_windows():
         assert all(a[3] == b[2] for a, b in zip(windows, windows[1:], strict=False))
         assert all(f <= of < oe <= e for f, e, of, oe in windows)
     assert resolve_flat([(0, 5, "PER", 0.6), (3, 8, "ORG", 0.9), (8, 9, "LOC", 0.1)]) == [
-        (3, 8, "ORG", 0.9), (8, 9, "LOC", 0.1)]
+        (3, 8, "ORG", 0.9),
+        (8, 9, "LOC", 0.1),
+    ]
 
 
 def test_gliner_prompts():

@@ -15,9 +15,14 @@ from goldwire.schema import DocStance, Document, Entity, Mention, Stance
 
 
 def test_registry_names_and_tasks():
-    ours = {"gazetteer": Task.ENTITIES, "sklearn-ner": Task.ENTITIES,
-            "rules-stance": Task.STANCES, "sklearn-stance": Task.STANCES,
-            "prior-stance": Task.STANCES, "sklearn-docstance": Task.DOC_STANCES}
+    ours = {
+        "gazetteer": Task.ENTITIES,
+        "sklearn-ner": Task.ENTITIES,
+        "rules-stance": Task.STANCES,
+        "sklearn-stance": Task.STANCES,
+        "prior-stance": Task.STANCES,
+        "sklearn-docstance": Task.DOC_STANCES,
+    }
     for name, task in ours.items():
         assert MODELS[name].name == name
         assert MODELS[name].task is task
@@ -40,7 +45,8 @@ def test_load_model_errors():
         load_model("sklearn-ner")
     assert str(err.value) == (
         "sklearn-ner must be trained first: `goldwire evaluate train --model sklearn-ner "
-        "--corpus CORPUS --out DIR`, then use --model sklearn-ner:DIR")
+        "--corpus CORPUS --out DIR`, then use --model sklearn-ner:DIR"
+    )
 
 
 def test_save_load_roundtrip_and_wrong_model(tmp_path):
@@ -79,12 +85,19 @@ def test_version_mismatch_warns(tmp_path):
 
 def test_query_document_hides_gold():
     doc = Document(
-        id="x", text="Anna met Paul.", meta={"split": "test", "gold_evidence": "[1]"},
-        entities=[Entity("e1", 0, 4, "PER", "Anna", annotators=["a"]),
-                  Entity("e2", 9, 13, "PER", "Paul")],
+        id="x",
+        text="Anna met Paul.",
+        meta={"split": "test", "gold_evidence": "[1]"},
+        entities=[
+            Entity("e1", 0, 4, "PER", "Anna", annotators=["a"]),
+            Entity("e2", 9, 13, "PER", "Paul"),
+        ],
         stances=[Stance(Mention("Anna", 0, 4, "e1"), Mention("Paul", 9, 13, "e2"), "SUPPORT")],
-        doc_stances=[DocStance("Paul", "OPPOSE"), DocStance("Paul", "OPPOSE"),
-                     DocStance("Anna", "SUPPORT")],
+        doc_stances=[
+            DocStance("Paul", "OPPOSE"),
+            DocStance("Paul", "OPPOSE"),
+            DocStance("Anna", "SUPPORT"),
+        ],
     )
     plain = query_document(doc, frozenset())
     assert plain.entities == [] and plain.stances == [] and plain.doc_stances == []

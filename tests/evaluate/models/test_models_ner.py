@@ -21,8 +21,11 @@ from goldwire.schema import Document, Entity
 
 
 def doc(text: str, spans=()) -> Document:
-    return Document(id="d", text=text, entities=[Entity(f"e{i}", a, b, lab, text[a:b])
-                                                 for i, (a, b, lab) in enumerate(spans, 1)])
+    return Document(
+        id="d",
+        text=text,
+        entities=[Entity(f"e{i}", a, b, lab, text[a:b]) for i, (a, b, lab) in enumerate(spans, 1)],
+    )
 
 
 def spans(d: Document) -> list[tuple[str, str]]:
@@ -40,16 +43,18 @@ def test_gazetteer_keeps_only_phrases_with_a_unique_class():
     assert info["phrases"] == 4 and info["phrases_kept"] == 3 and info["phrases_ambiguous"] == 1
     pred = g.predict_document(doc("Jordan saw the New York Times in New York and Jordan Valley ."))
     # longest match first: New York Times (not New York), Jordan Valley (not Jordan: ambiguous)
-    assert spans(pred) == [("New York Times", "ORG"), ("New York", "LOC"),
-                           ("Jordan Valley", "LOC")]
+    assert spans(pred) == [("New York Times", "ORG"), ("New York", "LOC"), ("Jordan Valley", "LOC")]
     assert pred.stances == [] and pred.doc_stances == []
 
 
 def test_gazetteer_majority_variant_keeps_ambiguous_phrases():
-    train = [doc("Jordan won .", [(0, 6, "PER")]), doc("Jordan lost .", [(0, 6, "PER")]),
-             doc("Jordan signed .", [(0, 6, "LOC")]), doc("Chad and Mali .", [(0, 4, "LOC"),
-                                                                              (9, 13, "LOC")]),
-             doc("Chad ran .", [(0, 4, "PER")])]
+    train = [
+        doc("Jordan won .", [(0, 6, "PER")]),
+        doc("Jordan lost .", [(0, 6, "PER")]),
+        doc("Jordan signed .", [(0, 6, "LOC")]),
+        doc("Chad and Mali .", [(0, 4, "LOC"), (9, 13, "LOC")]),
+        doc("Chad ran .", [(0, 4, "PER")]),
+    ]
     g = Gazetteer(ambiguous="majority")
     g.fit(train)
     assert g.lexicon[("Jordan",)] == "PER"
@@ -109,18 +114,19 @@ def test_sklearn_ner_learns_and_roundtrips(tmp_path):
     assert info["validation_token_accuracy"] > 0.9
     test = [ner_document(i) for i in range(100, 110)]
     gold = {(d.id, e.start, e.end, e.label) for d in test for e in d.entities}
-    pred = {(d.id, e.start, e.end, e.label) for d in test
-            for e in model.predict_document(d).entities}
+    pred = {
+        (d.id, e.start, e.end, e.label) for d in test for e in model.predict_document(d).entities
+    }
     tp = len(gold & pred)
     assert tp / len(pred) > 0.8 and tp / len(gold) > 0.8
     x = model._hasher().transform(line_features(lines_of_tokens(test[0].text)[0]))
-    assert np.allclose(model.log_proba(x),
-                       np.log(np.clip(model.estimator.predict_proba(x), 1e-12, None)))
+    assert np.allclose(
+        model.log_proba(x), np.log(np.clip(model.estimator.predict_proba(x), 1e-12, None))
+    )
     model.save(tmp_path / "ner")
     assert (tmp_path / "ner" / "estimator.joblib").is_file()
     loaded = load_model(f"sklearn-ner:{tmp_path / 'ner'}")
-    assert all(spans(loaded.predict_document(d)) == spans(model.predict_document(d))
-               for d in test)
+    assert all(spans(loaded.predict_document(d)) == spans(model.predict_document(d)) for d in test)
 
 
 def test_sklearn_ner_refuses_untokenisable_entities():

@@ -16,19 +16,42 @@ SEED = SEED_GOLD / "seed.jsonl"
 
 
 def test_train_then_predict_through_the_cli(cli, ner_corpus, tmp_path):
-    result = cli("evaluate", "train", "--model", "gazetteer", "--corpus", ner_corpus,
-                 "--out", tmp_path / "g", "--param", "ambiguous=majority",
-                 "--json", tmp_path / "train.json")
+    result = cli(
+        "evaluate",
+        "train",
+        "--model",
+        "gazetteer",
+        "--corpus",
+        ner_corpus,
+        "--out",
+        tmp_path / "g",
+        "--param",
+        "ambiguous=majority",
+        "--json",
+        tmp_path / "train.json",
+    )
     assert result.exit_code == 0, result.output
     assert f"use it with --model gazetteer:{tmp_path / 'g'}" in result.output
     summary = json.loads((tmp_path / "train.json").read_text())
     assert summary["documents"] == 28 and summary["training"]["split"] == "train"
     assert json.loads((tmp_path / "g" / "model.json").read_text())["config"] == {
-        "ambiguous": "majority"}
+        "ambiguous": "majority"
+    }
 
-    result = cli("evaluate", "predict", "--model", f"gazetteer:{tmp_path / 'g'}", "--corpus",
-                 ner_corpus, "--split", "test", "--out", tmp_path / "p.jsonl",
-                 "--json", tmp_path / "p.json")
+    result = cli(
+        "evaluate",
+        "predict",
+        "--model",
+        f"gazetteer:{tmp_path / 'g'}",
+        "--corpus",
+        ner_corpus,
+        "--split",
+        "test",
+        "--out",
+        tmp_path / "p.jsonl",
+        "--json",
+        tmp_path / "p.json",
+    )
     assert result.exit_code == 0, result.output
     assert "documents/s" in result.output and "s per 1,000 documents" in result.output
     preds = list(read_jsonl(tmp_path / "p.jsonl"))
@@ -38,26 +61,60 @@ def test_train_then_predict_through_the_cli(cli, ner_corpus, tmp_path):
     assert all(not d.stances and not d.doc_stances for d in preds)
 
 
-@pytest.mark.parametrize(("args", "code", "message"), [
-    (["train", "--model", "rules-stance", "--corpus", "C", "--out", "O"], 2,
-     "error: rules-stance is training-free; use it as it is: --model rules-stance\n"),
-    (["train", "--model", "crf", "--corpus", "C", "--out", "O"], 2,
-     "error: unknown model 'crf'; choose one of gazetteer, sklearn-ner, rules-stance, "
-     "sklearn-stance, prior-stance, sklearn-docstance"),
-    (["train", "--model", "gazetteer", "--corpus", "C", "--out", "O", "--param", "ambiguous"], 2,
-     "error: --param takes KEY=VALUE, got 'ambiguous'\n"),
-    (["predict", "--model", "sklearn-ner", "--corpus", "C", "--out", "O"], 2,
-     "error: sklearn-ner must be trained first: `goldwire evaluate train --model sklearn-ner "
-     "--corpus CORPUS --out DIR`, then use --model sklearn-ner:DIR\n"),
-    (["benchmark", "--models", "rules-stance", "--out", "O"], 2,
-     "error: give --corpus (a goldwire corpus) or --gold (a corpus or a goldwire JSONL file) "
-     "to benchmark on\n"),
-    (["benchmark", "--models", "sklearn-ner", "--gold", str(SEED), "--out", "O"], 2,
-     "error: sklearn-ner needs training and there is no --corpus to train it on; give --corpus "
-     "with a train split, or a trained model as sklearn-ner:DIR\n"),
-    (["benchmark", "--models", " , ", "--gold", str(SEED), "--out", "O"], 2,
-     "error: give at least one model: --models gazetteer,sklearn-ner\n"),
-])
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (
+            ["train", "--model", "rules-stance", "--corpus", "C", "--out", "O"],
+            2,
+            "error: rules-stance is training-free; use it as it is: --model rules-stance\n",
+        ),
+        (
+            ["train", "--model", "crf", "--corpus", "C", "--out", "O"],
+            2,
+            "error: unknown model 'crf'; choose one of gazetteer, sklearn-ner, rules-stance, "
+            "sklearn-stance, prior-stance, sklearn-docstance",
+        ),
+        (
+            [
+                "train",
+                "--model",
+                "gazetteer",
+                "--corpus",
+                "C",
+                "--out",
+                "O",
+                "--param",
+                "ambiguous",
+            ],
+            2,
+            "error: --param takes KEY=VALUE, got 'ambiguous'\n",
+        ),
+        (
+            ["predict", "--model", "sklearn-ner", "--corpus", "C", "--out", "O"],
+            2,
+            "error: sklearn-ner must be trained first: `goldwire evaluate train --model "
+            "sklearn-ner --corpus CORPUS --out DIR`, then use --model sklearn-ner:DIR\n",
+        ),
+        (
+            ["benchmark", "--models", "rules-stance", "--out", "O"],
+            2,
+            "error: give --corpus (a goldwire corpus) or --gold (a corpus or a goldwire JSONL "
+            "file) to benchmark on\n",
+        ),
+        (
+            ["benchmark", "--models", "sklearn-ner", "--gold", str(SEED), "--out", "O"],
+            2,
+            "error: sklearn-ner needs training and there is no --corpus to train it on; give "
+            "--corpus with a train split, or a trained model as sklearn-ner:DIR\n",
+        ),
+        (
+            ["benchmark", "--models", " , ", "--gold", str(SEED), "--out", "O"],
+            2,
+            "error: give at least one model: --models gazetteer,sklearn-ner\n",
+        ),
+    ],
+)
 def test_usage_errors_are_one_line_with_exit_code(cli, args, code, message):
     result = cli("evaluate", *args)
     assert result.exit_code == code, result.output
@@ -66,18 +123,40 @@ def test_usage_errors_are_one_line_with_exit_code(cli, args, code, message):
 
 
 def test_predict_missing_model_folder_exits_1(cli, tmp_path):
-    result = cli("evaluate", "predict", "--model", f"gazetteer:{tmp_path / 'none'}",
-                 "--corpus", SEED, "--out", tmp_path / "p.jsonl")
+    result = cli(
+        "evaluate",
+        "predict",
+        "--model",
+        f"gazetteer:{tmp_path / 'none'}",
+        "--corpus",
+        SEED,
+        "--out",
+        tmp_path / "p.jsonl",
+    )
     assert result.exit_code == 1
-    assert result.stderr == (f"error: {tmp_path / 'none'}: not a saved goldwire model (no "
-                             "model.json); train one with `goldwire evaluate train`\n")
+    assert result.stderr == (
+        f"error: {tmp_path / 'none'}: not a saved goldwire model (no "
+        "model.json); train one with `goldwire evaluate train`\n"
+    )
 
 
 def test_seed_benchmark_of_training_free_models_says_one_document_gives_no_confidence(
-        cli, tmp_path):
+    cli, tmp_path
+):
     out = tmp_path / "seed"
-    result = cli("evaluate", "benchmark", "--gold", SEED, "--models", "rules-stance",
-                 "--out", out, "--bootstrap", "50", "--no-isolate")
+    result = cli(
+        "evaluate",
+        "benchmark",
+        "--gold",
+        SEED,
+        "--models",
+        "rules-stance",
+        "--out",
+        out,
+        "--bootstrap",
+        "50",
+        "--no-isolate",
+    )
     assert result.exit_code == 0, result.output
     assert "caveat: One document gives no confidence" in result.output
     summary = (out / "benchmark.md").read_text()
@@ -97,8 +176,13 @@ def test_seed_benchmark_of_training_free_models_says_one_document_gives_no_confi
 
 def test_benchmark_trains_scores_and_reports_each_task(ner_corpus, tmp_path):
     out = tmp_path / "b"
-    result = benchmark("gazetteer,sklearn-ner", out, corpus=ner_corpus,
-                       options=ScoreOptions(resamples=100), isolate=False)
+    result = benchmark(
+        "gazetteer,sklearn-ner",
+        out,
+        corpus=ner_corpus,
+        options=ScoreOptions(resamples=100),
+        isolate=False,
+    )
     assert [r.name for r in result.runs] == ["gazetteer", "sklearn-ner"]
     assert result.documents == 8 and result.split == "test"
     assert (out / "models" / "sklearn-ner" / "model.json").is_file()
@@ -115,8 +199,13 @@ def test_benchmark_trains_scores_and_reports_each_task(ner_corpus, tmp_path):
 
 
 def test_benchmark_isolated_runs_in_child_processes(ner_corpus, tmp_path):
-    result = benchmark("gazetteer", tmp_path / "b", corpus=ner_corpus,
-                       options=ScoreOptions(resamples=0), isolate=True)
+    result = benchmark(
+        "gazetteer",
+        tmp_path / "b",
+        corpus=ner_corpus,
+        options=ScoreOptions(resamples=0),
+        isolate=True,
+    )
     run = result.runs[0]
     assert run.trained["isolated"] and run.predicted["isolated"]
     assert run.predicted["peak_rss_mb"] >= run.predicted["rss_before_mb"] > 10
@@ -129,8 +218,13 @@ def test_isolated_errors_come_back_as_goldwire_errors(tmp_path):
     model.mkdir()
     (model / "model.json").write_text(json.dumps({"model": "gazetteer", "format_version": 1}))
     with pytest.raises(InputError, match=r"gazetteer.json: cannot read the gazetteer"):
-        benchmark(f"gazetteer:{model}", tmp_path / "b", gold=SEED,
-                  options=ScoreOptions(resamples=0), isolate=True)
+        benchmark(
+            f"gazetteer:{model}",
+            tmp_path / "b",
+            gold=SEED,
+            options=ScoreOptions(resamples=0),
+            isolate=True,
+        )
     assert not (tmp_path / "b" / "benchmark.json").exists()
 
 
@@ -138,18 +232,28 @@ def test_benchmark_checks_model_folders_before_any_work(tmp_path):
     from goldwire.errors import InputError
 
     with pytest.raises(InputError, match="not a saved goldwire model"):
-        benchmark(f"rules-stance,gazetteer:{tmp_path / 'none'}", tmp_path / "b", gold=SEED,
-                  options=ScoreOptions(resamples=0), isolate=False)
+        benchmark(
+            f"rules-stance,gazetteer:{tmp_path / 'none'}",
+            tmp_path / "b",
+            gold=SEED,
+            options=ScoreOptions(resamples=0),
+            isolate=False,
+        )
     assert not (tmp_path / "b" / "predictions").exists()
 
 
 def test_train_and_predict_functions_measure_time_and_memory(docstance_corpus, tmp_path):
-    trained = train("sklearn-docstance", docstance_corpus, tmp_path / "m",
-                    params={"max_features": 300})
+    trained = train(
+        "sklearn-docstance", docstance_corpus, tmp_path / "m", params={"max_features": 300}
+    )
     assert trained.validation_documents == 4 and trained.seconds > 0
     seen = []
-    result = predict(f"sklearn-docstance:{tmp_path / 'm'}", docstance_corpus, tmp_path / "p.jsonl",
-                     progress=lambda phase, done, total: seen.append((done, total)))
+    result = predict(
+        f"sklearn-docstance:{tmp_path / 'm'}",
+        docstance_corpus,
+        tmp_path / "p.jsonl",
+        progress=lambda phase, done, total: seen.append((done, total)),
+    )
     assert seen[-1] == (8, 8) and result.documents == 8
     assert result.predicted["doc_stances"] == 8 * 5
     assert result.seconds_per_1000 == pytest.approx(1000 * result.seconds / 8, rel=1e-2)
@@ -180,11 +284,18 @@ def test_peak_memory_sees_an_allocation():
 
 def test_benchmark_reports_its_phases_through_progress(tmp_path):
     seen = []
-    result = benchmark("rules-stance", tmp_path / "b", gold=SEED,
-                       options=ScoreOptions(resamples=0), isolate=False,
-                       progress=lambda phase, done, total: seen.append((phase, done, total)))
+    result = benchmark(
+        "rules-stance",
+        tmp_path / "b",
+        gold=SEED,
+        options=ScoreOptions(resamples=0),
+        isolate=False,
+        progress=lambda phase, done, total: seen.append((phase, done, total)),
+    )
     assert list(dict.fromkeys(phase for phase, _, _ in seen)) == [
-        "predicting with rules-stance", "scoring stances"]
+        "predicting with rules-stance",
+        "scoring stances",
+    ]
     assert ("predicting with rules-stance", 1, 1) in seen
     assert seen[-1] == ("scoring stances", 1, 1)
     assert result.runs[0].predicted["documents"] == 1 and result.runs[0].trained is None
@@ -192,7 +303,13 @@ def test_benchmark_reports_its_phases_through_progress(tmp_path):
 
 def test_benchmark_trains_as_a_phase_of_its_own(ner_corpus, tmp_path):
     seen = []
-    benchmark("gazetteer", tmp_path / "b", corpus=ner_corpus, options=ScoreOptions(resamples=0),
-              isolate=False, progress=lambda phase, done, total: seen.append((phase, done, total)))
+    benchmark(
+        "gazetteer",
+        tmp_path / "b",
+        corpus=ner_corpus,
+        options=ScoreOptions(resamples=0),
+        isolate=False,
+        progress=lambda phase, done, total: seen.append((phase, done, total)),
+    )
     assert seen[:2] == [("training gazetteer", 0, None), ("training gazetteer", 1, 1)]
     assert ("predicting with gazetteer", 8, 8) in seen

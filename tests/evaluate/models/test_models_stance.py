@@ -18,8 +18,7 @@ from gwtest import SEED_GOLD
 
 
 def triples(doc: Document) -> set[tuple[str, str, str]]:
-    return {(doc.resolve(s.holder).text, doc.resolve(s.target).text, s.label)
-            for s in doc.stances}
+    return {(doc.resolve(s.holder).text, doc.resolve(s.target).text, s.label) for s in doc.stances}
 
 
 def rules(text: str, agency: str | None = None) -> set[tuple[str, str, str]]:
@@ -30,26 +29,39 @@ def rules(text: str, agency: str | None = None) -> set[tuple[str, str, str]]:
 def test_sentences_and_capitalised_mentions():
     text = "MOSCOW, March 31. /TASS/. Mr. Obama met U.S. envoys.\nThe talks ended. Paris agreed."
     assert [text[a:b] for a, b in sentence_spans(text)] == [
-        "MOSCOW, March 31.", "/TASS/.", "Mr. Obama met U.S. envoys.", "The talks ended.",
-        "Paris agreed."]
-    found = [m.text for m in find_mentions(
-        "Senate Majority Leader Harry Reid and the Bank of England. The talks began in May.")]
+        "MOSCOW, March 31.",
+        "/TASS/.",
+        "Mr. Obama met U.S. envoys.",
+        "The talks ended.",
+        "Paris agreed.",
+    ]
+    found = [
+        m.text
+        for m in find_mentions(
+            "Senate Majority Leader Harry Reid and the Bank of England. The talks began in May."
+        )
+    ]
     assert found == ["Harry Reid", "Bank of England"]
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ("Germany supports Ukraine in the talks.", {("Germany", "Ukraine", "SUPPORT")}),
-    ("CSTO ready to help Armenia by sending a mission.", {("CSTO", "Armenia", "SUPPORT")}),
-    ("Poland condemned Belarus for the incident.", {("Poland", "Belarus", "OPPOSE")}),
-    ("Serbia was criticised by Croatia on Monday.", {("Croatia", "Serbia", "OPPOSE")}),
-    ("Austria did not support Hungary.", {("Austria", "Hungary", "OPPOSE")}),
-    ("Austria did not condemn Hungary.", set()),
-    ("The conflict between Baku and Yerevan broke out.",
-     {("Baku", "Yerevan", "OPPOSE"), ("Yerevan", "Baku", "OPPOSE")}),
-    ("Officials say Italy backs Spain.", {("Italy", "Spain", "SUPPORT")}),
-    ("Россия поддерживает Сербию.", {("Россия", "Сербию", "SUPPORT")}),
-    ("Italy and Spain signed a joint statement.", set()),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Germany supports Ukraine in the talks.", {("Germany", "Ukraine", "SUPPORT")}),
+        ("CSTO ready to help Armenia by sending a mission.", {("CSTO", "Armenia", "SUPPORT")}),
+        ("Poland condemned Belarus for the incident.", {("Poland", "Belarus", "OPPOSE")}),
+        ("Serbia was criticised by Croatia on Monday.", {("Croatia", "Serbia", "OPPOSE")}),
+        ("Austria did not support Hungary.", {("Austria", "Hungary", "OPPOSE")}),
+        ("Austria did not condemn Hungary.", set()),
+        (
+            "The conflict between Baku and Yerevan broke out.",
+            {("Baku", "Yerevan", "OPPOSE"), ("Yerevan", "Baku", "OPPOSE")},
+        ),
+        ("Officials say Italy backs Spain.", {("Italy", "Spain", "SUPPORT")}),
+        ("Россия поддерживает Сербию.", {("Россия", "Сербию", "SUPPORT")}),
+        ("Italy and Spain signed a joint statement.", set()),
+    ],
+)
 def test_rules_stance_cues(text, expected):
     assert rules(text) == expected
 
@@ -81,8 +93,9 @@ def test_rules_stance_on_the_seed_uses_the_gold_entities():
     assert pred.entities == []  # stance endpoints are spans; no gold entity is copied
     assert all(s.holder.entity is None and s.target.entity is None for s in pred.stances)
     assert triples(pred) <= triples(gold) and len(triples(pred)) >= 4
-    result = score_documents(GoldSet([gold], None, "seed"), PredictionSet("p", [pred]),
-                             ScoreOptions(resamples=0))
+    result = score_documents(
+        GoldSet([gold], None, "seed"), PredictionSet("p", [pred]), ScoreOptions(resamples=0)
+    )
     assert result.sections["stances.mention_strict"].figures["micro.precision"].value == 1.0
 
 
@@ -101,14 +114,16 @@ def test_sklearn_stance_learns_spans_and_roundtrips(tmp_path):
     assert 0.0 < info["threshold"]["value"] <= 0.9
     test = [stance_document(i) for i in range(200, 220)]
     preds = [model.predict_document(query_document(d, model.reads)) for d in test]
-    result = score_documents(GoldSet(test, None, "gold"), PredictionSet("p", preds),
-                             ScoreOptions(resamples=0))
+    result = score_documents(
+        GoldSet(test, None, "gold"), PredictionSet("p", preds), ScoreOptions(resamples=0)
+    )
     assert result.sections["stances.mention_strict"].figures["micro.f1"].value > 0.8
     model.save(tmp_path / "st")
     loaded = load_model(f"sklearn-stance:{tmp_path / 'st'}")
     assert loaded.threshold == model.threshold
-    assert [triples(loaded.predict_document(d)) for d in test[:5]] == [triples(p) for p in
-                                                                        preds[:5]]
+    assert [triples(loaded.predict_document(d)) for d in test[:5]] == [
+        triples(p) for p in preds[:5]
+    ]
 
 
 def test_sklearn_stance_needs_stances():
@@ -126,8 +141,7 @@ def test_prior_stance_predicts_the_article_against_its_main_names():
     model = PriorStance()
     info = model.fit(docs)
     assert info["label"] == "OPPOSE" and info["k"] == 1
-    pred = model.predict_document(Document(id="t", text="Obama and Obama met Putin.",
-                                           agency="NYT"))
+    pred = model.predict_document(Document(id="t", text="Obama and Obama met Putin.", agency="NYT"))
     assert triples(pred) == {("NYT", "Obama", "OPPOSE")}
 
 
@@ -144,8 +158,10 @@ def test_sklearn_docstance_learns_relatedness_and_blanked_targets(tmp_path):
     assert info["labels"]["unrelated"] == 180 and info["validation_accuracy"] > 0.8
     test = [docstance_document(i) for i in range(100, 120)]
     preds = [model.predict_document(query_document(d, model.reads)) for d in test]
-    assert all([s.target for s in p.doc_stances] == [s.target for s in d.doc_stances]
-               for p, d in zip(preds, test, strict=True))
+    assert all(
+        [s.target for s in p.doc_stances] == [s.target for s in d.doc_stances]
+        for p, d in zip(preds, test, strict=True)
+    )
     assert all(0 < s.score <= 1 for p in preds for s in p.doc_stances)
     gold = [(s.label == "unrelated") for d in test for s in d.doc_stances]
     got = [(s.label == "unrelated") for p in preds for s in p.doc_stances]
@@ -154,7 +170,8 @@ def test_sklearn_docstance_learns_relatedness_and_blanked_targets(tmp_path):
     loaded = load_model(f"sklearn-docstance:{tmp_path / 'ds'}")
     again = loaded.predict_document(query_document(test[0], loaded.reads))
     assert [(s.target, s.label) for s in again.doc_stances] == [
-        (s.target, s.label) for s in preds[0].doc_stances]
+        (s.target, s.label) for s in preds[0].doc_stances
+    ]
 
 
 def test_sklearn_docstance_needs_two_labels():

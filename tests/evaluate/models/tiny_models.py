@@ -85,7 +85,9 @@ def train_tokenizer(folder: Path, model_max_length: int = 64):
         special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     fast = BertTokenizerFast(
-        tokenizer_object=tok, model_max_length=model_max_length, do_lower_case=False,
+        tokenizer_object=tok,
+        model_max_length=model_max_length,
+        do_lower_case=False,
         strip_accents=False,
     )
     fast.save_pretrained(folder)
