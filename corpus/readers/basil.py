@@ -121,65 +121,11 @@ class BasilReader(Reader):
         paragraphs: list[list[str]],
         ann: dict[str, Any],
     ) -> Document:
-        pieces: list[str] = []
-        paras: list[Paragraph] = []
-        starts: dict[str, tuple[int, str, str]] = {}  # phrase id -> (offset, raw, cleaned)
-        pos = 0
         title_clean = _clean(title)
-        if title_clean:
-            pieces.append(title_clean)
-            paras.append(Paragraph("title", 0, len(title_clean)))
-            starts["title"] = (0, title, title_clean)
-            pos = len(title_clean)
-        n = 0
-        for para in paragraphs:
-            cleaned = [c for c in (_clean(s) for s in para)]
-            if pieces:
-                pieces.append("\n\n")
-                pos += 2
-            begin = pos
-            for i, (raw, clean) in enumerate(zip(para, cleaned, strict=True)):
-                if i and clean:
-                    pieces.append(" ")
-                    pos += 1
-                starts[f"p{n}"] = (pos, raw, clean)
-                pieces.append(clean)
-                pos += len(clean)
-                n += 1
-            if pos > begin:
-                paras.append(Paragraph("body", begin, pos))
-            elif pieces and pieces[-1] == "\n\n":
-                pieces.pop()
-                pos -= 2
-        text = "".join(pieces)
+        text, paras, starts = _assemble(title, title_clean, paragraphs)
         outlet_code = str(article.get("source", "")).lower()
         outlet = OUTLETS.get(outlet_code, article.get("source") or "")
-        stances, evidence, unnamed, skipped, unlocated = [], [], 0, 0, []
-        for phrase in ann.get("phrase-level-annotations", []):
-            speaker, target = name(phrase.get("speaker", "")), name(phrase.get("target", ""))
-            label = POLARITY.get(phrase.get("polarity"))
-            span = _locate(text, starts, phrase)
-            if span is None:
-                unlocated.append(f"{phrase.get('id')}: {phrase.get('txt', '')[:60]!r}")
-            if phrase.get("speaker") in UNNAMED:
-                unnamed += 1
-                continue
-            if not target or label is None:
-                skipped += 1
-                continue
-            stances.append(Stance(Mention(text=speaker or outlet), Mention(text=target), label))
-            evidence.append(
-                None
-                if span is None
-                else {
-                    "start": span[0],
-                    "end": span[1],
-                    "text": text[span[0] : span[1]],
-                    "phrase": phrase.get("id"),
-                    "aim": phrase.get("aim"),
-                    "quote": phrase.get("quote"),
-                }
-            )
+        stances, evidence, unnamed, skipped, unlocated = _stances(text, starts, ann, outlet)
         article_level = {
             k: v
             for k, v in ann.get("article-level-annotations", {}).items()
@@ -217,6 +163,76 @@ class BasilReader(Reader):
             meta=meta,
             stances=stances,
         )
+
+
+def _assemble(
+    title: str, title_clean: str, paragraphs: list[list[str]]
+) -> tuple[str, list[Paragraph], dict[str, tuple[int, str, str]]]:
+    """The text (title, blank line, paragraphs of sentences joined by spaces), its
+    paragraphs, and where each phrase id starts: ``{id: (offset, raw, cleaned)}``."""
+    pieces: list[str] = []
+    paras: list[Paragraph] = []
+    starts: dict[str, tuple[int, str, str]] = {}  # phrase id -> (offset, raw, cleaned)
+    pos = 0
+    if title_clean:
+        pieces.append(title_clean)
+        paras.append(Paragraph("title", 0, len(title_clean)))
+        starts["title"] = (0, title, title_clean)
+        pos = len(title_clean)
+    n = 0
+    for para in paragraphs:
+        cleaned = [c for c in (_clean(s) for s in para)]
+        if pieces:
+            pieces.append("\n\n")
+            pos += 2
+        begin = pos
+        for i, (raw, clean) in enumerate(zip(para, cleaned, strict=True)):
+            if i and clean:
+                pieces.append(" ")
+                pos += 1
+            starts[f"p{n}"] = (pos, raw, clean)
+            pieces.append(clean)
+            pos += len(clean)
+            n += 1
+        if pos > begin:
+            paras.append(Paragraph("body", begin, pos))
+        elif pieces and pieces[-1] == "\n\n":
+            pieces.pop()
+            pos -= 2
+    text = "".join(pieces)
+    return text, paras, starts
+
+
+def _stances(text: str, starts: dict[str, tuple[int, str, str]], ann: dict[str, Any], outlet: str):
+    """The phrase-level annotations as name-only stances with their evidence spans, and the
+    counts of what was left out: ``(stances, evidence, unnamed, skipped, unlocated)``."""
+    stances, evidence, unnamed, skipped, unlocated = [], [], 0, 0, []
+    for phrase in ann.get("phrase-level-annotations", []):
+        speaker, target = name(phrase.get("speaker", "")), name(phrase.get("target", ""))
+        label = POLARITY.get(phrase.get("polarity"))
+        span = _locate(text, starts, phrase)
+        if span is None:
+            unlocated.append(f"{phrase.get('id')}: {phrase.get('txt', '')[:60]!r}")
+        if phrase.get("speaker") in UNNAMED:
+            unnamed += 1
+            continue
+        if not target or label is None:
+            skipped += 1
+            continue
+        stances.append(Stance(Mention(text=speaker or outlet), Mention(text=target), label))
+        evidence.append(
+            None
+            if span is None
+            else {
+                "start": span[0],
+                "end": span[1],
+                "text": text[span[0] : span[1]],
+                "phrase": phrase.get("id"),
+                "aim": phrase.get("aim"),
+                "quote": phrase.get("quote"),
+            }
+        )
+    return stances, evidence, unnamed, skipped, unlocated
 
 
 def _locate(

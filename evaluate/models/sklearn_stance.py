@@ -68,6 +68,19 @@ WORD_RE = re.compile(r"[^\W_]+(?:['\u2019][^\W_]+)?", re.UNICODE)
 THRESHOLDS = (0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9)
 
 
+# target features the article-as-holder candidates also get crossed with ``art&``
+_ARTICLE_CROSSED = (
+    "cue_sent=",
+    "t_first_after_cue",
+    "quote_sent",
+    "t_in_title",
+    "t_freq",
+    "t_rank",
+    "speech_sent",
+    "t_pos",
+)
+
+
 @dataclass
 class Candidate:
     holder: Span | Mention
@@ -207,6 +220,16 @@ class SklearnStance(VectorizerEstimatorState, Model):
         return info, out
 
     def _features(self, info: _DocInfo, c: Candidate) -> dict[str, float]:
+        f = self._target_features(info, c)
+        if c.holder_sentence < 0:
+            return self._article_holder_features(info, c, f)
+        self._holder_features(info, c, f)
+        if c.target_sentence == c.holder_sentence:
+            self._pair_features(info, c, f)
+        return f
+
+    def _target_features(self, info: _DocInfo, c: Candidate) -> dict[str, float]:
+        """The target, its sentence and the cues in it."""
         text = info.doc.text
         t, ti = c.target, c.target_sentence
         sent = info.sentences[ti]
@@ -223,8 +246,7 @@ class SklearnStance(VectorizerEstimatorState, Model):
         f[f"t_pos={'title' if ti == 0 else 'early' if ti < 4 else 'rest'}"] = 1.0
         f[f"t_prev={_word_before(text, t.start)}"] = 1.0
         f[f"t_next={_word_after(text, t.end)}"] = 1.0
-        cues = info.cues[ti]
-        for cue in cues:
+        for cue in info.cues[ti]:
             polarity = "NEG" + cue.label if cue.negated else cue.label
             f[f"cue_sent={polarity}"] = f.get(f"cue_sent={polarity}", 0.0) + 1.0
             f[f"cue_word={text[cue.start : cue.end].lower()}"] = 1.0
@@ -243,26 +265,25 @@ class SklearnStance(VectorizerEstimatorState, Model):
         spk = info.speakers[ti]
         if spk is not None and spk.key == t.key:
             f["t_is_speaker"] = 1.0
-        if c.holder_sentence < 0:
-            f["h_article"] = 1.0
-            for key in list(f):
-                if key.startswith(
-                    (
-                        "cue_sent=",
-                        "t_first_after_cue",
-                        "quote_sent",
-                        "t_in_title",
-                        "t_freq",
-                        "t_rank",
-                        "speech_sent",
-                        "t_pos",
-                    )
-                ):
-                    f[f"art&{key}"] = f[key]
-            if spk is None or spk.key == t.key:
-                f["art&no_other_speaker"] = 1.0
-            return f
-        h = c.holder
+        return f
+
+    def _article_holder_features(
+        self, info: _DocInfo, c: Candidate, f: dict[str, float]
+    ) -> dict[str, float]:
+        """The article (its agency) as the holder: the target's features again, crossed."""
+        f["h_article"] = 1.0
+        for key in list(f):
+            if key.startswith(_ARTICLE_CROSSED):
+                f[f"art&{key}"] = f[key]
+        spk = info.speakers[c.target_sentence]
+        if spk is None or spk.key == c.target.key:
+            f["art&no_other_speaker"] = 1.0
+        return f
+
+    def _holder_features(self, info: _DocInfo, c: Candidate, f: dict[str, float]) -> None:
+        """A mentioned holder: its label, frequency, place, and its distance to the target."""
+        text = info.doc.text
+        h, t = c.holder, c.target
         assert isinstance(h, Span)
         f[f"h_label={h.label}"] = 1.0
         f[f"pair_label={h.label}>{t.label}"] = 1.0
@@ -280,8 +301,13 @@ class SklearnStance(VectorizerEstimatorState, Model):
             f["h_is_speaker"] = 1.0
             if d != 0:
                 f["h_is_speaker&adjacent"] = 1.0
-        if d != 0:
-            return f
+
+    def _pair_features(self, info: _DocInfo, c: Candidate, f: dict[str, float]) -> None:
+        """Holder and target in one sentence: what lies between them."""
+        text = info.doc.text
+        h, t, ti = c.holder, c.target, c.target_sentence
+        assert isinstance(h, Span)
+        sent = info.sentences[ti]
         before = h.end <= t.start
         a, b = (h.end, t.start) if before else (t.end, h.start)
         f["h_before_t" if before else "h_after_t"] = 1.0
@@ -293,7 +319,7 @@ class SklearnStance(VectorizerEstimatorState, Model):
                 f[f"btw={w}"] = 1.0
         if "," in text[a:b]:
             f["comma_between"] = 1.0
-        for cue in cues:
+        for cue in info.cues[ti]:
             if a <= cue.start and cue.end <= b:
                 polarity = "NEG" + cue.label if cue.negated else cue.label
                 key = f"cue_btw={polarity}{'_passive' if cue.passive else ''}"
@@ -302,7 +328,6 @@ class SklearnStance(VectorizerEstimatorState, Model):
                     subj = subject(text, sent[0], cue.start, info.by_sentence[ti])
                     if subj is not None and subj.key == h.key:
                         f[f"h_subject_of_cue={polarity}"] = 1.0
-        return f
 
     # ---- training labels
 
