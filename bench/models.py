@@ -177,7 +177,7 @@ def reference_docstance(gold_dir: Path, labeler, name: str, bootstrap: int) -> d
     import dataclasses
 
     from goldwire.evaluate.inputs import PredictionSet, load_gold
-    from goldwire.evaluate.models.run import headline_figures
+    from goldwire.evaluate.models.summary import headline_figures
     from goldwire.evaluate.scoring import ScoreOptions, score_documents
     from goldwire.schema import DocStance
 

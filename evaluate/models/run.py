@@ -548,6 +548,7 @@ def _score_and_report(
     gold, runs: Sequence[ModelRun], out: Path, options: Any, caveats: list[str], progress: Progress
 ) -> dict[str, list[str]]:
     from goldwire.evaluate.inputs import load_predictions
+    from goldwire.evaluate.models.summary import headline_figures
     from goldwire.evaluate.report import build_report, write_report
     from goldwire.evaluate.scoring import score_documents
 
@@ -571,40 +572,6 @@ def _score_and_report(
         report = build_report(scored, caveats=caveats)
         reports[task] = [str(p) for p in write_report(report, out / "reports" / task)]
     return reports
-
-
-def headline_figures(result, task: str) -> dict[str, Any]:
-    """The figures of a task that the summary shows, as ``{name: {value, ci}}``."""
-    wanted = {
-        Task.ENTITIES.value: [
-            ("entities.strict", "micro.precision", "strict precision"),
-            ("entities.strict", "micro.recall", "strict recall"),
-            ("entities.strict", "micro.f1", "strict f1"),
-            ("entities.strict", "macro.f1", "strict macro f1"),
-        ],
-        Task.STANCES.value: [
-            ("stances.entity", "micro.precision", "triple precision"),
-            ("stances.entity", "micro.recall", "triple recall"),
-            ("stances.entity", "micro.f1", "triple f1"),
-            ("stances.mention_strict", "micro.f1", "mention strict f1"),
-            ("stances.mention_relaxed", "micro.f1", "mention relaxed f1"),
-        ],
-        Task.DOC_STANCES.value: [
-            ("doc_stances", f, f) for f in ("accuracy", "macro_f1", "fnc1", "semeval2016")
-        ],
-    }[task]
-    out: dict[str, Any] = {}
-    for section, figure, label in wanted:
-        sec = result.sections.get(section)
-        if sec is None or figure not in sec.figures:
-            continue
-        if section.startswith("stances.mention"):
-            excluded = sec.extra.get("excluded_without_offsets", {})
-            total = sec.counts()["micro"].possible + excluded.get("gold", 0)
-            if not total or excluded.get("gold", 0) == total:
-                continue  # name-only gold: no mention level
-        out[label] = sec.figures[figure].to_dict()
-    return out
 
 
 if __name__ == "__main__":  # an isolated job of benchmark()

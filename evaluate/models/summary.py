@@ -4,7 +4,8 @@
   model's warnings), the lines ``goldwire evaluate benchmark`` prints after the runs;
 * :func:`summary_rows` under :data:`SUMMARY_HEADER`: one row per run (figures, time per
   1,000 documents, peak memory), for the command's table and for ``bench/models.py``;
-* :func:`summary_markdown`: ``benchmark.md``.
+* :func:`summary_markdown`: ``benchmark.md``;
+* :func:`headline_figures`: the figures of one task that the summary shows.
 """
 
 from __future__ import annotations
@@ -108,3 +109,39 @@ def summary_markdown(result: BenchmarkResult) -> str:
     for task, files in result.reports.items():
         lines.append(f"- {task}: {files[0]}")
     return "\n".join(lines) + "\n"
+
+
+def headline_figures(result, task: str) -> dict[str, Any]:
+    """The figures of a task that the summary shows, as ``{name: {value, ci}}``."""
+    from goldwire.evaluate.models.base import Task
+
+    wanted = {
+        Task.ENTITIES.value: [
+            ("entities.strict", "micro.precision", "strict precision"),
+            ("entities.strict", "micro.recall", "strict recall"),
+            ("entities.strict", "micro.f1", "strict f1"),
+            ("entities.strict", "macro.f1", "strict macro f1"),
+        ],
+        Task.STANCES.value: [
+            ("stances.entity", "micro.precision", "triple precision"),
+            ("stances.entity", "micro.recall", "triple recall"),
+            ("stances.entity", "micro.f1", "triple f1"),
+            ("stances.mention_strict", "micro.f1", "mention strict f1"),
+            ("stances.mention_relaxed", "micro.f1", "mention relaxed f1"),
+        ],
+        Task.DOC_STANCES.value: [
+            ("doc_stances", f, f) for f in ("accuracy", "macro_f1", "fnc1", "semeval2016")
+        ],
+    }[task]
+    out: dict[str, Any] = {}
+    for section, figure, label in wanted:
+        sec = result.sections.get(section)
+        if sec is None or figure not in sec.figures:
+            continue
+        if section.startswith("stances.mention"):
+            excluded = sec.extra.get("excluded_without_offsets", {})
+            total = sec.counts()["micro"].possible + excluded.get("gold", 0)
+            if not total or excluded.get("gold", 0) == total:
+                continue  # name-only gold: no mention level
+        out[label] = sec.figures[figure].to_dict()
+    return out
