@@ -167,6 +167,7 @@ def _write_version(dd, gold, found, feats, work: Path, layout: str) -> Path:
     from datasets.utils.logging import disable_progress_bar
 
     from goldwire.corpus.layout import get_layout
+    from goldwire.corpus.writing import STAGED
 
     disable_progress_bar()
 
@@ -183,7 +184,7 @@ def _write_version(dd, gold, found, feats, work: Path, layout: str) -> Path:
                         load_from_cache_file=False,
                         new_fingerprint=uuid.uuid4().hex)  # fmt: skip
         splits[split] = ds
-    out = work / "dataset"
+    out = work / STAGED
     rows = sum(ds.num_rows for ds in splits.values())
     row_bytes = sum(ds.data.nbytes for ds in splits.values()) / max(1, rows)
     get_layout(layout).write(splits, out, row_bytes)  # the layout of the corpus it extends

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from goldwire.files import write_json
+
 if TYPE_CHECKING:
     from goldwire.evaluate.scoring import ScoreOptions, ScoreResult
 
@@ -118,12 +120,6 @@ def _options(
     )
 
 
-def _write_json(data: dict, path: Path) -> None:
-    from goldwire.files import write_json
-
-    write_json(path, data)
-
-
 @app.command()
 def score(
     *,
@@ -164,7 +160,7 @@ def score(
     result = score_run(g, pred, lenient=lenient, options=options)
     _print_result(result, _console(json_out))
     if json_out is not None:
-        _write_json(result.to_dict(), json_out)
+        write_json(json_out, result.to_dict())
         _console(json_out).print(f"results written to {json_out}", markup=False, soft_wrap=True)
 
 
@@ -208,7 +204,7 @@ def compare_cmd(
     result = compare(a, b)
     _print_comparison(_console(json_out), a, b, result, str(pred_a), str(pred_b))
     if json_out is not None:
-        _write_json(_comparison_dict(str(pred_a), str(pred_b), options, result), json_out)
+        write_json(json_out, _comparison_dict(str(pred_a), str(pred_b), options, result))
         _console(json_out).print(f"comparison written to {json_out}", markup=False, soft_wrap=True)
 
 

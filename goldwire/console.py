@@ -9,12 +9,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from goldwire.files import STDOUT
-
-
-def json_to_stdout(json_path: str | Path | None) -> bool:
-    """Whether ``--json`` asks for standard output."""
-    return json_path is not None and str(json_path) == STDOUT
+from goldwire.files import is_stdout
 
 
 def console(*, json_path: str | Path | None = None, wide: bool = False, stderr: bool = False):
@@ -22,11 +17,11 @@ def console(*, json_path: str | Path | None = None, wide: bool = False, stderr: 
     tables of figures); on standard error when ``json_path`` is ``-`` or ``stderr``."""
     from rich.console import Console
 
-    err = stderr or json_to_stdout(json_path)
+    err = stderr or is_stdout(json_path)
     if wide:
         width = max(120, shutil.get_terminal_size((120, 24)).columns)
         return Console(highlight=False, width=width, stderr=err)
     return Console(stderr=err)
 
 
-__all__ = ["console", "json_to_stdout"]
+__all__ = ["console"]

@@ -85,6 +85,11 @@ def json_text(
     return text + "\n"
 
 
+def is_stdout(path: str | Path | None) -> bool:
+    """Whether ``path`` is ``-``: standard output."""
+    return path is not None and str(path) == STDOUT
+
+
 def write_json(
     path: str | Path,
     data: Any,
@@ -95,7 +100,7 @@ def write_json(
 ) -> Path:
     """Write ``data`` as JSON to ``path`` atomically (``-``: standard output)."""
     text = json_text(data, indent=indent, default=default)
-    if str(path) == STDOUT:
+    if is_stdout(path):
         sys.stdout.write(text)
         sys.stdout.flush()
         return Path(STDOUT)
@@ -115,6 +120,7 @@ def write_jsonl(path: str | Path, records: Iterable[Any]) -> int:
 __all__ = [
     "STDOUT",
     "atomic_open",
+    "is_stdout",
     "json_text",
     "write_bytes",
     "write_json",

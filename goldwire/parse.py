@@ -52,7 +52,6 @@ class ItemParser:
         labels: LabelSchema | None = None,
         strings: dict[str, str] | None = None,
     ) -> None:
-        self.mode = mode
         self.strict = mode is Mode.STRICT
         self.allowed = (
             (None, None, None)

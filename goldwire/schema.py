@@ -449,10 +449,11 @@ def features(labels: LabelSchema | None = None):
     def made_by() -> dict[str, Any]:  # who made a label, and its score
         return {"annotators": List(Value("string")), "score": Value("float32")}
 
-    strings = ("id", "source", "agency", "dateline", "published", "published_raw", "title")
+    strings = ("id", "source", "agency", "dateline", "published", "published_raw", "title",
+               "lead", "text")  # fmt: skip
     return Features(
         {
-            **{key: Value("string") for key in (*strings, "lead", "text")},
+            **{key: Value("string") for key in strings},
             "paragraphs": List(
                 {
                     "kind": ClassLabel(names=list(PARAGRAPH_KINDS)),

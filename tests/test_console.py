@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
-from goldwire.console import console, json_to_stdout
+from goldwire.console import console
+from goldwire.files import is_stdout
 from goldwire.schema import Document, Entity, write_jsonl
 from gwtest import SEED_ARTICLES
 
 
 def test_only_a_dash_means_standard_output(tmp_path):
-    assert json_to_stdout("-") and not json_to_stdout(None)
-    assert not json_to_stdout(tmp_path / "-x.json")
+    assert is_stdout("-") and not is_stdout(None)
+    assert not is_stdout(tmp_path / "-x.json")
     assert console(json_path="-").stderr and not console(json_path=tmp_path / "r.json").stderr
 
 
