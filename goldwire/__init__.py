@@ -14,7 +14,7 @@ from pathlib import Path as _Path
 
 __version__ = "0.1.0"
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Version of the goldwire document schema written into every dataset."""
 
 

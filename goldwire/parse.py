@@ -30,6 +30,7 @@ from enum import Enum
 from typing import Any
 
 from goldwire.errors import SchemaError, SpanError
+from goldwire.provenance import Annotation, item_provenance
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, Paragraph, Stance
 
 Skip = Callable[[SchemaError], None]
@@ -105,7 +106,7 @@ class ItemParser:
                 int(item["end"]),
                 str(item["label"]),
                 item["text"],
-                *_provenance(item),
+                **_provenance(item),
             )
         if not isinstance(item, dict):
             raise self.error(f"entity {i} must be an object with start, end, label")
@@ -163,14 +164,14 @@ class ItemParser:
         holder = self.mention(f"stance {i} holder", item["holder"])
         target = self.mention(f"stance {i} target", item["target"])
         if self.strict:
-            return Stance(holder, target, str(item["label"]), *_provenance(item))
+            return Stance(holder, target, str(item["label"]), **_provenance(item))
         return Stance(
             holder, target, self._label(f"stance {i}", item.get("label"), self.allowed[1])
         )
 
     def doc_stance(self, i: int, item: Any) -> DocStance:
         if self.strict:
-            return DocStance(str(item["target"]), str(item["label"]), *_provenance(item))
+            return DocStance(str(item["target"]), str(item["label"]), **_provenance(item))
         if not isinstance(item, dict) or not isinstance(item.get("target"), str):
             raise self.error(f"doc stance {i} needs a 'target' and a 'label'")
         return DocStance(
@@ -221,9 +222,13 @@ def _name(what: str, i: int | None) -> str:
     return what if i is None else f"{what} {i}"
 
 
-def _provenance(item: dict[str, Any]) -> tuple[list[str], Any]:
-    """Who made a STRICT item, and its score, as given."""
-    return list(item.get("annotators") or []), item.get("score")
+def _provenance(item: dict[str, Any]) -> dict[str, Any]:
+    """Who made a STRICT item, its score and where it came from, as given."""
+    return {
+        "annotators": list(item.get("annotators") or []),
+        "score": item.get("score"),
+        **item_provenance(item),
+    }
 
 
 # --------------------------------------------------------------------------- documents
@@ -251,6 +256,8 @@ def parse_document(data: Any, where: str = "") -> Document:
             "language": data.get("language"),
             "text_sha256": data.get("text_sha256") or "",
             "meta": {str(k): str(v) for k, v in (data.get("meta") or {}).items()},
+            # no "annotation" key: fully annotated (goldwire JSONL from before the statuses)
+            "annotation": Annotation.from_json(data.get("annotation")),
         }
         entities, stances, doc_stances = ItemParser().items(data, data["text"], where)
         doc = Document(**head, entities=entities, stances=stances, doc_stances=doc_stances)

@@ -25,6 +25,14 @@ from typing import Any
 
 from goldwire import SCHEMA_VERSION
 from goldwire.errors import SchemaError, SpanError
+from goldwire.provenance import (
+    Annotation,
+    Suggested,
+    Vote,
+    annotation_features,
+    item_provenance_json,
+    provenance_features,
+)
 
 PARAGRAPH_KINDS = ("title", "lead", "body")
 
@@ -154,6 +162,10 @@ class Entity:
     text: str
     annotators: list[str] = field(default_factory=list)
     score: float | None = None
+    provenance: str = ""  # see goldwire.provenance
+    suggested: Suggested | None = None
+    votes: list[Vote] = field(default_factory=list)
+    adjudicated_by: str = ""
 
 
 @dataclass(slots=True)
@@ -177,6 +189,10 @@ class Stance:
     label: str
     annotators: list[str] = field(default_factory=list)
     score: float | None = None
+    provenance: str = ""
+    suggested: Suggested | None = None
+    votes: list[Vote] = field(default_factory=list)
+    adjudicated_by: str = ""
 
 
 @dataclass(slots=True)
@@ -185,6 +201,10 @@ class DocStance:
     label: str
     annotators: list[str] = field(default_factory=list)
     score: float | None = None
+    provenance: str = ""
+    suggested: Suggested | None = None
+    votes: list[Vote] = field(default_factory=list)
+    adjudicated_by: str = ""
 
 
 @dataclass(slots=True)
@@ -212,6 +232,8 @@ class Document:
     entities: list[Entity] = field(default_factory=list)
     stances: list[Stance] = field(default_factory=list)
     doc_stances: list[DocStance] = field(default_factory=list)
+    # who annotated each layer; the default says nobody did (see goldwire.provenance)
+    annotation: Annotation = field(default_factory=Annotation)
 
     def __post_init__(self) -> None:
         if not self.text_sha256:
@@ -314,6 +336,7 @@ class Document:
             "entities": [_entity_dict(e) for e in self.entities],
             "stances": [_stance_dict(s) for s in self.stances],
             "doc_stances": [_docstance_dict(d) for d in self.doc_stances],
+            "annotation": self.annotation.to_json(),
         }
 
     @classmethod
@@ -329,6 +352,8 @@ class Document:
     def to_row(self) -> dict[str, Any]:
         row = self.to_json()
         row["meta"] = [{"key": k, "value": v} for k, v in self.meta.items()]
+        for key in ("entities", "stances", "doc_stances"):  # every feature's key, set or not
+            row[key] = [{**_NO_PROVENANCE, **item} for item in row[key]]
         return row
 
     @classmethod
@@ -354,6 +379,10 @@ class Document:
                 for d in row.get("doc_stances") or []
             ]
         return cls.from_json(data, where=f"document {row.get('id')}")
+
+
+_NO_PROVENANCE: dict[str, Any] = {"provenance": "", "suggested": None, "votes": [],
+                                  "adjudicated_by": ""}  # fmt: skip
 
 
 def _label_name(value: Any, names: list[str]) -> str:
@@ -392,6 +421,7 @@ def _entity_dict(e: Entity) -> dict[str, Any]:
         "text": e.text,
         "annotators": list(e.annotators),
         "score": e.score,
+        **item_provenance_json(e),
     }
 
 
@@ -406,6 +436,7 @@ def _stance_dict(s: Stance) -> dict[str, Any]:
         "label": s.label,
         "annotators": list(s.annotators),
         "score": s.score,
+        **item_provenance_json(s),
     }
 
 
@@ -415,6 +446,7 @@ def _docstance_dict(d: DocStance) -> dict[str, Any]:
         "label": d.label,
         "annotators": list(d.annotators),
         "score": d.score,
+        **item_provenance_json(d),
     }
 
 
@@ -446,8 +478,12 @@ def features(labels: LabelSchema | None = None):
         "text": Value("string"),
     }
 
-    def made_by() -> dict[str, Any]:  # who made a label, and its score
-        return {"annotators": List(Value("string")), "score": Value("float32")}
+    def made_by() -> dict[str, Any]:  # who made a label, its score, where it came from
+        return {
+            "annotators": List(Value("string")),
+            "score": Value("float32"),
+            **provenance_features(),
+        }
 
     strings = ("id", "source", "agency", "dateline", "published", "published_raw", "title",
                "lead", "text")  # fmt: skip
@@ -489,6 +525,7 @@ def features(labels: LabelSchema | None = None):
                     **made_by(),
                 }
             ),
+            "annotation": annotation_features(),
         }
     )
 
@@ -544,6 +581,7 @@ def write_jsonl(docs: Iterable[Document], path: str | Path) -> int:
 
 __all__ = [
     "SCHEMA_VERSION",
+    "Annotation",
     "DocStance",
     "Document",
     "Entity",
