@@ -21,9 +21,11 @@ layers with gold are scored, trained on and exported (:func:`has_gold`).
 **Item provenance.** Each entity, stance and document stance may carry:
 
 * ``provenance``: :class:`Provenance` (``human``, ``suggestion-accepted``,
-  ``suggestion-edited``, ``suggestion-unreviewed`` for one annotator's items; ``adjudicated``
-  or ``reviewed`` for gold decided by the adjudication rule or by a reviewer; empty when
-  unknown, as for a reader's gold, whose status says where it came from);
+  ``suggestion-edited``, ``suggestion-unreviewed`` for one annotator's items, ``unknown`` when
+  the record that would tell could not be read; ``adjudicated`` or ``reviewed`` for gold
+  decided by the adjudication rule or by a reviewer; empty when not recorded, as for a
+  reader's gold, whose status says where it came from, or labels pulled before goldwire
+  recorded provenance);
 * ``suggested``: :class:`Suggested`, what a model suggested (label, offsets, source) when the
   item came from a suggestion;
 * ``votes``: :class:`Vote` per annotator who marked the item's span (or pair, or target):
@@ -71,6 +73,7 @@ class Provenance:
     UNREVIEWED = "suggestion-unreviewed"
     ADJUDICATED = "adjudicated"
     REVIEWED = "reviewed"
+    UNKNOWN = "unknown"  # the record that would tell could not be read (a reported problem)
 
     #: one annotator's items that are their judgement (an unreviewed suggestion is not)
     JUDGED = frozenset({HUMAN, ACCEPTED, EDITED})
@@ -82,8 +85,9 @@ class Provenance:
 
 def is_judgement(provenance: str) -> bool:
     """Whether an item counts as its annotator's judgement: anything but an unreviewed
-    suggestion (items without provenance, from before goldwire recorded it, count)."""
-    return provenance != Provenance.UNREVIEWED
+    suggestion or an item whose provenance could not be told (items without provenance, from
+    before goldwire recorded it, count)."""
+    return provenance not in (Provenance.UNREVIEWED, Provenance.UNKNOWN)
 
 
 @dataclass(slots=True)
