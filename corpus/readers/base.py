@@ -8,6 +8,12 @@ whatever a reader skips, it yields a Rejection for.
 
 Readers are pure: same input, same output; they never touch global state, so the pipeline
 can run them in worker processes.
+
+A reader of a public corpus that brings gold for one layer (CoNLL-2003 entities, BASIL
+stances, FNC-1 document stances) names that layer in ``gold_layer`` and gives its documents
+:meth:`Reader.annotation`: that layer ``reader:<name>``, the others ``none``. Every other
+reader leaves the default ``none`` on every layer (nobody annotated the articles), except the
+``jsonl`` reader's goldwire documents, which keep the status they were written with.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from goldwire.provenance import Annotation, reader_status
 from goldwire.schema import Document
 
 
@@ -63,6 +70,16 @@ class Reader:
     # a reader whose files have a known encoding sets it; the pipeline then decodes its files
     # with it instead of sniffing (decode_bytes), e.g. "latin-1" for Reuters-21578 .sgm
     encoding: str | None = None
+    # the layer whose gold a public corpus brings (goldwire.provenance.LAYERS), or None
+    gold_layer: str | None = None
+
+    def annotation(self) -> Annotation:
+        """A document's annotation status as this reader gives it: ``reader:<name>`` on its
+        gold layer, ``none`` elsewhere."""
+        annotation = Annotation()
+        if self.gold_layer is not None:
+            annotation.set_status(self.gold_layer, reader_status(self.name))
+        return annotation
 
     def sniff(self, path: Path, head: str) -> bool:
         """Whether this reader recognises a file (used by ``--format auto``)."""

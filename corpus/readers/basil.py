@@ -30,7 +30,8 @@ file (found from the article's path) and yields one document:
   ``basil``), so the three articles on one event are in the same split.
 
 A missing or unreadable annotation file, or a phrase id naming no sentence, is reported (a
-Rejection of the article, or an unlocated evidence span).
+Rejection of the article, or an unlocated evidence span). Every document's stances layer has
+status ``reader:basil``; its entities and document stances ``none``.
 """
 
 from __future__ import annotations
@@ -81,7 +82,9 @@ class BasilReader(Reader):
     """A BASIL article JSON file and its annotation file."""
 
     def __init__(self) -> None:
-        super().__init__("basil", (), "BASIL article JSON (annotations found beside it)")
+        super().__init__(
+            "basil", (), "BASIL article JSON (annotations found beside it)", gold_layer="stances"
+        )
 
     def sniff(self, path: Path, head: str) -> bool:
         return path.suffix.lower() == ".json" and '"body-paragraphs"' in head
@@ -162,6 +165,7 @@ class BasilReader(Reader):
             language="en",
             meta=meta,
             stances=stances,
+            annotation=self.annotation(),
         )
 
 

@@ -7,7 +7,8 @@ blank lines between sentences and ``-DOCSTART-`` lines between documents. A file
 Each document's text is its tokens joined by single spaces, one sentence per line, so the
 text's lines are the sentences and every token is a whitespace-separated word of the text.
 Entities come from the IOB2 tags (:func:`goldwire.bio.iob2_to_spans`, read sentence by
-sentence), with ids ``e1``, ``e2``, ... Each sentence is one ``body`` paragraph.
+sentence), with ids ``e1``, ``e2``, ...; the entities layer has status ``reader:conll`` (the
+other layers ``none``). Each sentence is one ``body`` paragraph.
 
 When the second sentence (or the third, after a byline) is a dateline such as
 ``LONDON 1996-08-30`` or ``AKRON , Ohio 1996-08-22``, the document gets ``dateline`` (the
@@ -157,6 +158,7 @@ class ConllReader(Reader):
             "conll",
             (*SNIFF_SUFFIXES, ".txt"),
             "CoNLL-2003 or token-TAG IOB2 file, documents split at -DOCSTART-",
+            gold_layer="entities",
         )
 
     def sniff(self, path: Path, head: str) -> bool:
@@ -307,6 +309,7 @@ class ConllReader(Reader):
             language=options.language or _language(doc),
             meta=meta,
             entities=entities,
+            annotation=self.annotation(),
         )
 
 

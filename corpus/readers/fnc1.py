@@ -16,6 +16,8 @@ label is FNC-1's (``agree``, ``disagree``, ``discuss``, ``unrelated``). Use
 * The split is fixed by the body, so no body is in two splits: a hash of the smallest Body
   ID (:data:`SPLIT`, 70/10/20 with salt ``fnc1``) goes to ``meta["split"]``.
 * A stances row whose body is missing, or with a label outside FNC-1's, is a Rejection.
+* Every document's document-stances layer has status ``reader:fnc1``; its entities and
+  stances ``none``.
 
 Scoring the predictions with ``goldwire evaluate score`` gives the FNC-1 relative score
 (+0.25 for the related/unrelated decision, +0.75 more for the exact related label, as a share
@@ -77,7 +79,12 @@ class Fnc1Reader(Reader):
     """FNC-1 stances CSV (with its bodies CSV beside it): one document per body."""
 
     def __init__(self) -> None:
-        super().__init__("fnc1", (), "FNC-1 headline/body stances: *_stances.csv + *_bodies.csv")
+        super().__init__(
+            "fnc1",
+            (),
+            "FNC-1 headline/body stances: *_stances.csv + *_bodies.csv",
+            gold_layer="doc_stances",
+        )
 
     def sniff(self, path: Path, head: str) -> bool:
         first = head.split("\n", 1)[0].strip()
@@ -157,6 +164,7 @@ class Fnc1Reader(Reader):
                 "split": SPLIT.assign(ids[0]),
             },
             doc_stances=[DocStance(h, lab) for h, (_, lab) in labels.items()],
+            annotation=self.annotation(),
         )
 
 

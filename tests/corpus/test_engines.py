@@ -38,3 +38,32 @@ def test_the_ray_engine_writes_parquet_only():
     config = BuildConfig(inputs=(), out=Path("unused"), engine="ray", layout="arrow")
     with pytest.raises(UsageError, match="the ray engine writes the parquet layout"):
         get_engine(config)  # refused before Ray is imported
+
+
+def test_the_local_engine_carries_each_readers_status_into_the_dataset(tmp_path):
+    """CoNLL-2003 brings entity gold (reader:conll); TASS, plain text, article JSON lines,
+    HTML and Reuters SGML bring none, so every layer of theirs is "none"."""
+    from goldwire.corpus.build import build_corpus
+    from goldwire.corpus.dataset import iter_documents
+    from goldwire.corpus.readers import READERS
+    from gwtest import SEED_ARTICLES, TEST_DATA
+
+    assert {n: r.gold_layer for n, r in READERS.items() if r.gold_layer} == {
+        "conll": "entities", "basil": "stances", "fnc1": "doc_stances",
+    }  # fmt: skip
+    src = tmp_path / "in"
+    src.mkdir()
+    for name in ("train_sample.txt", "two_column.iob", "articles.jsonl", "article.html",
+                 "reuters_sample.sgm"):  # fmt: skip
+        (src / name).write_bytes((TEST_DATA / "readers" / name).read_bytes())
+    (src / "plain.text").write_text("A plain title\n\nA body without a dateline.\n", "utf-8")
+    (src / "seed.txt").write_bytes(next(SEED_ARTICLES.iterdir()).read_bytes())
+    build_corpus(BuildConfig(inputs=(src,), out=tmp_path / "out", minhash=None))
+    docs = list(iter_documents(tmp_path / "out"))
+    statuses: dict[str, set] = {}
+    for doc in docs:
+        a = doc.annotation
+        statuses.setdefault(doc.meta["reader"], set()).add((a.entities, a.stances, a.doc_stances))
+    assert statuses.pop("conll") == {("reader:conll", "none", "none")}
+    assert sorted(statuses) == ["html", "jsonl", "reuters", "tass", "text"]
+    assert set().union(*statuses.values()) == {("none", "none", "none")}

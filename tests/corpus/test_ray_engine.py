@@ -77,6 +77,11 @@ def test_both_engines_build_the_same_dataset(mixed_inputs, tmp_path):
     rows = _rows(tmp_path / "local")
     assert _rows(tmp_path / "ray") == rows  # the same rows, in the same order
     assert _rows(tmp_path / "arrow") == rows
+    # the status each reader gave (CoNLL-2003: entity gold), carried by Ray as locally
+    flat = [r for v in rows.values() for r in v]
+    conll = [r for r in flat if {"key": "reader", "value": "conll"} in r["meta"]]
+    assert conll and {r["annotation"]["entities"] for r in conll} == {"reader:conll"}
+    assert {r["annotation"]["entities"] for r in flat} == {"reader:conll", "none"}
     by_id = {s: sorted(r["id"] for r in v) for s, v in rows.items()}
     assert sum(map(len, by_id.values())) == local.kept
     assert {r["source"] for v in rows.values() for r in v} >= {

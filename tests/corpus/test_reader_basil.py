@@ -141,6 +141,9 @@ def test_basil_reader_assembles_text_and_name_only_stances(basil_dir):
     assert doc.meta["evidence_unlocated"] == "1" and doc.meta["unnamed_speakers"] == "1"
     assert json.loads(doc.meta["gold_article_level"]) == {"author_feeling_Barack_Obama": "neg"}
     assert doc.meta["split"] in ("train", "validation", "test")
+    assert (doc.annotation.entities, doc.annotation.stances, doc.annotation.doc_stances) == (
+        "none", "reader:basil", "none",
+    )  # fmt: skip
     doc.validate()
 
 
@@ -180,6 +183,8 @@ def test_import_basil_builds_a_corpus_with_aliases(basil_dir, tmp_path):
     (doc,) = open_documents(tmp_path / "corpus", split).docs
     assert len(doc.stances) == 4 and doc.agency == "Fox News"
     assert doc.meta["original_reader"] == "basil" and "gold_stance_evidence" in doc.meta
+    assert doc.annotation.stances == "reader:basil"  # through the JSONL the import builds from
+    assert doc.annotation.gold_layers() == ("stances",)
 
 
 # --------------------------------------------------------------------------- real data

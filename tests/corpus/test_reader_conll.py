@@ -67,6 +67,10 @@ def test_reads_a_conll2003_file():
     assert first.source == f"{path}#1"
     assert first.language == "en"
     assert first.meta == {"reader": "conll", "columns": "4", "line": "1", "split": "train"}
+    for doc in (first, second):  # CoNLL-2003 brings entity gold, nothing else
+        assert (doc.annotation.entities, doc.annotation.stances, doc.annotation.doc_stances) == (
+            "reader:conll", "none", "none",
+        )  # fmt: skip
 
     assert second.source == f"{path}#2"
     assert second.text.split("\n")[1] == "AKRON , Ohio 1996-08-22"

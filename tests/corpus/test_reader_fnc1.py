@@ -50,6 +50,10 @@ def test_fnc1_reader_one_document_per_body(fnc_dir):
         "stance 'maybe' is not one of agree, disagree, discuss, unrelated" in rejections[1].message
     )
     cat, bank = docs
+    for doc in docs:
+        assert (doc.annotation.entities, doc.annotation.stances, doc.annotation.doc_stances) == (
+            "none", "none", "reader:fnc1",
+        )  # fmt: skip
     assert cat.text == "A cat was rescued.\n\nThe owner thanked them."
     assert [(p.start, p.end) for p in cat.paragraphs] == [(0, 18), (20, 43)]
     assert [(d.target, d.label) for d in cat.doc_stances] == [
@@ -95,6 +99,8 @@ def test_import_fnc1_uses_fnc_labels(fnc_dir, tmp_path):
         "discuss",
         "unrelated",
     ]
+    docs = open_documents(tmp_path / "c").docs
+    assert [d.annotation.gold_layers() for d in docs] == [("doc_stances",)] * 2
 
 
 # --------------------------------------------------------------------------- real data

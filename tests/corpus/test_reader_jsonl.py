@@ -9,6 +9,7 @@ from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers import READERS, ReadOptions, Rejection, detect
 from goldwire.corpus.readers.jsonl import JsonlReader, parse_date
 from goldwire.errors import UsageError
+from goldwire.provenance import Annotation
 from goldwire.schema import DocStance, Document, Entity, Mention, Paragraph, Stance
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "readers"
@@ -251,6 +252,21 @@ def test_goldwire_documents_keep_text_and_annotations():
     assert [doc.text[e.start : e.end] for e in doc.entities] == [
         "Talks", "Yerevan", "YEREVAN", "TASS", "Pashinyan", "Lavrov",
     ]  # fmt: skip
+    assert doc.annotation == original.annotation  # "none" everywhere: a new Document's default
+
+
+def test_goldwire_documents_keep_their_annotation_status():
+    original = goldwire_doc()
+    original.annotation = Annotation("adjudicated", "unconfirmed", "reader:fnc1",
+                                     annotators=["ann1", "ann2"], tool="doccano 1.8.4")  # fmt: skip
+    (doc,) = read(Path("gold.jsonl"), json.dumps(original.to_json()))
+    assert doc.annotation == original.annotation
+    legacy = original.to_json()
+    del legacy["annotation"]  # goldwire JSONL from before the statuses: fully annotated
+    (doc,) = read(Path("gold.jsonl"), json.dumps(legacy))
+    assert (doc.annotation.entities, doc.annotation.stances, doc.annotation.doc_stances) == (
+        "annotated", "annotated", "annotated",
+    )  # fmt: skip
 
 
 def test_goldwire_document_with_a_bad_span_is_rejected():
