@@ -1,333 +1,306 @@
 """Adjudication: several annotators' documents -> one gold document each, with provenance.
 
-Votes are counted per document among the annotators who annotated it (``n``); an annotator
-marking the same thing twice votes once. What is voted on:
+**What votes.** Only what counts (:mod:`goldwire.annotate.annotations`): by default the
+layers an annotator confirmed (``--include-unconfirmed``: unconfirmed ones too), never a
+suggestion left unreviewed. Votes are counted **per layer**: in each document, ``n`` is the
+number of annotators whose copy of that layer counts. What is voted on (a **key**):
 
-* an **entity**: its exact offsets and label;
-* a **stance**: the exact offsets of its holder and target and its label (mentions naming an
-  entity id are resolved to that entity's offsets); stances without offsets on both ends
-  cannot be voted on and are listed as conflicts of kind ``no-span``;
-* a **document stance**: its target string and label.
+* an **entity**: its exact offsets (the candidates are the labels given to them);
+* a **stance**: the exact offsets of its holder and target (mentions naming an entity id
+  are resolved to that entity's offsets); stances without offsets on both ends cannot be
+  voted on and are listed as conflicts of kind ``no-span``;
+* a **document stance**: its target string.
 
-Strategies (:func:`parse_strategy`):
+A stance is judged on itself: when its vote passes it enters gold even if the label of an
+endpoint entity is disputed or that entity is not in gold; its mentions then carry offsets
+and text, and link to a gold entity id only where that span is in gold (same offsets). The
+summary counts such stances (``stances_endpoint_not_in_gold``); they are not conflicts.
 
-* ``majority``: accepted when more than half of the ``n`` annotators voted for it and at
-  least ``min_agree`` did (default 1). Exactly half is a tie, never resolved silently.
-* ``prefer:USER``: in documents USER annotated, USER's annotations are accepted; in the
-  others, the majority rule among the annotators who did annotate them.
-* ``single``: every document must have exactly one annotator, whose annotations are accepted.
+**Decisions** (:mod:`goldwire.annotate.adjudicators`): every candidate is ``kept`` (in
+gold), ``dropped`` (outvoted: a strict majority did not mark it, another label was kept,
+below ``--min-agree``, overridden by ``prefer:USER``) or left for ``review`` (a tie, most
+marked it but no label has a majority, several labels passed). Counted per layer and label
+(:attr:`Adjudication.outcomes`).
 
-At most one label is accepted per span (per holder/target pair, per document-stance target):
-when two labels pass, neither enters gold. A stance enters gold only when its holder and
-target spans are the offsets of gold entities. Gold entities are renumbered ``T1``, ``T2``,
-... in (start, end) order, and stances refer to the new ids; ``annotators`` on each entity
-and stance lists who marked it; ``meta`` gets ``annotators`` (who annotated the document)
-and ``adjudication`` (the strategy).
+**Gold items** carry ``provenance = "adjudicated"``, ``annotators`` (who gave the gold
+label) and ``votes`` (one :class:`~goldwire.provenance.Vote` per annotator who marked the
+key: their label and their item's provenance). Gold entities are renumbered ``T1``, ``T2``,
+... in (start, end) order. The gold document's ``annotation``: status ``adjudicated`` for
+every layer with at least one counting copy, ``none`` for the others; ``annotators``: whose
+copies counted; ``adjudication``: the strategy; ``tool`` and ``guidelines``: the copies'
+common value (several joined with ``"; "``). ``meta`` gets ``annotators`` and
+``adjudication`` too (what ``goldwire corpus attach-gold`` reads). A document no copy of
+which counts is left out of gold (``documents_left_out``).
 
-Conflicts (``conflicts.jsonl`` beside the gold file) are the things a reviewer should look
-at, one record per span (per holder/target pair, per target) with a ``kind``:
+**Conflicts** (``conflicts.jsonl`` beside the gold file): one record per key with a
+candidate not kept, with ``kind``:
 
-* ``label``: annotators gave the same span different labels (``labels``: label -> who);
-* ``tie``: exactly half of the annotators marked it;
-* ``minority``: fewer than half marked it;
+* ``label``: the key was given different labels (``labels``: label -> who);
+* ``tie``: one label, exactly half of the annotators marked it;
+* ``minority``: one label, fewer than half marked it;
 * ``below-min-agree``: a majority marked it but fewer than ``min_agree`` annotators;
-* ``overridden``: a majority marked it but the preferred annotator did not;
-* ``endpoint``: a stance that won its vote but whose holder or target is not a gold entity;
-* ``no-span``: a stance without offsets.
+* ``overridden``: the preferred annotator did not mark it (prefer:USER);
+* ``no-span``: a stance without offsets;
+* ``unresolved``: left unresolved by a review round (:mod:`~goldwire.annotate.review_merge`).
 
-``gold`` says which label entered gold (``null``: none); an accepted minority (prefer:USER)
-is still listed. ``unmarked`` names the annotators of the document who did not mark the span
-at all, ``overlapping`` the other candidate spans that overlap it.
+``decision`` says what became of the candidates not kept (``dropped`` or ``review``;
+``kept`` for an accepted minority under prefer:USER, listed for information), ``gold`` which
+label entered gold (``null``: none), ``votes`` every vote at the key with its provenance,
+``unmarked`` the annotators who did not mark the key, ``overlapping`` (entities) the other
+candidate spans that overlap it, ``in_gold`` (stances) whether an endpoint span is a gold
+entity. The former ``endpoint`` kind is gone: a stance is no longer dropped for its
+endpoints.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from dataclasses import dataclass
-from enum import Enum
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goldwire import files
-from goldwire.annotate.annotations import AnnotationSet, load_annotations
-from goldwire.errors import InputError, UsageError
-from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, Stance, write_jsonl
+from goldwire.annotate.adjudicators import (
+    Adjudicator,
+    Decision,
+    Fate,
+    Majority,
+    Prefer,
+    Single,
+    Strategy,
+    parse_strategy,
+)
+from goldwire.annotate.annotations import (
+    AnnotationSet,
+    Coverage,
+    coverage_json,
+    load_annotations,
+)
+from goldwire.annotate.ballots import (
+    WHAT,
+    Ballot,
+    Ballots,
+    Tally,
+    candidates,
+    cast,
+    labels_json,
+    link_stances,
+    mention,
+    number_entities,
+    voters,
+    votes,
+    votes_json,
+)
+from goldwire.errors import UsageError
+from goldwire.provenance import ADJUDICATED, LAYERS, NONE, Annotation
+from goldwire.schema import DocStance, Document, Entity, LabelSchema, Stance, write_jsonl
+
+if TYPE_CHECKING:
+    from goldwire.annotate.review_merge import ReviewReport
 
 CONFLICTS_FILE = "conflicts.jsonl"
-_SHOWN = 5
+OUTCOMES = tuple(f.value for f in Fate)
+
+DEFINITIONS = {
+    "kept": "the candidate's label entered gold",
+    "dropped": "outvoted: a strict majority of the annotators did not mark the key, another "
+    "label of the key was kept, its majority was below --min-agree, or prefer:USER overrode "
+    "it; listed in conflicts.jsonl with decision 'dropped'",
+    "review": "no decision: a tie (exactly half marked the key; always the case when two "
+    "annotators disagree), most marked it but no label has a strict majority, several labels "
+    "passed, or a stance without offsets; listed in conflicts.jsonl with decision 'review'",
+    "candidate": "one label given to one key (entity offsets; stance holder and target "
+    "offsets; document-stance target), with its voters among the annotators whose copy of "
+    "that layer counts",
+    "stances_endpoint_not_in_gold": "gold stances whose holder or target span is not a gold "
+    "entity (judged on the stance itself; the mention keeps offsets and text, no entity id)",
+    "provenance": "gold items: 'adjudicated' (by the rule; annotators = who gave the gold "
+    "label, votes = every annotator's label at the key) or 'reviewed' (decided in a review "
+    "round; adjudicated_by = the reviewer)",
+}
+
+__all__ = [
+    "CONFLICTS_FILE",
+    "Adjudication",
+    "Adjudicator",
+    "Decision",
+    "Fate",
+    "Majority",
+    "Prefer",
+    "Single",
+    "Strategy",
+    "adjudicate",
+    "adjudicate_document",
+    "adjudicate_set",
+    "conflicts_path",
+    "parse_strategy",
+    "write_adjudication",
+]
 
 
-class Strategy(str, Enum):
-    MAJORITY = "majority"
-    PREFER = "prefer"
-    SINGLE = "single"
-
-
-# --------------------------------------------------------------------------- strategies
-
-
-class Adjudicator:
-    """A strategy: which voted items enter gold. Arguments are checked in the constructor."""
-
-    kind: Strategy
-    rejected_kind = "below-min-agree"
-
-    def accepts(self, voters: frozenset[str], annotators: tuple[str, ...]) -> bool:
-        raise NotImplementedError
-
-    def check(self, annotations: AnnotationSet) -> None:
-        """Raise when the strategy cannot work on this folder."""
-
-    def describe(self) -> str:
-        return self.kind.value
-
-
-def _majority(voters: frozenset[str], n: int, min_agree: int = 1) -> bool:
-    return 2 * len(voters) > n and len(voters) >= min_agree
-
-
-class Majority(Adjudicator):
-    kind = Strategy.MAJORITY
-
-    def __init__(self, min_agree: int = 1) -> None:
-        if not isinstance(min_agree, int) or min_agree < 1:
-            raise UsageError(f"--min-agree must be a whole number of at least 1, got {min_agree!r}")
-        self.min_agree = min_agree
-
-    def accepts(self, voters: frozenset[str], annotators: tuple[str, ...]) -> bool:
-        return _majority(voters, len(annotators), self.min_agree)
-
-    def describe(self) -> str:
-        return "majority" if self.min_agree == 1 else f"majority (min-agree {self.min_agree})"
-
-
-class Prefer(Adjudicator):
-    kind = Strategy.PREFER
-    rejected_kind = "overridden"
-
-    def __init__(self, user: str) -> None:
-        if not user:
-            raise UsageError("--strategy prefer needs a user: prefer:USERNAME, e.g. prefer:alice")
-        self.user = user
-
-    def accepts(self, voters: frozenset[str], annotators: tuple[str, ...]) -> bool:
-        if self.user in annotators:
-            return self.user in voters
-        return _majority(voters, len(annotators))
-
-    def check(self, annotations: AnnotationSet) -> None:
-        if self.user not in annotations.annotators:
-            raise UsageError(
-                f"{annotations.folder}: prefer:{self.user} names no annotator of this folder; "
-                f"its annotators are {', '.join(annotations.annotators)}"
-            )
-
-    def describe(self) -> str:
-        return f"prefer:{self.user}"
-
-
-class Single(Adjudicator):
-    kind = Strategy.SINGLE
-
-    def accepts(self, voters: frozenset[str], annotators: tuple[str, ...]) -> bool:
-        return bool(voters)
-
-    def check(self, annotations: AnnotationSet) -> None:
-        several = [(i, tuple(c)) for i, c in annotations.documents.items() if len(c) > 1]
-        if not several:
-            return
-        shown = "; ".join(f"{i} ({', '.join(who)})" for i, who in several[:_SHOWN])
-        more = f"; and {len(several) - _SHOWN} more" if len(several) > _SHOWN else ""
-        count = f"{len(several)} documents have" if len(several) > 1 else "1 document has"
-        raise InputError(
-            f"{annotations.folder}: --strategy single needs exactly one annotator per document, "
-            f"but {count} several: {shown}{more}; use --strategy majority or prefer:USER"
-        )
-
-
-def parse_strategy(value: str | Adjudicator, *, min_agree: int = 1) -> Adjudicator:
-    """``majority``, ``prefer:USER`` or ``single`` as a strategy object."""
-    if isinstance(value, Adjudicator):
-        return value
-    name, sep, user = str(value).partition(":")
-    if name == Strategy.MAJORITY.value and not sep:
-        return Majority(min_agree)
-    if min_agree != 1:
-        raise UsageError(f"--min-agree applies to --strategy majority only, not {value!r}")
-    if name == Strategy.PREFER.value:
-        return Prefer(user)
-    if name == Strategy.SINGLE.value and not sep:
-        return Single()
-    raise UsageError(f"unknown strategy {value!r}; use majority, prefer:USER or single")
-
-
-# --------------------------------------------------------------------------- votes
-
-Votes = dict[Any, dict[str, set[str]]]  # key -> label -> voters
-
-
-def _vote(votes: Votes, key: Any, label: str, who: str) -> None:
-    votes.setdefault(key, {}).setdefault(label, set()).add(who)
-
-
-def _decide(votes: Mapping[str, set[str]], annotators: tuple[str, ...],
-            strategy: Adjudicator) -> str | None:  # fmt: skip
-    """The one label accepted for a key, or None (none, or several, passed)."""
-    passed = [lab for lab, who in votes.items() if strategy.accepts(frozenset(who), annotators)]
-    return passed[0] if len(passed) == 1 else None
-
-
-def _kind(votes: Mapping[str, set[str]], gold: str | None, n: int,
-          strategy: Adjudicator) -> str | None:  # fmt: skip
-    """The conflict kind of one voted key, or None when there is nothing to review."""
-    if len(votes) > 1:
-        return "label"
-    share = 2 * len(next(iter(votes.values())))
-    if share == n:
-        return "tie"
-    if share < n:
-        return "minority"
-    return None if gold is not None else strategy.rejected_kind
-
-
-def _labels(votes: Mapping[str, set[str]]) -> dict[str, list[str]]:
-    return {lab: sorted(who) for lab, who in sorted(votes.items())}
-
-
-def _unmarked(votes: Mapping[str, set[str]], annotators: tuple[str, ...]) -> list[str]:
-    marked = set().union(*votes.values())
-    return [a for a in annotators if a not in marked]
+def outcome_tally() -> Tally:
+    return Tally(OUTCOMES)
 
 
 # --------------------------------------------------------------------------- one document
 
 
 @dataclass
-class _DocResult:
-    document: Document
-    conflicts: list[dict[str, Any]]
+class _Voting:
+    """One document being adjudicated: what is found is appended here."""
+
+    doc_id: str
+    text: str
+    strategy: Adjudicator
+    conflicts: list[dict[str, Any]] = field(default_factory=list)
+    tally: Tally = field(default_factory=outcome_tally)
+    ballots: dict[str, Ballots] = field(default_factory=dict)
+
+    def decide(self, layer: str, ballot: Ballot, annotators: tuple[str, ...],
+               where: dict[str, Any]) -> Decision:  # fmt: skip
+        """Decide one key, count its candidates, list it when something was not kept."""
+        decision = self.strategy.decide(candidates(ballot), annotators)
+        for label in ballot:
+            self.tally.add(layer, label, decision.fate_of(label).value)
+        if decision.kind is not None:
+            self.conflicts.append({
+                "document": self.doc_id, "what": WHAT[layer], "kind": decision.kind,
+                "decision": decision.decision, **where, "labels": labels_json(ballot),
+                "gold": decision.gold, "votes": votes_json(ballot),
+                "annotators": list(annotators), "unmarked": _unmarked(ballot, annotators),
+            })  # fmt: skip
+        return decision
 
 
-def _entities(doc_id: str, text: str, copies: Mapping[str, Document], strategy: Adjudicator,
-              conflicts: list[dict[str, Any]]) -> dict[tuple[int, int], Entity]:  # fmt: skip
-    annotators = tuple(copies)
-    votes: Votes = {}
+def _unmarked(ballot: Ballot, annotators: tuple[str, ...]) -> list[str]:
+    marked = set().union(*map(set, ballot.values()))
+    return [a for a in annotators if a not in marked]
+
+
+def _entities(voting: _Voting, copies: Mapping[str, Document]) -> list[Entity]:
+    annotators, text = tuple(copies), voting.text
+    ballots: Ballots = {}
     for who, doc in copies.items():
         for e in doc.entities:
-            _vote(votes, (e.start, e.end), e.label, who)
-    gold: dict[tuple[int, int], Entity] = {}
-    for (start, end), by_label in sorted(votes.items()):
-        label = _decide(by_label, annotators, strategy)
+            cast(ballots, (e.start, e.end), e.label, who, e.provenance)
+    voting.ballots["entities"] = ballots
+    gold: list[Entity] = []
+    for (start, end), ballot in sorted(ballots.items()):
+        where = {"start": start, "end": end, "text": text[start:end],
+                 "overlapping": _overlapping(ballots, start, end, text)}  # fmt: skip
+        label = voting.decide("entities", ballot, annotators, where).gold
         if label is not None:
-            gold[(start, end)] = Entity("", start, end, label, text[start:end],
-                                        sorted(by_label[label]))  # fmt: skip
-        kind = _kind(by_label, label, len(annotators), strategy)
-        if kind is not None:
-            conflicts.append({
-                "document": doc_id, "what": "entity", "kind": kind,
-                "start": start, "end": end, "text": text[start:end],
-                "labels": _labels(by_label), "gold": label,
-                "annotators": list(annotators), "unmarked": _unmarked(by_label, annotators),
-                "overlapping": _overlapping(votes, start, end, text),
-            })  # fmt: skip
-    for i, key in enumerate(sorted(gold), 1):
-        gold[key].id = f"T{i}"
-    return gold
+            gold.append(Entity("", start, end, label, text[start:end], voters(ballot, label),
+                               provenance=ADJUDICATED, votes=votes(ballot)))  # fmt: skip
+    return number_entities(gold)
 
 
-def _overlapping(votes: Votes, start: int, end: int, text: str) -> list[dict[str, Any]]:
+def _overlapping(ballots: Ballots, start: int, end: int, text: str) -> list[dict[str, Any]]:
     return [
         {"start": s, "end": e, "text": text[s:e], "label": lab, "annotators": sorted(who)}
-        for (s, e), by_label in sorted(votes.items())
+        for (s, e), ballot in sorted(ballots.items())
         if (s, e) != (start, end) and s < end and start < e
-        for lab, who in sorted(by_label.items())
+        for lab, who in sorted(ballot.items())
     ]
 
 
-def _stances(doc_id: str, text: str, copies: Mapping[str, Document], strategy: Adjudicator,
-             gold_entities: Mapping[tuple[int, int], Entity],
-             conflicts: list[dict[str, Any]]) -> list[Stance]:  # fmt: skip
-    annotators = tuple(copies)
-    votes: Votes = {}
+def _stances(voting: _Voting, copies: Mapping[str, Document],
+             gold_entities: list[Entity]) -> list[Stance]:  # fmt: skip
+    annotators, text = tuple(copies), voting.text
+    ballots: Ballots = {}
     for who, doc in copies.items():
         for s in doc.stances:
             h, t = doc.resolve(s.holder), doc.resolve(s.target)
-            if not (h.has_span and t.has_span):
-                conflicts.append({
-                    "document": doc_id, "what": "stance", "kind": "no-span",
-                    "holder": {"text": h.text, "start": h.start, "end": h.end},
-                    "target": {"text": t.text, "start": t.start, "end": t.end},
-                    "labels": {s.label: [who]}, "gold": None, "annotators": list(annotators),
-                })  # fmt: skip
+            if h.has_span and t.has_span:
+                cast(ballots, (h.start, h.end, t.start, t.end), s.label, who, s.provenance)
                 continue
-            _vote(votes, (h.start, h.end, t.start, t.end), s.label, who)
-    gold: list[Stance] = []
-    for (hs, he, ts, te), by_label in sorted(votes.items()):
-        label = _decide(by_label, annotators, strategy)
-        kind = _kind(by_label, label, len(annotators), strategy)
-        holder, target = gold_entities.get((hs, he)), gold_entities.get((ts, te))
-        if label is not None and (holder is None or target is None):
-            label, kind = None, "endpoint"
-        if label is not None:
-            gold.append(Stance(_ref(holder), _ref(target), label, sorted(by_label[label])))
-        if kind is not None:
-            conflicts.append({
-                "document": doc_id, "what": "stance", "kind": kind,
-                "holder": {"start": hs, "end": he, "text": text[hs:he],
-                           "in_gold": holder is not None},
-                "target": {"start": ts, "end": te, "text": text[ts:te],
-                           "in_gold": target is not None},
-                "labels": _labels(by_label), "gold": label,
-                "annotators": list(annotators), "unmarked": _unmarked(by_label, annotators),
+            voting.tally.add("stances", s.label, Fate.REVIEW.value)
+            voting.conflicts.append({
+                "document": voting.doc_id, "what": "stance", "kind": "no-span",
+                "decision": Fate.REVIEW.value,
+                "holder": {"text": h.text, "start": h.start, "end": h.end},
+                "target": {"text": t.text, "start": t.start, "end": t.end},
+                "labels": {s.label: [who]}, "gold": None,
+                "votes": [{"annotator": who, "label": s.label, "provenance": s.provenance}],
+                "annotators": list(annotators),
             })  # fmt: skip
-    return gold
+    voting.ballots["stances"] = ballots
+    spans = {(e.start, e.end) for e in gold_entities}
+    gold: list[Stance] = []
+    for (hs, he, ts, te), ballot in sorted(ballots.items()):
+        where = {
+            "holder": {"start": hs, "end": he, "text": text[hs:he], "in_gold": (hs, he) in spans},
+            "target": {"start": ts, "end": te, "text": text[ts:te], "in_gold": (ts, te) in spans},
+        }
+        label = voting.decide("stances", ballot, annotators, where).gold
+        if label is not None:
+            gold.append(Stance(mention(text, hs, he), mention(text, ts, te), label,
+                               voters(ballot, label), provenance=ADJUDICATED,
+                               votes=votes(ballot)))  # fmt: skip
+    return link_stances(gold, gold_entities)
 
 
-def _ref(entity: Entity | None) -> Mention:
-    assert entity is not None
-    return Mention(entity.text, entity.start, entity.end, entity.id)
-
-
-def _doc_stances(doc_id: str, copies: Mapping[str, Document], strategy: Adjudicator,
-                 conflicts: list[dict[str, Any]]) -> list[DocStance]:  # fmt: skip
+def _doc_stances(voting: _Voting, copies: Mapping[str, Document]) -> list[DocStance]:
     annotators = tuple(copies)
-    votes: Votes = {}
+    ballots: Ballots = {}
     for who, doc in copies.items():
         for d in doc.doc_stances:
-            _vote(votes, d.target, d.label, who)
+            cast(ballots, d.target, d.label, who, d.provenance)
+    voting.ballots["doc_stances"] = ballots
     gold: list[DocStance] = []
-    for target, by_label in sorted(votes.items()):
-        label = _decide(by_label, annotators, strategy)
+    for target, ballot in sorted(ballots.items()):
+        label = voting.decide("doc_stances", ballot, annotators, {"target": target}).gold
         if label is not None:
-            gold.append(DocStance(target, label, sorted(by_label[label])))
-        kind = _kind(by_label, label, len(annotators), strategy)
-        if kind is not None:
-            conflicts.append({
-                "document": doc_id, "what": "doc_stance", "kind": kind, "target": target,
-                "labels": _labels(by_label), "gold": label,
-                "annotators": list(annotators), "unmarked": _unmarked(by_label, annotators),
-            })  # fmt: skip
+            gold.append(DocStance(target, label, voters(ballot, label),
+                                  provenance=ADJUDICATED, votes=votes(ballot)))  # fmt: skip
     return gold
 
 
-def adjudicate_document(doc_id: str, copies: Mapping[str, Document],
-                        strategy: Adjudicator) -> _DocResult:  # fmt: skip
-    """Gold for one document from its annotators' copies (annotators in sorted order)."""
-    copies = dict(sorted(copies.items()))
+@dataclass
+class DocAdjudication:
+    """One gold document, its conflicts, the tally of its candidates and its ballots
+    (layer -> key -> ballot, for a review merge)."""
+
+    document: Document
+    conflicts: list[dict[str, Any]]
+    tally: Tally
+    ballots: dict[str, Ballots]
+
+
+def common(values: list[str]) -> str:
+    """The value all copies share; several joined with ``"; "`` (sorted); empty ones
+    ignored."""
+    return "; ".join(sorted({v for v in values if v}))
+
+
+def adjudicate_document(doc_id: str, by_layer: Mapping[str, Mapping[str, Document]],
+                        strategy: Adjudicator) -> DocAdjudication:  # fmt: skip
+    """Gold for one document from the copies that count, per layer (``{layer: {annotator:
+    copy}}``; a layer missing or empty had no counting copy)."""
+    layers = {layer: dict(sorted((by_layer.get(layer) or {}).items())) for layer in LAYERS}
+    everyone = {who: doc for copies in layers.values() for who, doc in copies.items()}
+    if not everyone:
+        raise ValueError(f"document {doc_id}: no copy counts for any layer")
+    copies = dict(sorted(everyone.items()))
     base = next(iter(copies.values()))
-    conflicts: list[dict[str, Any]] = []
-    entities = _entities(doc_id, base.text, copies, strategy, conflicts)
-    stances = _stances(doc_id, base.text, copies, strategy, entities, conflicts)
-    doc_stances = _doc_stances(doc_id, copies, strategy, conflicts)
+    voting = _Voting(doc_id, base.text, strategy)
+    entities = _entities(voting, layers["entities"])
+    stances = _stances(voting, layers["stances"], entities)
+    doc_stances = _doc_stances(voting, layers["doc_stances"])
+    annotation = Annotation(
+        *(ADJUDICATED if layers[layer] else NONE for layer in LAYERS),
+        annotators=list(copies), adjudication=strategy.describe(),
+        tool=common([d.annotation.tool for d in copies.values()]),
+        guidelines=common([d.annotation.guidelines for d in copies.values()]),
+    )  # fmt: skip
     meta = {**base.meta, "annotators": ",".join(copies), "adjudication": strategy.describe()}
     gold = dataclasses.replace(
-        base, entities=sorted(entities.values(), key=lambda e: (e.start, e.end)),
-        stances=stances, doc_stances=doc_stances, meta=meta,
-        paragraphs=list(base.paragraphs),
+        base, entities=entities, stances=stances, doc_stances=doc_stances, meta=meta,
+        paragraphs=list(base.paragraphs), annotation=annotation,
     )  # fmt: skip
     gold.validate()
-    return _DocResult(gold, conflicts)
+    return DocAdjudication(gold, voting.conflicts, voting.tally, voting.ballots)
 
 
 # --------------------------------------------------------------------------- corpus
@@ -335,56 +308,101 @@ def adjudicate_document(doc_id: str, copies: Mapping[str, Document],
 
 @dataclass(frozen=True)
 class Adjudication:
-    """Gold documents and the conflicts to review."""
+    """Gold documents, the conflicts still to review, and the counts of what happened."""
 
     folder: str
     strategy: str
     annotators: tuple[str, ...]
     documents: list[Document]
     conflicts: list[dict[str, Any]]
+    outcomes: Tally = field(default_factory=outcome_tally)
+    counting: str = ""
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    left_out: tuple[str, ...] = ()
+    ballots: dict[str, dict[str, Ballots]] = field(default_factory=dict, repr=False,
+                                                   compare=False)  # fmt: skip
+    review: ReviewReport | None = None
 
     def conflict_counts(self) -> dict[str, int]:
-        """Conflicts by ``what:kind`` (``entity:tie``, ``stance:endpoint``, ...)."""
+        """Conflicts by ``what:kind`` (``entity:tie``, ``stance:label``, ...)."""
         out: dict[str, int] = {}
         for c in self.conflicts:
             key = f"{c['what']}:{c['kind']}"
             out[key] = out.get(key, 0) + 1
         return dict(sorted(out.items()))
 
+    def stances_endpoint_not_in_gold(self) -> int:
+        return sum(1 for d in self.documents for s in d.stances
+                   if s.holder.entity is None or s.target.entity is None)  # fmt: skip
+
     def summary(self) -> dict[str, Any]:
         return {
             "folder": self.folder,
             "strategy": self.strategy,
+            "counting": self.counting,
             "annotators": list(self.annotators),
             "documents": len(self.documents),
+            "documents_left_out": len(self.left_out),
+            "layers_left_out": sum(c.layers_left_out for c in self.coverage.values()),
             "entities": sum(len(d.entities) for d in self.documents),
             "stances": sum(len(d.stances) for d in self.documents),
             "doc_stances": sum(len(d.doc_stances) for d in self.documents),
+            "stances_endpoint_not_in_gold": self.stances_endpoint_not_in_gold(),
+            "outcomes": self.outcomes.to_json(),
             "conflicts": len(self.conflicts),
             "conflicts_by_kind": self.conflict_counts(),
+            "review": self.review.summary() if self.review is not None else None,
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """The summary, what every count means, and what the counting left out."""
+        definitions = dict(DEFINITIONS)
+        if self.review is not None:
+            definitions.update(self.review.definitions())
+        return {
+            "summary": self.summary(),
+            "definitions": definitions,
+            "coverage": coverage_json(self.counting, self.coverage, self.left_out),
         }
 
 
 def adjudicate_set(annotations: AnnotationSet, strategy: str | Adjudicator,
                    *, min_agree: int = 1) -> Adjudication:  # fmt: skip
-    """Adjudicate a loaded pull folder."""
+    """Adjudicate a loaded pull folder (what counts of it)."""
     chosen = parse_strategy(strategy, min_agree=min_agree)
     chosen.check(annotations)
     docs: list[Document] = []
     conflicts: list[dict[str, Any]] = []
-    for doc_id, copies in annotations.documents.items():
-        result = adjudicate_document(doc_id, copies, chosen)
+    tally = outcome_tally()
+    ballots: dict[str, dict[str, Ballots]] = {}
+    for doc_id in annotations.documents:
+        by_layer = {layer: annotations.copies(doc_id, layer) for layer in LAYERS}
+        result = adjudicate_document(doc_id, by_layer, chosen)
         docs.append(result.document)
         conflicts.extend(result.conflicts)
+        tally = tally + result.tally
+        ballots[doc_id] = result.ballots
+    counting = annotations.counting.describe() if annotations.layers is not None else ""
     return Adjudication(str(annotations.folder), chosen.describe(), annotations.annotators,
-                        docs, conflicts)  # fmt: skip
+                        docs, conflicts, tally, counting, dict(annotations.coverage),
+                        annotations.left_out, ballots)  # fmt: skip
 
 
 def adjudicate(folder: str | Path, strategy: str | Adjudicator = "majority", *,
-               min_agree: int = 1, labels: LabelSchema | None = None) -> Adjudication:  # fmt: skip
-    """Load a pull folder (``DIR/annotators/<username>.jsonl``) and adjudicate it."""
+               min_agree: int = 1, labels: LabelSchema | None = None,
+               include_unconfirmed: bool = False,
+               review: str | Path | None = None) -> Adjudication:  # fmt: skip
+    """Load a pull folder (``DIR/annotators/<username>.jsonl``), keep what counts,
+    adjudicate it; with ``review`` (the pull folder of a review round) merge the reviewer's
+    decisions (:func:`goldwire.annotate.review_merge.merge_review`)."""
     chosen = parse_strategy(strategy, min_agree=min_agree)  # bad options fail before reading
-    return adjudicate_set(load_annotations(folder, labels), chosen)
+    annotations = load_annotations(folder, labels, include_unconfirmed=include_unconfirmed)
+    result = adjudicate_set(annotations, chosen)
+    if review is None:
+        return result
+    from goldwire.annotate.review_merge import merge_review
+
+    return merge_review(result, review, labels=labels)
 
 
 def conflicts_path(out: str | Path) -> Path:

@@ -1,8 +1,12 @@
-"""Inter-annotator agreement over a pull folder: span F1, token kappa and alpha, stances.
+"""Inter-annotator agreement over a pull folder: span F1, token kappa and alpha, stances; and
+how often annotators accepted model suggestions unchanged.
 
-Every figure is computed per pair of annotators over the documents **both** annotated
-(:meth:`AnnotationSet.shared`; each pair says how many), except Krippendorff's alpha, which
-takes all annotators at once with missing values.
+Every figure is computed on **what counts** (:mod:`goldwire.annotate.annotations`): by
+default only the layers an annotator confirmed, never a suggestion left unreviewed. Each
+figure is per pair of annotators over the documents **both** annotated for that layer
+(:meth:`AnnotationSet.shared`: entity figures over the documents whose entities count for
+both, stance figures over those whose stances count for both; each pair says how many),
+except Krippendorff's alpha, which takes all annotators at once with missing values.
 
 * **Span F1** (pairwise, per label and overall) with the evaluate stage's matcher, the first
   annotator of the pair (alphabetically) as reference:
@@ -28,6 +32,13 @@ takes all annotators at once with missing values.
   and target spans; ``mention_relaxed``: overlapping ones; the label must agree), and entity
   level on its (holder, target, label) triples of normalised names.
 
+* **Suggestions** (the automation-bias figure, :class:`~goldwire.annotate.annotations.
+  SuggestionUse`): per annotator over the layers that count, suggestions accepted unchanged,
+  edited, rejected (deleted), orphaned (a suggested relation gone with a deleted span) and
+  left unreviewed (not counted), and the **acceptance rate**
+  ``accepted / (accepted + edited + rejected)``; pooled over annotators in the summary. A
+  high rate with low human-human agreement is a warning that gold follows the model.
+
 The empty case is decided explicitly: a figure with nothing to compare (no shared document,
 no span on either side, a single category for kappa or alpha) is ``None``, shown as ``n/a``;
 it is left out of means.
@@ -43,7 +54,15 @@ from typing import Any
 
 import numpy as np
 
-from goldwire.annotate.annotations import AnnotationSet, load_annotations, require_pairs
+from goldwire.annotate.annotations import (
+    AnnotationSet,
+    Coverage,
+    SuggestionUse,
+    coverage_json,
+    load_annotations,
+    require_pairs,
+    suggestion_use,
+)
 from goldwire.evaluate.counts import Counts
 from goldwire.evaluate.matching import Matcher, Scheme, encode_units
 from goldwire.evaluate.stance import (
@@ -53,6 +72,7 @@ from goldwire.evaluate.stance import (
     stance_triples,
     stance_tuples,
 )
+from goldwire.provenance import LAYERS
 from goldwire.schema import Document, LabelSchema
 from goldwire.tokenize import token_offsets
 
@@ -210,7 +230,10 @@ def token_table(annotations: AnnotationSet, labels: Sequence[str]) -> TokenTable
     code = {lab: i for i, lab in enumerate(categories)}
     column = {name: j for j, name in enumerate(annotations.annotators)}
     blocks = []
-    for copies in annotations.documents.values():
+    for doc_id in annotations.documents:
+        copies = annotations.copies(doc_id, "entities")
+        if not copies:
+            continue
         text = next(iter(copies.values())).text
         offsets = np.array(token_offsets(text), dtype=np.int64).reshape(-1, 2)
         block = np.full((len(offsets), len(column)), -1, dtype=np.int64)
@@ -268,10 +291,33 @@ def pairable_units(values: np.ndarray) -> int:
 
 # --------------------------------------------------------------------------- result
 
+DEFINITIONS = {
+    "counting": "an annotator's copy of a layer counts when its status holds gold (the "
+    "annotator marked the example done), or is unconfirmed with --include-unconfirmed; an "
+    "unreviewed suggestion is never counted; coverage says what was left out and why "
+    "(left_out: layer -> status of the copies left out).",
+    "exact": "evaluate schema strict: same offsets and label",
+    "reference": "the alphabetically first annotator of each pair",
+    "pooled": "counts summed over pairs; kappa averaged over pairs",
+    "pair documents": "entity figures over the documents whose entities count for both "
+    "annotators of the pair (documents), stance figures over those whose stances count for "
+    "both (stance_documents)",
+    "suggestions": "per annotator over the layers that count: accepted = suggestions kept "
+    "unchanged, edited = suggestions changed (label or offsets), rejected = suggestions "
+    "deleted, orphaned = suggested relations gone with a deleted span, unreviewed = "
+    "suggestions left untouched (removed, never counted), human = items made without a "
+    "suggestion; rejected and orphaned are counted on documents whose entities or stances "
+    "count",
+    "acceptance_rate": "accepted / (accepted + edited + rejected): how often a reviewed "
+    "suggestion was taken unchanged (the automation-bias figure); null when no suggestion "
+    "was reviewed; pooled: the annotators' counts summed",
+}
+
 
 @dataclass(frozen=True)
 class PairAgreement:
-    """Agreement of annotators ``a`` and ``b`` over the documents both annotated."""
+    """Agreement of annotators ``a`` and ``b`` over the documents both annotated:
+    ``documents`` for the entity figures, ``stance_documents`` for the stance figures."""
 
     a: str
     b: str
@@ -282,12 +328,14 @@ class PairAgreement:
     stances_without_spans: int
     kappa: float | None
     kappa_by_label: dict[str, float | None]
+    stance_documents: int = 0
 
     def to_json(self) -> dict[str, Any]:
         return {
             "a": self.a,
             "b": self.b,
             "documents": self.documents,
+            "stance_documents": self.stance_documents,
             "tokens": self.tokens,
             "kappa": self.kappa,
             "kappa_by_label": self.kappa_by_label,
@@ -310,6 +358,15 @@ class AgreementResult:
     alpha_by_label: dict[str, float | None]
     alpha_tokens: int
     min_overlap: float = 1.0
+    counting: str = ""
+    coverage: dict[str, Coverage] = field(default_factory=dict)
+    left_out: tuple[str, ...] = ()
+    suggestions: dict[str, SuggestionUse] = field(default_factory=dict)
+    documents_by_layer: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    @property
+    def suggestions_pooled(self) -> SuggestionUse:
+        return sum(self.suggestions.values(), SuggestionUse())
 
     def spans(self, level: SpanLevel | str) -> CountTable:
         """Span counts summed over all pairs."""
@@ -344,6 +401,20 @@ class AgreementResult:
             "stance_f1_mention": self.stances(StanceLevel.MENTION).f1(),
             "stance_f1_mention_relaxed": self.stances(StanceLevel.MENTION_RELAXED).f1(),
             "stance_f1_triple": self.stances(StanceLevel.TRIPLE).f1(),
+            "suggestion_acceptance_rate": self.suggestions_pooled.acceptance_rate,
+            "suggestions_reviewed": self.suggestions_pooled.reviewed,
+            "documents_left_out": len(self.left_out),
+            "layers_left_out": sum(c.layers_left_out for c in self.coverage.values()),
+            "unreviewed_suggestions_removed": self.suggestions_pooled.unreviewed,
+        }
+
+    def definitions(self) -> dict[str, str]:
+        """What every figure means (the data card copies these)."""
+        return {
+            **DEFINITIONS,
+            "counting": f"{DEFINITIONS['counting']} Here: {self.counting or 'every layer'}.",
+            "overlap": "evaluate schema type: same label, spans overlap by at least "
+            f"{self.min_overlap:g}% of the reference span, one to one",
         }
 
     def to_json(self) -> dict[str, Any]:
@@ -354,14 +425,14 @@ class AgreementResult:
             "documents_by_annotator": self.documents_by_annotator,
             "documents_multiply_annotated": self.multiply_annotated,
             "labels": list(self.labels),
-            "definitions": {
-                "exact": "evaluate schema strict: same offsets and label",
-                "overlap": "evaluate schema type: same label, spans overlap by at least "
-                f"{self.min_overlap:g}% of the reference span, one to one",
-                "reference": "the alphabetically first annotator of each pair",
-                "pooled": "counts summed over pairs; kappa averaged over pairs",
-            },
+            "documents_by_layer": self.documents_by_layer,
+            "definitions": self.definitions(),
             "summary": self.summary(),
+            "coverage": coverage_json(self.counting, self.coverage, self.left_out),
+            "suggestions": {
+                "by_annotator": {n: u.to_json() for n, u in sorted(self.suggestions.items())},
+                "pooled": self.suggestions_pooled.to_json(),
+            },
             "kappa": self.kappa,
             "kappa_by_label": {lab: self.kappa_for(lab) for lab in self.labels},
             "alpha": self.alpha,
@@ -386,21 +457,26 @@ def entity_labels(annotations: AnnotationSet, schema: LabelSchema | None = None)
 
 def pair_agreement(annotations: AnnotationSet, a: str, b: str, tokens: TokenTable,
                    *, min_overlap: float = 1.0) -> PairAgreement:  # fmt: skip
-    """Agreement of one pair over the documents both annotated."""
-    ids = annotations.shared(a, b)
-    a_docs = [annotations.documents[i][a] for i in ids]
-    b_docs = [annotations.documents[i][b] for i in ids]
+    """Agreement of one pair over the documents both annotated (per layer)."""
+
+    def docs(layer: str) -> tuple[list[Document], list[Document]]:
+        ids = annotations.shared(a, b, layer)
+        return ([annotations.documents[i][a] for i in ids],
+                [annotations.documents[i][b] for i in ids])  # fmt: skip
+
+    a_docs, b_docs = docs("entities")
     spans = {lvl: span_agreement(a_docs, b_docs, lvl, min_overlap=min_overlap)
              for lvl in SpanLevel}  # fmt: skip
-    stances, excluded = stance_agreement(a_docs, b_docs)
+    a_stances, b_stances = docs("stances")
+    stances, excluded = stance_agreement(a_stances, b_stances)
     ja, jb = tokens.annotators.index(a), tokens.annotators.index(b)
     both = (tokens.values[:, ja] >= 0) & (tokens.values[:, jb] >= 0)
     ta, tb = tokens.values[both, ja], tokens.values[both, jb]
     k = len(tokens.categories)
     by_label = {lab: cohen_kappa((ta == c).astype(np.int64), (tb == c).astype(np.int64), 2)
                 for c, lab in enumerate(tokens.categories) if c > 0}  # fmt: skip
-    return PairAgreement(a, b, len(ids), int(both.sum()), spans, stances, excluded,
-                         cohen_kappa(ta, tb, k), by_label)  # fmt: skip
+    return PairAgreement(a, b, len(a_docs), int(both.sum()), spans, stances, excluded,
+                         cohen_kappa(ta, tb, k), by_label, len(a_stances))  # fmt: skip
 
 
 def compute_agreement(
@@ -430,12 +506,22 @@ def compute_agreement(
         alpha_by_label=alpha_by_label,
         alpha_tokens=pairable_units(values),
         min_overlap=min_overlap,
+        counting=annotations.counting.describe() if annotations.layers is not None else "",
+        coverage=dict(annotations.coverage),
+        left_out=annotations.left_out,
+        suggestions=suggestion_use(annotations),
+        documents_by_layer={
+            layer: annotations.documents_by_annotator(layer) for layer in LAYERS
+        },  # fmt: skip
     )
 
 
 def agreement(
-    folder: str | Path, *, labels: LabelSchema | None = None, min_overlap: float = 1.0
-) -> AgreementResult:
-    """Load a pull folder (``DIR/annotators/<username>.jsonl``) and compute its agreement."""
-    return compute_agreement(load_annotations(folder, labels), labels=labels,
-                             min_overlap=min_overlap)  # fmt: skip
+    folder: str | Path, *, labels: LabelSchema | None = None, min_overlap: float = 1.0,
+    include_unconfirmed: bool = False,
+) -> AgreementResult:  # fmt: skip
+    """Load a pull folder (``DIR/annotators/<username>.jsonl``), keep what counts
+    (confirmed layers; with ``include_unconfirmed`` unconfirmed ones too; never an
+    unreviewed suggestion) and compute its agreement."""
+    annotations = load_annotations(folder, labels, include_unconfirmed=include_unconfirmed)
+    return compute_agreement(annotations, labels=labels, min_overlap=min_overlap)

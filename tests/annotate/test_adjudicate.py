@@ -119,7 +119,7 @@ def test_min_agree_keeps_only_unanimous_here():
     assert result.strategy == "majority (min-agree 3)"
 
 
-def test_stance_needs_gold_endpoints(tmp_path):
+def test_stance_is_judged_on_itself_not_its_endpoints(tmp_path):
     text = "Kyiv and Minsk."
     a = Document(id="s", text=text, entities=[Entity("A", 0, 4, "GPE", "Kyiv"),
                                               Entity("B", 9, 14, "GPE", "Minsk")])  # fmt: skip
@@ -132,11 +132,13 @@ def test_stance_needs_gold_endpoints(tmp_path):
     annotations = AnnotationSet(tmp_path, ("a", "b"), {}, {"s": {"a": a, "b": b}})
     result = adjudicate_set(annotations, "majority")
     gold = result.documents[0]
-    assert ents(gold) == [("T1", "Minsk", "GPE", ["a", "b"])]  # Kyiv: GPE vs LOC
-    assert gold.stances == []
-    (stance,) = [c for c in result.conflicts if c["what"] == "stance"]
-    assert stance["kind"] == "endpoint" and stance["labels"] == {"OPPOSE": ["a", "b"]}
-    assert stance["holder"] == {"start": 0, "end": 4, "text": "Kyiv", "in_gold": False}
+    assert ents(gold) == [("T1", "Minsk", "GPE", ["a", "b"])]  # Kyiv: GPE vs LOC, to review
+    (stance,) = gold.stances  # both drew it: kept although Kyiv's label is disputed
+    assert (stance.holder.text, stance.holder.start, stance.holder.end) == ("Kyiv", 0, 4)
+    assert stance.holder.entity is None and stance.target.entity == "T1"
+    assert (stance.label, stance.annotators) == ("OPPOSE", ["a", "b"])
+    assert [c["what"] for c in result.conflicts] == ["entity"]
+    assert result.summary()["stances_endpoint_not_in_gold"] == 1
 
 
 # --------------------------------------------------------------------------- prefer, single
