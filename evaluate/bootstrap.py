@@ -116,7 +116,8 @@ def _one_blas_thread():
 
 
 def _stacked(blocks: Sequence[Block]) -> tuple[np.ndarray, list[slice]]:
-    """All blocks side by side as one float64 matrix (what the resampling multiplies)."""
+    """Blocks of the same units side by side as one float64 matrix (what the resampling
+    multiplies)."""
     widths = [b.counts.shape[1] for b in blocks]
     cuts = np.cumsum([0, *widths])
     units = {b.counts.shape[0] for b in blocks}
@@ -129,6 +130,19 @@ def _stacked(blocks: Sequence[Block]) -> tuple[np.ndarray, list[slice]]:
     return matrix, slices
 
 
+def _by_units(blocks: Sequence[Block]) -> list[list[Block]]:
+    """Blocks grouped by their number of units, groups in order of first appearance.
+
+    Sections of different layers may cover different documents (each layer is scored on the
+    documents with gold on it); each group is resampled on its own, with the same seed, so
+    blocks over the same documents share their draws, and when every block covers the same
+    documents (the common case) there is one group, resampled exactly as one matrix."""
+    groups: dict[int, list[Block]] = {}
+    for block in blocks:
+        groups.setdefault(block.counts.shape[0], []).append(block)
+    return list(groups.values())
+
+
 def estimate(
     blocks: Sequence[Block],
     *,
@@ -136,18 +150,23 @@ def estimate(
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> dict[str, dict[str, Estimate]]:
-    """Point estimates and percentile confidence intervals of every figure of every block."""
+    """Point estimates and percentile confidence intervals of every figure of every block
+    (blocks over different numbers of units resampled group by group: :func:`_by_units`)."""
     check_settings(resamples, confidence)
     out = {b.name: {k: Estimate(v) for k, v in b.point().items()} for b in blocks}
-    if resamples == 0 or not blocks or blocks[0].counts.shape[0] == 0:
+    if resamples == 0:
         return out
-    matrix, slices = _stacked(blocks)
-    sums = resampled_sums(matrix, resamples, seed)
     tail = 100 * (1 - confidence) / 2
-    for block, cols in zip(blocks, slices, strict=True):
-        for name, values in block.statistic(sums[:, cols]).items():
-            low, high = np.percentile(values, [tail, 100 - tail])
-            out[block.name][name] = Estimate(out[block.name][name].value, float(low), float(high))
+    for group in _by_units(blocks):
+        if group[0].counts.shape[0] == 0:
+            continue
+        matrix, slices = _stacked(group)
+        sums = resampled_sums(matrix, resamples, seed)
+        for block, cols in zip(group, slices, strict=True):
+            for name, values in block.statistic(sums[:, cols]).items():
+                low, high = np.percentile(values, [tail, 100 - tail])
+                point = out[block.name][name].value
+                out[block.name][name] = Estimate(point, float(low), float(high))
     return out
 
 
@@ -159,7 +178,8 @@ def paired_test(
     seed: int | None = 0,
     confidence: float = 0.95,
 ) -> dict[str, dict[str, Comparison]]:
-    """Paired bootstrap test of A against B on every shared figure (same units, same draws).
+    """Paired bootstrap test of A against B on every shared figure (same units, same draws;
+    blocks over different numbers of units resampled group by group: :func:`_by_units`).
 
     For an observed difference ``d = A - B`` the p-value is the share of resamples whose
     difference ``d*`` satisfies ``sign(d) d* >= 2 |d|`` (Berg-Kirkpatrick et al. 2012, §2);
@@ -174,22 +194,40 @@ def paired_test(
                 f"{a.name}: the two runs cover {a.counts.shape[0]} and {b.counts.shape[0]} "
                 "documents; a paired test needs both scored on the same gold"
             )
-    points = {a.name: (a.point(), b.point()) for a, b in pairs}
     out: dict[str, dict[str, Comparison]] = {}
-    n_units = pairs[0][0].counts.shape[0] if pairs else 0
-    if resamples == 0 or n_units == 0:
-        for name, (pa, pb) in points.items():
-            out[name] = {
-                k: Comparison(pa[k], pb[k], pa[k] - pb[k], None, None, None) for k in pa if k in pb
-            }
-        return out
+    groups: dict[int, list[tuple[Block, Block]]] = {}
+    for a, b in pairs:
+        groups.setdefault(a.counts.shape[0], []).append((a, b))
+    for n_units, group in groups.items():
+        if resamples == 0 or n_units == 0:
+            out.update(_point_comparisons(group))
+        else:
+            out.update(_paired_group(group, resamples, seed, confidence))
+    return {a.name: out[a.name] for a, _ in pairs}
+
+
+def _point_comparisons(pairs: Sequence[tuple[Block, Block]]) -> dict[str, dict[str, Comparison]]:
+    out = {}
+    for a, b in pairs:
+        pa, pb = a.point(), b.point()
+        out[a.name] = {
+            k: Comparison(pa[k], pb[k], pa[k] - pb[k], None, None, None) for k in pa if k in pb
+        }
+    return out
+
+
+def _paired_group(
+    pairs: Sequence[tuple[Block, Block]], resamples: int, seed: int | None, confidence: float
+) -> dict[str, dict[str, Comparison]]:
+    """The paired test of pairs of blocks over the same units, on one set of draws."""
     matrix, slices = _stacked([blk for pair in pairs for blk in pair])
     sums = resampled_sums(matrix, resamples, seed)
     tail = 100 * (1 - confidence) / 2
+    out: dict[str, dict[str, Comparison]] = {}
     for i, (a, b) in enumerate(pairs):
         fa = a.statistic(sums[:, slices[2 * i]])
         fb = b.statistic(sums[:, slices[2 * i + 1]])
-        pa, pb = points[a.name]
+        pa, pb = a.point(), b.point()
         out[a.name] = {}
         for k in fa.keys() & fb.keys():
             delta = pa[k] - pb[k]

@@ -88,6 +88,15 @@ Opinion = Annotated[
     ),
 ]
 Confidence = Annotated[float, typer.Option(help="Confidence level of the intervals.")]
+IncludeUnannotated = Annotated[
+    bool,
+    typer.Option(
+        "--include-unannotated",
+        help="Score every document on every layer, documents without gold (annotation "
+        "status none or unconfirmed) as gold with no labels. By default each layer is "
+        "scored only on the documents with gold on it.",
+    ),
+]
 
 
 def _options(
@@ -145,6 +154,7 @@ def score(
     min_overlap: MinOverlap = 1.0,
     opinion_labels: Opinion = None,
     confidence: Confidence = 0.95,
+    include_unannotated: IncludeUnannotated = False,
 ) -> None:
     """Score one predictions file: entities (strict, exact, partial, type), stances,
     document stance, with bootstrap confidence intervals.
@@ -156,7 +166,7 @@ def score(
     from goldwire.evaluate.runs import open_gold, score_run
 
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
-    g = open_gold(gold, split=split, fmt=fmt, preds=[pred])
+    g = open_gold(gold, split=split, fmt=fmt, preds=[pred], include_unannotated=include_unannotated)
     result = score_run(g, pred, lenient=lenient, options=options)
     _print_result(result, _console(json_out))
     if json_out is not None:
@@ -185,6 +195,7 @@ def compare_cmd(
     min_overlap: MinOverlap = 1.0,
     opinion_labels: Opinion = None,
     confidence: Confidence = 0.95,
+    include_unannotated: IncludeUnannotated = False,
 ) -> None:
     """Paired bootstrap test (Berg-Kirkpatrick et al. 2012) of two prediction files on the
     same gold: difference, its confidence interval and p-value for every headline figure.
@@ -198,20 +209,29 @@ def compare_cmd(
     if bootstrap == 0:
         raise UsageError("compare needs bootstrap resamples; use --bootstrap 1000 (or more)")
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
-    g = open_gold(gold, split=split, fmt=fmt, preds=[pred_a, pred_b])
+    g = open_gold(
+        gold, split=split, fmt=fmt, preds=[pred_a, pred_b], include_unannotated=include_unannotated
+    )
     a = score_run(g, pred_a, lenient=lenient, options=options)
     b = score_run(g, pred_b, lenient=lenient, options=options)
     result = compare(a, b)
-    _print_comparison(_console(json_out), a, b, result, str(pred_a), str(pred_b))
+    con = _console(json_out)
+    _print_notes(con, a.documents.get("notes", []))
+    for name, run in (("A", a), ("B", b)):
+        _print_notes(con, run.documents.get("prediction_notes", []), f"{name}: ")
+    _print_comparison(con, a, b, result, str(pred_a), str(pred_b))
     if json_out is not None:
-        write_json(json_out, _comparison_dict(str(pred_a), str(pred_b), options, result))
+        write_json(json_out, _comparison_dict(a, b, str(pred_a), str(pred_b), options, result))
         _console(json_out).print(f"comparison written to {json_out}", markup=False, soft_wrap=True)
 
 
-def _comparison_dict(a: str, b: str, options: ScoreOptions, result) -> dict:
+def _comparison_dict(
+    run_a: ScoreResult, run_b: ScoreResult, a: str, b: str, options: ScoreOptions, result
+) -> dict:
     return {
         "a": a,
         "b": b,
+        "documents": {"a": run_a.documents, "b": run_b.documents},
         "resamples": options.resamples,
         "seed": options.seed,
         "test": "paired bootstrap (Berg-Kirkpatrick et al. 2012), one-sided",
@@ -243,6 +263,7 @@ def report(
     opinion_labels: Opinion = None,
     confidence: Confidence = 0.95,
     alpha: Annotated[float, typer.Option(help="Significance level of the marks.")] = 0.05,
+    include_unannotated: IncludeUnannotated = False,
 ) -> None:
     """Leaderboard of several runs with significance marks against the best run, per-label
     tables, plots and error analysis, as Markdown, self-contained HTML and JSON.
@@ -254,10 +275,20 @@ def report(
 
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     named = [parse_run(r) for r in runs]
-    g = open_gold(gold, split=split, fmt=fmt, preds=[p for _, p in named])
+    g = open_gold(
+        gold,
+        split=split,
+        fmt=fmt,
+        preds=[p for _, p in named],
+        include_unannotated=include_unannotated,
+    )
     scored = [(name, score_run(g, path, lenient=lenient, options=options)) for name, path in named]
     rep = build_report(scored, alpha=alpha)
     written = write_report(rep, out)
+    con = _console()
+    _print_notes(con, rep.caveats)
+    for name, run in scored:
+        _print_notes(con, run.documents.get("prediction_notes", []), f"{name}: ")
     _print_leaderboard(rep)
     for path in written:
         typer.echo(f"wrote {path}")
@@ -309,6 +340,7 @@ def _print_result(result: ScoreResult, con) -> None:
             "unreliable",
             style="yellow",
         )
+    _print_notes(con, docs.get("notes", []) + docs.get("prediction_notes", []), "  ")
     for msg in docs.get("skipped", [])[:10]:
         con.print(f"  skipped: {msg}", style="yellow", markup=False)
     sections = result.sections
@@ -330,6 +362,12 @@ def _print_result(result: ScoreResult, con) -> None:
             )
     if "doc_stances" in sections:
         _print_classification(con, sections["doc_stances"])
+
+
+def _print_notes(con, notes: list[str], prefix: str = "") -> None:
+    """What was left out of the scoring and why, a line each."""
+    for note in notes:
+        con.print(f"{prefix}{note}", style="yellow", markup=False, soft_wrap=True)
 
 
 def _summary_table(title: str, sections, fmt, *, plain: bool = False):

@@ -2,7 +2,10 @@
 
 Gold is a goldwire dataset directory (a ``DatasetDict`` saved with ``save_to_disk``, the label
 schema under ``label_schema`` in ``goldwire.json`` at its root; read with the corpus stage's
-:func:`goldwire.corpus.dataset.open_source`) and a split, or a goldwire JSONL file.
+:func:`goldwire.corpus.dataset.open_source`) and a split, or a goldwire JSONL file. Which of
+its documents hold gold on which layer is decided once, by
+:func:`goldwire.evaluate.coverage.select`, and kept on the :class:`GoldSet`: a split without
+gold on any layer is an error (unless ``include_unannotated``).
 
 Predictions are goldwire JSONL lines (``id``, ``text`` or ``text_sha256``, ``entities``,
 ``stances``, ``doc_stances``), read tolerantly against the gold: ``text`` may be left out when
@@ -12,7 +15,8 @@ span is checked against the gold text. This module aligns each line with its gol
 annotations are read by the one parser of goldwire JSON, :class:`goldwire.parse.ItemParser`
 in its tolerant mode. A problem is one :class:`~goldwire.errors.SchemaError` line naming the
 file, line, document and span; with ``lenient`` it becomes a recorded skip (the span, stance
-or whole document is left out) instead.
+or whole document is left out) instead. A prediction for a gold document left out (no gold on
+any layer) is not read: its id is counted in :attr:`PredictionSet.without_gold`.
 
 Both loaders pause the cyclic garbage collector while they build documents
 (:func:`gc_paused`): the objects they make hold no cycles, and the collector's passes over a
@@ -32,20 +36,25 @@ from pathlib import Path
 from typing import Any
 
 from goldwire.errors import InputError, SchemaError, UsageError
+from goldwire.evaluate.coverage import Coverage, select, status_words
 from goldwire.parse import ItemParser, Mode, check_reference
 from goldwire.schema import Document, LabelSchema
 
 
 @dataclass
 class GoldSet:
-    """Gold documents in order, with the label schema when the source has one."""
+    """Gold documents in order, with the label schema when the source has one, and which of
+    them hold gold per layer (``coverage``; without it every document on every layer)."""
 
     docs: list[Document]
     labels: LabelSchema | None
     source: str
     split: str | None = None
+    coverage: Coverage | None = None  # None: every document on every layer (set below)
 
     def __post_init__(self) -> None:
+        if self.coverage is None:
+            self.coverage = Coverage.everything(len(self.docs))
         self.index = {d.id: i for i, d in enumerate(self.docs)}
         if len(self.index) != len(self.docs):
             seen: set[str] = set()
@@ -59,9 +68,12 @@ class GoldSet:
         return f"{self.source} [{self.split}]" if self.split else self.source
 
 
-def load_gold(path: str | Path, split: str = "test") -> GoldSet:
+def load_gold(
+    path: str | Path, split: str = "test", *, include_unannotated: bool = False
+) -> GoldSet:
     """Gold from a goldwire dataset directory (one split) or a goldwire JSONL file (which
-    has no splits: ``split`` is not used)."""
+    has no splits: ``split`` is not used), with the documents that hold gold per layer
+    (every document on every layer with ``include_unannotated``)."""
     from goldwire.corpus.dataset import open_source
 
     path = Path(path)
@@ -76,9 +88,25 @@ def load_gold(path: str | Path, split: str = "test") -> GoldSet:
             f"{path}: has no split {split!r} (it has {', '.join(source.splits)}); pass --split"
         )
     with gc_paused():
-        if not source.is_corpus:
-            return GoldSet(source.read().docs, None, str(path))
-        return GoldSet(source.read(split).docs, source.labels, str(path), split)
+        docs = source.read(split).docs if source.is_corpus else source.read().docs
+    coverage = select(docs, include_unannotated=include_unannotated)
+    if source.is_corpus:
+        gold = GoldSet(docs, source.labels, str(path), split, coverage)
+    else:
+        gold = GoldSet(docs, None, str(path), None, coverage)
+    if docs and len(coverage.left_out) == len(docs):
+        raise InputError(no_gold_message(gold.where, coverage.without_gold))
+    return gold
+
+
+def no_gold_message(where: str, statuses: dict[str, int], what: str = "any layer") -> str:
+    """The one line said when no document of a split holds gold (on ``what``)."""
+    n = sum(statuses.values())
+    return (
+        f"{where}: none of its {n} documents has gold on {what} ({status_words(statuses)}); "
+        "attach gold with `goldwire corpus attach-gold`, or pass --include-unannotated to "
+        "use them as gold with no labels"
+    )
 
 
 # --------------------------------------------------------------------------- predictions
@@ -91,6 +119,7 @@ class PredictionSet:
     path: str
     docs: list[Document | None]
     skipped: list[str] = field(default_factory=list)
+    without_gold: list[str] = field(default_factory=list)  # ids of left-out gold documents
     strings: dict[str, str] = field(default_factory=dict, repr=False)  # shared while loading
 
     @property
@@ -111,12 +140,16 @@ def load_predictions(path: str | Path, gold: GoldSet, *, lenient: bool = False) 
     parser = ItemParser(Mode.TOLERANT, gold.labels, out.strings)
     skip = (lambda exc: out.skipped.append(str(exc))) if lenient else None
     seen: dict[str, int] = {}
+    left_out = gold.coverage.left_out
     with handle, gc_paused():
         for lineno, line in _lines(handle, path):
             where = f"{path}:{lineno}"
             try:
                 data, doc_index = _aligned(line, where, gold, seen, lineno)
                 gdoc = gold.docs[doc_index]
+                if doc_index in left_out:  # no gold on any layer: not scored, not read
+                    out.without_gold.append(gdoc.id)
+                    continue
                 where = f"{where}: document {gdoc.id}"
                 check_reference(data, gdoc, where)
             except SchemaError as exc:

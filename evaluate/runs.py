@@ -45,14 +45,21 @@ def open_gold(
     split: str = "test",
     fmt: Format | str = Format.AUTO,
     preds: list[str | Path] | None = None,
+    include_unannotated: bool = False,
 ) -> Gold:
-    """Read the gold (dataset directory, JSONL or CoNLL) in the format given or detected."""
+    """Read the gold (dataset directory, JSONL or CoNLL) in the format given or detected.
+
+    Goldwire gold is scored layer by layer on the documents with gold on the layer
+    (:mod:`goldwire.evaluate.coverage`); ``include_unannotated`` scores every document on
+    every layer. CoNLL gold carries no statuses: all of it is gold."""
     fmt = detect_format(path, preds or [], fmt)
     if fmt is Format.CONLL:
         if Path(path).is_dir():
             raise UsageError(f"{path} is a directory; --format conll needs a CoNLL file as --gold")
         return Gold(fmt, str(path), conll=read_conll(path))
-    return Gold(fmt, str(path), docs=load_gold(path, split=split))
+    return Gold(
+        fmt, str(path), docs=load_gold(path, split=split, include_unannotated=include_unannotated)
+    )
 
 
 def score_run(

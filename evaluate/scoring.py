@@ -22,6 +22,7 @@ from goldwire.evaluate import bootstrap as bs
 from goldwire.evaluate.analysis import Analysis, DocLocator, TokenLocator, analyse
 from goldwire.evaluate.conll import ConllFile, FlatTags, check_aligned
 from goldwire.evaluate.counts import N_COUNTS, Counts
+from goldwire.evaluate.coverage import documents_section
 from goldwire.evaluate.docstance import (
     DocStanceSetup,
     doc_stance_counts,
@@ -146,7 +147,8 @@ class ScoreResult:
 
     @property
     def n_units(self) -> int:
-        return self.blocks()[0].counts.shape[0] if self.sections else 0
+        """Units scored: documents with gold on some layer (CoNLL: documents or sentences)."""
+        return int(self.documents.get("gold", 0))
 
     def to_dict(self) -> dict[str, Any]:
         o = self.options
@@ -385,39 +387,49 @@ def entity_arrays(
 def score_documents(
     gold: GoldSet, preds: PredictionSet, options: ScoreOptions | None = None
 ) -> ScoreResult:
-    """Score predicted goldwire documents against gold documents."""
+    """Score predicted goldwire documents against gold documents, each layer on the
+    documents that hold gold on it (``gold.coverage``)."""
     options = options or ScoreOptions()
-    g_docs, p_docs = gold.docs, preds.docs
-    schema_labels = gold.labels.entity_labels if gold.labels else None
-    g_arr, p_arr, labels = entity_arrays(g_docs, p_docs, schema_labels)
-    sections, al = entity_sections(
-        g_arr, p_arr, labels, len(g_docs), min_overlap=options.min_overlap
-    )
-    if any(d.stances for d in g_docs) or any(d is not None and d.stances for d in p_docs):
-        sections += stance_sections(g_docs, p_docs, options.alias)
-    doc_labels = gold.labels.doc_stance_labels if gold.labels else []
-    doc_section = doc_stance_section(g_docs, p_docs, doc_labels, options)
-    if doc_section is not None:
-        sections.append(doc_section)
+    layers = gold.coverage.layers
+    sections: list[Section] = []
     analysis = None
-    if options.analysis:
-        where = DocLocator([d.id for d in g_docs], [d.text for d in g_docs])
-        analysis = analyse(al.assign(Scheme.STRICT), al.assign(Scheme.PARTIAL), labels, where)
-    missing = preds.missing
+    if "entities" in layers and layers["entities"].docs:
+        g_docs, p_docs = _pick(gold, preds, "entities")
+        schema_labels = gold.labels.entity_labels if gold.labels else None
+        g_arr, p_arr, labels = entity_arrays(g_docs, p_docs, schema_labels)
+        sections, al = entity_sections(
+            g_arr, p_arr, labels, len(g_docs), min_overlap=options.min_overlap
+        )
+        if options.analysis:
+            where = DocLocator([d.id for d in g_docs], [d.text for d in g_docs])
+            analysis = analyse(al.assign(Scheme.STRICT), al.assign(Scheme.PARTIAL), labels, where)
+    if "stances" in layers and layers["stances"].docs:
+        g_docs, p_docs = _pick(gold, preds, "stances")
+        if any(d.stances for d in g_docs) or any(d is not None and d.stances for d in p_docs):
+            sections += stance_sections(g_docs, p_docs, options.alias)
+    if "doc_stances" in layers and layers["doc_stances"].docs:
+        g_docs, p_docs = _pick(gold, preds, "doc_stances")
+        doc_labels = gold.labels.doc_stance_labels if gold.labels else []
+        doc_section = doc_stance_section(g_docs, p_docs, doc_labels, options)
+        if doc_section is not None:
+            sections.append(doc_section)
     return ScoreResult(
         source={"gold": gold.source, "split": gold.split, "pred": preds.path, "format": "goldwire"},
-        documents={
-            "gold": len(g_docs),
-            "predicted": len(g_docs) - len(missing),
-            "without_prediction": len(missing),
-            "without_prediction_ids": [g_docs[i].id for i in missing[:20]],
-            "skipped": list(preds.skipped),
-            "unit": "document",
-        },
+        documents=documents_section(gold, preds),
         sections=_finish(sections, options),
         options=options,
         analysis=analysis,
     )
+
+
+def _pick(
+    gold: GoldSet, preds: PredictionSet, layer: str
+) -> tuple[list[Document], list[Document | None]]:
+    """The gold and predicted documents a layer is scored on."""
+    positions = gold.coverage.layers[layer].docs
+    if len(positions) == len(gold.docs):
+        return gold.docs, preds.docs
+    return [gold.docs[i] for i in positions], [preds.docs[i] for i in positions]
 
 
 def score_conll(

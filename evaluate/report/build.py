@@ -1,5 +1,6 @@
 """The report model: ranked runs, paired tests against the best run, leaderboard columns, and
-the caveats that head the report (the benchmark's "only 8 documents"), in every rendering."""
+the caveats that head the report (the benchmark's "only 8 documents", the documents left out
+for want of gold), in every rendering."""
 
 from __future__ import annotations
 
@@ -141,7 +142,8 @@ def build_report(
     runs: Sequence[tuple[str, ScoreResult]], *, alpha: float = 0.05, caveats: Sequence[str] = ()
 ) -> Report:
     """Rank scored runs on the same gold and test each against the best; ``caveats`` are
-    said first, under the title."""
+    said first, under the title, followed by what the scoring left out of the gold (the
+    documents without gold, layers not scored: ``documents["notes"]`` of the results)."""
     if not runs:
         raise UsageError("give at least one run to report on")
     names = [n for n, _ in runs]
@@ -168,7 +170,9 @@ def build_report(
         and c[2] in best.result.sections[c[1]].figures
         and (not c[1].startswith("entities.") or _predicts_entities(runs, c[1]))
     ]
-    first = runs[0][1].source
+    first = runs[0][1]
+    said = list(caveats)
+    said += [n for n in first.documents.get("notes", []) if n not in said]
     return Report(
-        first.get("gold", ""), first.get("split"), ranked, main, alpha, columns, list(caveats)
+        first.source.get("gold", ""), first.source.get("split"), ranked, main, alpha, columns, said
     )

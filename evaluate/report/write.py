@@ -252,6 +252,8 @@ def _run_content(entry: RunEntry) -> list[Content]:
             f"{len(docs.get('skipped', []))} items skipped (--lenient)."
         ),
     ]
+    for note in docs.get("prediction_notes", []):
+        out.append(Para(f"Not scored: {note}."))
     for msg in docs.get("skipped", [])[:10]:
         out.append(Para(f"skipped: {msg}"))
     main = _main_entity_section(entry)
@@ -324,11 +326,14 @@ def report_content(report: Report) -> list[Content]:
     best = report.best.result
     docs = best.documents
     split = f" (split {report.split})" if report.split else ""
+    scored = f"{docs.get('gold')} {docs.get('unit', 'document')}s"
+    if docs.get("in_gold", docs.get("gold")) != docs.get("gold"):
+        scored += f" with gold scored of {docs['in_gold']}"
     out: list[Content] = [
         Heading("goldwire evaluation report", 1),
         *(Caveat(text) for text in report.caveats),
         Para(
-            f"Gold: {report.gold}{split}, {docs.get('gold')} {docs.get('unit', 'document')}s; "
+            f"Gold: {report.gold}{split}, {scored}; "
             f"{len(report.runs)} run(s); entity schemas as SemEval-2013 / nervaluate, "
             f"overlap threshold {best.options.min_overlap}% of the gold span."
         ),

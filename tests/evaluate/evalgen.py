@@ -12,6 +12,7 @@ import warnings
 from hypothesis import strategies as st
 
 from goldwire.evaluate.inputs import GoldSet, PredictionSet
+from goldwire.provenance import ANNOTATED, Annotation
 from goldwire.schema import Document, Entity, LabelSchema
 
 LABELS = ("LOC", "MISC", "ORG", "PER")
@@ -144,6 +145,7 @@ def docs_from_units(
                 id=f"d{i}",
                 text=text,
                 entities=[Entity(f"g{k}", s, e, lab, text[s:e]) for k, (s, e, lab) in enumerate(g)],
+                annotation=Annotation.all(ANNOTATED),  # gold, also when written as JSONL
             )
         )
         p_docs.append(

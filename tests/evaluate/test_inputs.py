@@ -8,6 +8,7 @@ import pytest
 
 from goldwire.errors import DatasetError, InputError, SchemaError, SpanError, UsageError
 from goldwire.evaluate.inputs import load_gold, load_predictions
+from goldwire.provenance import ANNOTATED, Annotation
 from goldwire.schema import (
     DocStance,
     Document,
@@ -43,8 +44,14 @@ def gold_docs() -> list[Document]:
         ],
         stances=[Stance(Mention("", entity="e2"), Mention("Josep Borrell"), "OPPOSE")],
         doc_stances=[DocStance("EU", "OPPOSE")],
+        annotation=Annotation.all(ANNOTATED),
     )
-    b = Document(id="b", text=TEXT_B, entities=[ent(TEXT_B, "Belarus", "GPE", 0)])
+    b = Document(
+        id="b",
+        text=TEXT_B,
+        entities=[ent(TEXT_B, "Belarus", "GPE", 0)],
+        annotation=Annotation.all(ANNOTATED),
+    )
     return [a, b]
 
 
