@@ -139,6 +139,15 @@ Alias = Annotated[
         "targets, e.g. the aliases.json of a BASIL import.",
     ),
 ]
+IncludeUnannotated = Annotated[
+    bool,
+    typer.Option(
+        "--include-unannotated",
+        help="Use every document, one without gold on the model's layer (annotation status "
+        "none or unconfirmed) as gold with no labels. By default only documents with gold "
+        "on it are trained on and scored.",
+    ),
+]
 Isolate = Annotated[
     bool,
     typer.Option(
@@ -157,6 +166,7 @@ def train_cmd(
     validation_split: ValidationSplit = "validation",
     param: Param = None,
     json_out: TrainJson = None,
+    include_unannotated: IncludeUnannotated = False,
 ) -> None:
     """Train a model on a corpus split and save it to a folder (model.json + its files).
 
@@ -173,11 +183,14 @@ def train_cmd(
         split=split,
         validation_split=validation_split or None,
         params=_params(param or []),
+        include_unannotated=include_unannotated,
     )
     con.print(
         f"trained {model} on {result.documents} documents in {result.seconds:.1f} s "
         f"(peak RSS {result.peak_rss_mb:.0f} MB); saved to {result.out}"
     )
+    for note in result.notes:
+        con.print(f"  {note}", style="yellow", markup=False, soft_wrap=True)
     facts = {
         k: v
         for k, v in result.training.items()
@@ -236,6 +249,7 @@ def benchmark_cmd(
     seed: Seed = 0,
     alias: Alias = None,
     isolate: Isolate = True,
+    include_unannotated: IncludeUnannotated = False,
 ) -> None:
     """Train where needed, predict, score and report several models in one go; time per
     1,000 documents and peak memory per model in the results.
@@ -270,6 +284,7 @@ def benchmark_cmd(
             isolate=isolate,
             command=command,
             progress=bars,
+            include_unannotated=include_unannotated,
         )
     _print_benchmark(result)
 

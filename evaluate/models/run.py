@@ -39,33 +39,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goldwire.errors import UsageError
+from goldwire.errors import InputError, UsageError
+from goldwire.evaluate.coverage import with_gold
+from goldwire.evaluate.inputs import GoldSet, no_gold_message
 from goldwire.evaluate.models import create_model, load_model, model_class, parse_spec
-from goldwire.evaluate.models.base import Model, Task, query_document, read_meta
+from goldwire.evaluate.models.base import Model, query_document, read_meta
+from goldwire.evaluate.models.taskscore import caveats, score_and_report
 from goldwire.files import write_json, write_text
 from goldwire.memory import PeakMemory, max_rss_mb
 from goldwire.progress import Progress, no_progress
-from goldwire.schema import Document, Mention, Stance, write_jsonl
-
-FEW_DOCUMENTS = 30
-
+from goldwire.schema import Document, write_jsonl
 
 # --------------------------------------------------------------------------- documents
 
 
-def load_documents(source: str | Path, split: str) -> tuple[list[Document], Any]:
-    """Documents and label schema of a corpus split, or of a goldwire JSONL file."""
+def load_documents(source: str | Path, split: str) -> GoldSet:
+    """Every document (with gold or not) and the label schema of a corpus split, or of a
+    goldwire JSONL file; which to use is :func:`goldwire.evaluate.coverage.with_gold`'s."""
     from goldwire.evaluate.inputs import load_gold
 
-    gold = load_gold(source, split=split)
-    return gold.docs, gold.labels
+    return load_gold(source, split=split, include_unannotated=True)
 
 
 def _optional_split(source: str | Path, split: str | None) -> list[Document]:
     if not split or not Path(source).is_dir():
         return []
     try:
-        return load_documents(source, split)[0]
+        return load_documents(source, split).docs
     except UsageError:  # the corpus has no such split
         return []
 
@@ -83,6 +83,9 @@ class TrainResult:
     rss_before_mb: float
     peak_rss_mb: float
     training: dict[str, Any] = field(default_factory=dict)
+    left_out: int = 0  # training documents without gold on the model's layer
+    validation_left_out: int = 0
+    notes: list[str] = field(default_factory=list)  # what was left out and why
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -96,15 +99,28 @@ def train(
     split: str = "train",
     validation_split: str | None = "validation",
     params: dict[str, Any] | None = None,
+    include_unannotated: bool = False,
 ) -> TrainResult:
-    """Fit model ``model`` (a name) on ``corpus``'s ``split`` and save it to ``out``."""
+    """Fit model ``model`` (a name) on ``corpus``'s ``split`` and save it to ``out``.
+
+    Only documents with gold on the model's layer (its :class:`Task`) are trained on, in the
+    validation split too; ``include_unannotated`` uses every document, one without gold as
+    gold with no labels."""
     cls = model_class(model)
     if not cls.trainable:
         raise UsageError(f"{model} is training-free; use it as it is: --model {model}")
-    docs, labels = load_documents(corpus, split)
-    if not docs:
+    gold = load_documents(corpus, split)
+    if not gold.docs:
         raise UsageError(f"{corpus} [{split}] has no documents to train on")
-    validation = _optional_split(corpus, validation_split)
+    layer = cls.task.value
+    docs, coverage = with_gold(gold.docs, layer, include_unannotated=include_unannotated)
+    if not docs:
+        noun = coverage.layers[layer].noun
+        raise InputError(no_gold_message(gold.where, coverage.without_gold, f"gold {noun}"))
+    validation, val_coverage = with_gold(
+        _optional_split(corpus, validation_split), layer, include_unannotated=include_unannotated
+    )
+    labels = gold.labels
     params = dict(params or {})
     if labels is not None and labels.doc_stance_targets and "targets" in _init_names(cls):
         params.setdefault("targets", list(labels.doc_stance_targets))
@@ -120,6 +136,8 @@ def train(
         }
         instance.save(out)
         seconds = time.perf_counter() - started
+    notes = coverage.notes("trained on")
+    notes += [f"validation: {n}" for n in val_coverage.notes("trained on")]
     return TrainResult(
         model,
         str(out),
@@ -129,6 +147,9 @@ def train(
         round(mem.before, 1),
         round(mem.peak, 1),
         instance.training,
+        len(coverage.left_out),
+        len(val_coverage.left_out),
+        notes,
     )
 
 
@@ -175,14 +196,18 @@ def predict(
     *,
     split: str = "test",
     progress: Progress = no_progress,
+    only_gold: bool = False,
 ) -> PredictResult:
     """Run ``model`` (``NAME[:PATH]`` or a Model) over ``source``'s ``split`` (a corpus) or
     over a goldwire JSONL file, writing the predictions to ``out`` (goldwire JSONL); reports
-    ``progress("predicting with NAME", documents done, documents)``."""
+    ``progress("predicting with NAME", documents done, documents)``. ``only_gold``: only
+    the documents with gold on the model's layer (those a benchmark scores)."""
     started = time.perf_counter()
     instance = load_model(model) if isinstance(model, str) else model
     instance.check_fitted()
-    docs, _ = load_documents(source, split)
+    docs = load_documents(source, split).docs
+    if only_gold:
+        docs = with_gold(docs, instance.task.value)[0]
     load_seconds = time.perf_counter() - started
     counts = {instance.task.value: 0}
     spec = model if isinstance(model, str) else instance.name
@@ -369,6 +394,7 @@ def benchmark(
     isolate: bool = True,
     command: str | None = None,
     progress: Progress = no_progress,
+    include_unannotated: bool = False,
 ) -> BenchmarkResult:
     """Train (where needed), predict, score and report several models on one gold.
 
@@ -383,6 +409,11 @@ def benchmark(
     result. Writes ``out/models/``, ``out/predictions/``, ``out/reports/<task>/`` (the
     evaluate report: report.md, report.html, results.json), ``out/benchmark.json`` and
     ``out/benchmark.md``.
+
+    Each model is trained on the documents with gold on its task's layer and scored on
+    those of the gold (:mod:`goldwire.evaluate.coverage`); what was left out is in the
+    caveats. ``include_unannotated`` uses every document, one without gold as gold with no
+    labels.
     """
     from goldwire.evaluate.inputs import load_gold
     from goldwire.evaluate.models.summary import summary_markdown
@@ -392,24 +423,32 @@ def benchmark(
     options = options or ScoreOptions()
     _check_specs(specs, corpus, gold, train_split)
     gold_source = Path(gold if gold is not None else corpus)  # type: ignore[arg-type]
-    gold_set = load_gold(gold_source, split=split)
+    gold_set = load_gold(gold_source, split=split, include_unannotated=include_unannotated)
     plan = _Plan(
-        Path(out), corpus, gold_source, split, train_split, validation_split, isolate, progress
+        Path(out),
+        corpus,
+        gold_source,
+        split,
+        train_split,
+        validation_split,
+        isolate,
+        progress,
+        include_unannotated,
     )
     plan.out.mkdir(parents=True, exist_ok=True)
     runs = [
         plan.run(run_name, spec) for run_name, spec in zip(_run_names(specs), specs, strict=True)
     ]
-    caveats = _caveats(gold_set, runs)
-    reports = _score_and_report(gold_set, runs, plan.out, options, caveats, progress)
+    said = caveats(gold_set, runs)
+    reports = score_and_report(gold_set, runs, plan.out, options, said, progress)
     result = BenchmarkResult(
         str(plan.out),
         str(gold_source),
         gold_set.split,
-        len(gold_set.docs),
+        len(gold_set.coverage.used),
         runs,
         reports,
-        caveats,
+        said,
         command,
     )
     write_json(plan.out / "benchmark.json", result.to_dict(), default=str)
@@ -456,6 +495,7 @@ class _Plan:
     validation_split: str | None
     isolate: bool
     progress: Progress
+    include_unannotated: bool = False
 
     def run(self, run_name: str, spec: str) -> ModelRun:
         """Train the model where it needs it, then predict the gold with it."""
@@ -473,6 +513,7 @@ class _Plan:
                     "out": str(model_dir),
                     "split": self.train_split,
                     "validation_split": self.validation_split,
+                    "include_unannotated": self.include_unannotated,
                 },
             )
             spec = f"{name}:{model_dir}"
@@ -485,6 +526,7 @@ class _Plan:
                 "source": str(self.gold_source),
                 "out": str(pred_path),
                 "split": self.split,
+                "only_gold": not self.include_unannotated,
             },
         )
         return run
@@ -499,79 +541,6 @@ class _Plan:
         steps = result.get("documents", 1) if kind == "predict" else 1
         self.progress(phase, steps, steps)
         return result
-
-
-def _caveats(gold, runs: Sequence[ModelRun]) -> list[str]:
-    n = len(gold.docs)
-    out = []
-    if n == 1:
-        out.append(
-            "One document gives no confidence: these figures describe this one document, "
-            "not the models. The bootstrap resamples documents, so with one document "
-            "every interval collapses to the point; benchmark on a corpus with a test "
-            "split of hundreds of documents before drawing any conclusion."
-        )
-    elif n < FEW_DOCUMENTS:
-        out.append(
-            f"Only {n} documents: the confidence intervals are wide and unreliable "
-            "(the bootstrap resamples documents); do not compare models on this gold."
-        )
-    if any(r.task == Task.STANCES.value for r in runs) and any(d.entities for d in gold.docs):
-        out.append(
-            "Stance models were given the gold entity mentions (they read `entities`), "
-            "so their stance figures assume perfect mention detection."
-        )
-    return out
-
-
-def task_gold(gold, task: str):
-    """The gold restricted to one task's annotations, so a report ranks by that task."""
-    from goldwire.evaluate.inputs import GoldSet
-
-    def plain(doc: Document, m: Mention) -> Mention:
-        r = doc.resolve(m)
-        return Mention(r.text, r.start, r.end)
-
-    docs = []
-    for d in gold.docs:
-        if task == Task.ENTITIES.value:
-            docs.append(dataclasses.replace(d, stances=[], doc_stances=[]))
-        elif task == Task.STANCES.value:
-            stances = [Stance(plain(d, s.holder), plain(d, s.target), s.label) for s in d.stances]
-            docs.append(dataclasses.replace(d, entities=[], stances=stances, doc_stances=[]))
-        else:
-            docs.append(dataclasses.replace(d, entities=[], stances=[]))
-    return GoldSet(docs, gold.labels, gold.source, gold.split)
-
-
-def _score_and_report(
-    gold, runs: Sequence[ModelRun], out: Path, options: Any, caveats: list[str], progress: Progress
-) -> dict[str, list[str]]:
-    from goldwire.evaluate.inputs import load_predictions
-    from goldwire.evaluate.models.summary import headline_figures
-    from goldwire.evaluate.report import build_report, write_report
-    from goldwire.evaluate.scoring import score_documents
-
-    reports: dict[str, list[str]] = {}
-    for task in dict.fromkeys(r.task for r in runs):
-        members = [r for r in runs if r.task == task]
-        if not any(getattr(d, task) for d in gold.docs):
-            caveats.append(
-                f"The gold has no {task}: {', '.join(r.name for r in members)} could not be scored."
-            )
-            continue
-        view = task_gold(gold, task)
-        scored = []
-        for k, r in enumerate(members):
-            progress(f"scoring {task}", k, len(members))
-            preds = load_predictions(r.predicted["out"], view)
-            result = score_documents(view, preds, options)
-            r.figures = headline_figures(result, task)
-            scored.append((r.name, result))
-        progress(f"scoring {task}", len(members), len(members))
-        report = build_report(scored, caveats=caveats)
-        reports[task] = [str(p) for p in write_report(report, out / "reports" / task)]
-    return reports
 
 
 if __name__ == "__main__":  # an isolated job of benchmark()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+from goldwire.provenance import ANNOTATED, Annotation
 from goldwire.schema import DocStance, Document, Entity, Mention, Paragraph, Stance, write_jsonl
 
 PEOPLE = (
@@ -57,7 +58,11 @@ def ner_document(seed: int, sentences: int = 4) -> Document:
         pos += len(line) + 1
     text = "\n".join(lines)
     return Document(
-        id=f"n{seed}", text=text, paragraphs=[Paragraph("body", 0, len(text))], entities=entities
+        id=f"n{seed}",
+        text=text,
+        paragraphs=[Paragraph("body", 0, len(text))],
+        entities=entities,
+        annotation=Annotation(entities=ANNOTATED),
     )
 
 
@@ -116,6 +121,7 @@ def stance_document(seed: int) -> Document:
         paragraphs=[Paragraph("body", 0, len(text))],
         entities=entities,
         stances=stances,
+        annotation=Annotation(entities=ANNOTATED, stances=ANNOTATED),
     )
 
 
@@ -142,7 +148,11 @@ def docstance_document(seed: int) -> Document:
         else:
             stances.append(DocStance(f"News: {head}", "unrelated"))
     return Document(
-        id=f"d{seed}", text=body, paragraphs=[Paragraph("body", 0, len(body))], doc_stances=stances
+        id=f"d{seed}",
+        text=body,
+        paragraphs=[Paragraph("body", 0, len(body))],
+        doc_stances=stances,
+        annotation=Annotation(doc_stances=ANNOTATED),
     )
 
 

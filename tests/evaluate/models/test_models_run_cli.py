@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from goldwire.evaluate.models.run import benchmark, predict, task_gold, train
+from goldwire.evaluate.models.run import benchmark, predict, train
 from goldwire.evaluate.scoring import ScoreOptions
 from goldwire.memory import PeakMemory
 from goldwire.schema import read_jsonl
@@ -257,18 +257,6 @@ def test_train_and_predict_functions_measure_time_and_memory(docstance_corpus, t
     assert seen[-1] == (8, 8) and result.documents == 8
     assert result.predicted["doc_stances"] == 8 * 5
     assert result.seconds_per_1000 == pytest.approx(1000 * result.seconds / 8, rel=1e-2)
-
-
-def test_task_gold_keeps_one_task():
-    gold_docs = list(read_jsonl(SEED))
-    from goldwire.evaluate.inputs import GoldSet
-
-    gold = GoldSet(gold_docs, None, "seed")
-    stances = task_gold(gold, "stances").docs[0]
-    assert stances.entities == [] and len(stances.stances) == 8
-    assert all(s.holder.entity is None and s.holder.has_span for s in stances.stances)
-    entities = task_gold(gold, "entities").docs[0]
-    assert entities.stances == [] and len(entities.entities) == 43
 
 
 def test_peak_memory_sees_an_allocation():
