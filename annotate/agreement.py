@@ -294,8 +294,9 @@ def pairable_units(values: np.ndarray) -> int:
 DEFINITIONS = {
     "counting": "an annotator's copy of a layer counts when its status holds gold (the "
     "annotator marked the example done), or is unconfirmed with --include-unconfirmed; an "
-    "unreviewed suggestion is never counted; coverage says what was left out and why "
-    "(left_out: layer -> status of the copies left out).",
+    "unreviewed suggestion (or an item of unknown provenance) is never counted; coverage "
+    "says what was left out and why (left_out: layer -> status -> copies left out; "
+    "items_removed: layer -> provenance -> items removed from counting layers).",
     "exact": "evaluate schema strict: same offsets and label",
     "reference": "the alphabetically first annotator of each pair",
     "pooled": "counts summed over pairs; kappa averaged over pairs",

@@ -2,7 +2,8 @@
 
 The commands are plain functions mounted by :mod:`goldwire.annotate.cli`; the work is done by
 :func:`goldwire.annotate.agreement.agreement` and :func:`goldwire.annotate.adjudicate.adjudicate`,
-which return result objects and never print.
+which return result objects and never print. With ``--json -`` the JSON goes to standard
+output and the tables to standard error.
 """
 
 from __future__ import annotations
@@ -28,6 +29,27 @@ LabelsOption = Annotated[
         show_default=False,
     ),
 ]
+UnconfirmedOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-unconfirmed",
+        help="Also count the layers an annotator did not mark done (default: confirmed only). "
+        "Suggestions left unreviewed never count.",
+    ),
+]
+
+
+_JSON_HELP = "here ('-': standard output, the tables then go to standard error)."
+AgreementJson = Annotated[
+    Path | None,
+    typer.Option("--json", help=f"Also write every figure (per pair and label) {_JSON_HELP}",
+                 show_default=False),
+]  # fmt: skip
+AdjudicationJson = Annotated[
+    Path | None,
+    typer.Option("--json", help=f"Also write the summary, definitions and coverage {_JSON_HELP}",
+                 show_default=False),
+]  # fmt: skip
 
 
 def _console(json_path: Path | None = None):
@@ -46,40 +68,77 @@ def _schema(labels: Path | None):
     return LabelSchema.from_toml(labels) if labels else None
 
 
+def _written(console, what: str, path: Path | None) -> None:
+    from goldwire.files import is_stdout
+
+    if path is not None and not is_stdout(path):
+        console.print(f"{what}: {path}", highlight=False)
+
+
 # --------------------------------------------------------------------------- agreement
 
 
 def agreement_cmd(
     folder: FolderArgument,
     *,
-    json_out: Annotated[
-        Path | None,
-        typer.Option("--json", help="Also write every figure (per pair and label) here.",
-                     show_default=False),
-    ] = None,
+    json_out: AgreementJson = None,
     min_overlap: Annotated[
         float,
         typer.Option("--min-overlap", min=0.001, max=100.0,
                      help="Overlap agreement: percent of the reference span two spans must "
                      "share (evaluate's type schema)."),
     ] = 1.0,
+    include_unconfirmed: UnconfirmedOption = False,
     labels: LabelsOption = None,
 ) -> None:  # fmt: skip
-    """Agreement between annotators: span F1 (exact, overlap), token kappa, alpha, stances.
+    """Agreement between annotators: span F1 (exact, overlap), token kappa, alpha, stances;
+    how often suggestions were accepted unchanged.
 
-    Pairs are scored on the documents both annotated; alpha uses all annotators at once.
+    Only what counts: layers an annotator confirmed (--include-unconfirmed: unconfirmed ones
+    too), never a suggestion left unreviewed. Pairs are scored on the documents both
+    annotated for that layer; alpha uses all annotators at once.
 
     Example: goldwire annotate agreement data/pull --json data/pull/agreement.json
     """
     from goldwire import files
     from goldwire.annotate.agreement import agreement
 
-    result = agreement(folder, labels=_schema(labels), min_overlap=min_overlap)
+    result = agreement(folder, labels=_schema(labels), min_overlap=min_overlap,
+                       include_unconfirmed=include_unconfirmed)  # fmt: skip
+    data = result.to_json()
     if json_out:
-        files.write_json(json_out, result.to_json())
-    _print_agreement(result, _console(json_out))
-    if json_out:
-        _console(json_out).print(f"agreement: {json_out}", highlight=False)
+        files.write_json(json_out, data)
+    console = _console(json_out)
+    _print_coverage(data["coverage"], console)
+    _print_agreement(result, console)
+    _print_suggestions(data["suggestions"], console)
+    _written(console, "agreement", json_out)
+
+
+def _print_coverage(coverage: dict[str, Any], console) -> None:
+    from rich.table import Table
+
+    from goldwire.provenance import LAYERS
+
+    table = Table(title=f"what counts: {coverage['counting']}")
+    table.add_column("annotator")
+    table.add_column("copies", justify="right")
+    for layer in LAYERS:
+        table.add_column(layer.replace("_", " "), justify="right")
+    table.add_column("left out (layer: status)")
+    table.add_column("items removed (not a judgement)")
+    rows = {**coverage["by_annotator"], "all": coverage["total"]}
+    for name, c in rows.items():
+        left = ", ".join(f"{layer} {status}: {n}" for layer, by in c["left_out"].items()
+                         for status, n in by.items())  # fmt: skip
+        removed = ", ".join(f"{layer} {prov}: {n}" for layer, by in c["items_removed"].items()
+                            for prov, n in by.items())  # fmt: skip
+        style = "bold" if name == "all" else None
+        table.add_row(name, str(c["copies"]), *(str(c["counted"][layer]) for layer in LAYERS),
+                      left or "-", removed or "-", style=style)  # fmt: skip
+    table.caption = (f"layers counted per annotator; documents left out (no copy counts): "
+                     f"{coverage['documents_left_out']}")  # fmt: skip
+    console.print(table)
 
 
 def _print_agreement(result, console) -> None:
@@ -97,14 +156,14 @@ def _print_agreement(result, console) -> None:
 
     pairs = Table(title="pairwise agreement (documents both annotated; F1 unless kappa)")
     pairs.add_column("pair", no_wrap=True)
-    for col in ("docs", "tokens", "exact F1", "overlap F1", "kappa",
+    for col in ("docs", "tokens", "exact F1", "overlap F1", "kappa", "stance docs",
                 "stance mention", "stance relaxed", "stance triple"):  # fmt: skip
         pairs.add_column(col, justify="right")
     for p in result.pairs:
         pairs.add_row(
             f"{p.a} / {p.b}", str(p.documents), str(p.tokens),
             *(_fmt(p.spans[lvl].f1()) for lvl in SpanLevel), _fmt(p.kappa),
-            *(_fmt(p.stances[lvl].f1()) for lvl in StanceLevel),
+            str(p.stance_documents), *(_fmt(p.stances[lvl].f1()) for lvl in StanceLevel),
         )  # fmt: skip
     console.print(pairs)
 
@@ -133,6 +192,26 @@ def _print_agreement(result, console) -> None:
         console.print(stances)
 
 
+SUGGESTION_COLUMNS = ("human", "accepted", "edited", "rejected", "orphaned", "unreviewed")
+
+
+def _print_suggestions(suggestions: dict[str, Any], console) -> None:
+    from rich.table import Table
+
+    table = Table(title="use of model suggestions (what counts)")
+    table.add_column("annotator")
+    for col in (*SUGGESTION_COLUMNS, "acceptance rate"):
+        table.add_column(col, justify="right")
+    rows = {**suggestions["by_annotator"], "pooled": suggestions["pooled"]}
+    for name, s in rows.items():
+        style = "bold" if name == "pooled" else None
+        table.add_row(name, *(str(s[col]) for col in SUGGESTION_COLUMNS),
+                      _fmt(s["acceptance_rate"]), style=style)  # fmt: skip
+    table.caption = ("acceptance rate = accepted / (accepted + edited + rejected); unreviewed "
+                     "suggestions are not counted as anyone's judgement")  # fmt: skip
+    console.print(table)
+
+
 # --------------------------------------------------------------------------- adjudicate
 
 
@@ -153,11 +232,22 @@ def adjudicate_cmd(
         typer.Option("--min-agree", min=1,
                      help="majority only: also need at least N annotators to agree."),
     ] = 1,
+    include_unconfirmed: UnconfirmedOption = False,
+    review: Annotated[
+        Path | None,
+        typer.Option("--review", help="Pull folder of a review round (one reviewer): the "
+                     "reviewer's confirmed documents become gold.", show_default=False),
+    ] = None,
+    json_out: AdjudicationJson = None,
     labels: LabelsOption = None,
 ) -> None:  # fmt: skip
     """Merge annotators into gold with provenance; write the conflicts to review.
 
-    majority: kept when more than half of a document's annotators marked it (ties are conflicts).
+    Only what counts votes: layers an annotator confirmed (--include-unconfirmed: unconfirmed
+    ones too), never a suggestion left unreviewed. Every candidate is kept, dropped
+    (outvoted) or left for review (ties: never dropped silently).
+
+    majority: kept when more than half of a document's annotators gave it.
 
     prefer:USER: USER's annotations win where USER annotated; majority elsewhere.
 
@@ -165,22 +255,68 @@ def adjudicate_cmd(
 
     Example: goldwire annotate adjudicate data/pull --strategy majority --out data/gold.jsonl
     """
+    from goldwire import files
     from goldwire.annotate.adjudicate import adjudicate, write_adjudication
 
-    result = adjudicate(folder, strategy, min_agree=min_agree, labels=_schema(labels))
+    result = adjudicate(folder, strategy, min_agree=min_agree, labels=_schema(labels),
+                        include_unconfirmed=include_unconfirmed, review=review)  # fmt: skip
     gold, conflicts = write_adjudication(result, out)
-    _print_adjudication(result.summary())
-    _console().print(f"gold: {gold}\nconflicts: {conflicts}", highlight=False)
+    data = result.to_json()
+    if json_out:
+        files.write_json(json_out, data)
+    console = _console(json_out)
+    _print_coverage(data["coverage"], console)
+    _print_adjudication(data["summary"], console)
+    if data["summary"]["review"] is not None:
+        _print_review(data["summary"]["review"], console)
+    console.print(f"gold: {gold}\nconflicts: {conflicts}", highlight=False)
+    _written(console, "summary", json_out)
 
 
-def _print_adjudication(summary: dict[str, Any]) -> None:
+def _outcome_table(title: str, outcomes: dict[str, Any], columns: tuple[str, ...]):
     from rich.table import Table
 
-    table = Table(title=f"adjudication ({summary['strategy']})")
-    table.add_column("what")
-    table.add_column("count", justify="right")
-    for key in ("documents", "entities", "stances", "doc_stances", "conflicts"):
-        table.add_row(key.replace("_", " "), str(summary[key]))
+    table = Table(title=title)
+    table.add_column("layer")
+    table.add_column("label")
+    for col in columns:
+        table.add_column(col, justify="right")
+    for layer, counts in outcomes.items():
+        for label, by in counts["by_label"].items():
+            table.add_row(layer.replace("_", " "), label, *(str(by[c]) for c in columns))
+        table.add_row(layer.replace("_", " "), "all", *(str(counts[c]) for c in columns),
+                      style="bold")  # fmt: skip
+    return table
+
+
+def _print_adjudication(summary: dict[str, Any], console) -> None:
+    from rich.table import Table
+
+    from goldwire.annotate.adjudicate import OUTCOMES
+
+    table = _outcome_table(f"adjudication ({summary['strategy']}): candidates per label",
+                           summary["outcomes"], OUTCOMES)  # fmt: skip
+    table.caption = ("kept: in gold; dropped: outvoted; review: no decision (ties), in "
+                     "conflicts.jsonl")  # fmt: skip
+    console.print(table)
+    gold = Table(title="gold")
+    gold.add_column("what")
+    gold.add_column("count", justify="right")
+    for key in ("documents", "documents_left_out", "entities", "stances", "doc_stances",
+                "stances_endpoint_not_in_gold", "conflicts"):  # fmt: skip
+        gold.add_row(key.replace("_", " "), str(summary[key]))
     for kind, n in summary["conflicts_by_kind"].items():
-        table.add_row(f"  {kind}", str(n))
-    _console().print(table)
+        gold.add_row(f"  {kind}", str(n))
+    console.print(gold)
+
+
+def _print_review(review: dict[str, Any], console) -> None:
+    from goldwire.annotate.review_merge import OUTCOMES
+
+    table = _outcome_table(f"review by {review['reviewer']} ({review['reviewed_at']}): items "
+                           "per label", review["outcomes"], OUTCOMES)  # fmt: skip
+    table.caption = (
+        f"documents reviewed: {review['documents_reviewed']}, left unconfirmed: "
+        f"{review['documents_unconfirmed']}; conflicts resolved: {review['conflicts_resolved']}"
+    )
+    console.print(table)

@@ -16,9 +16,10 @@ done); with ``include_unconfirmed`` an ``unconfirmed`` layer counts too. A layer
 is an annotation even when empty ("nothing to mark here"); a layer that does not count is
 left out and its items emptied. Files written before goldwire recorded statuses (no
 ``annotation`` key) read as fully annotated and count as they always did. An item whose
-provenance is ``suggestion-unreviewed`` (a model suggestion nobody looked at) is never a
-judgement (:func:`goldwire.provenance.is_judgement`): it is removed from every copy before
-any figure or vote. A copy with no counting layer is not in :attr:`AnnotationSet.documents`;
+provenance is ``suggestion-unreviewed`` (a model suggestion nobody looked at), or
+``unknown`` (the record that would tell could not be read), is never a judgement
+(:func:`goldwire.provenance.is_judgement`): it is removed from every copy before any figure
+or vote. A copy with no counting layer is not in :attr:`AnnotationSet.documents`;
 a document with no counting copy at all is listed in :attr:`AnnotationSet.left_out`. What was
 left out, and why, is counted per annotator in :class:`Coverage`.
 
@@ -76,33 +77,38 @@ class Coverage:
 
     ``copies``: documents in the annotator's file; ``counted[layer]``: copies whose layer
     counts; ``left_out[(layer, status)]``: copies whose layer does not, by status;
-    ``unreviewed[layer]``: unreviewed suggestions removed from layers that count.
+    ``removed[(layer, provenance)]``: items that are no judgement (unreviewed suggestions,
+    unknown provenance) removed from layers that count.
     """
 
     copies: int = 0
     counted: Counter[str] = field(default_factory=Counter)
     left_out: Counter[tuple[str, str]] = field(default_factory=Counter)
-    unreviewed: Counter[str] = field(default_factory=Counter)
+    removed: Counter[tuple[str, str]] = field(default_factory=Counter)
 
     def __add__(self, other: Coverage) -> Coverage:
         return Coverage(self.copies + other.copies, self.counted + other.counted,
                         self.left_out + other.left_out,
-                        self.unreviewed + other.unreviewed)  # fmt: skip
+                        self.removed + other.removed)  # fmt: skip
 
     @property
     def layers_left_out(self) -> int:
         return sum(self.left_out.values())
 
     def to_json(self) -> dict[str, Any]:
-        left: dict[str, dict[str, int]] = {}
-        for (layer, status), n in sorted(self.left_out.items()):
-            left.setdefault(layer, {})[status] = n
         return {
             "copies": self.copies,
             "counted": {layer: self.counted[layer] for layer in LAYERS},
-            "left_out": left,
-            "unreviewed_suggestions_removed": {layer: self.unreviewed[layer] for layer in LAYERS},
+            "left_out": _by_layer(self.left_out),
+            "items_removed": _by_layer(self.removed),
         }
+
+
+def _by_layer(counts: Mapping[tuple[str, str], int]) -> dict[str, dict[str, int]]:
+    out: dict[str, dict[str, int]] = {}
+    for (layer, key), n in sorted(counts.items()):
+        out.setdefault(layer, {})[key] = n
+    return out
 
 
 # --------------------------------------------------------------------------- the set
@@ -246,7 +252,7 @@ def load_annotations(folder: str | Path, labels: LabelSchema | None = None, *,
 
 def count_judgements(raw: AnnotationSet, counting: Counting) -> AnnotationSet:
     """The counting copies of a set read as it is: layers that do not count emptied,
-    unreviewed suggestions removed, what was left out counted."""
+    items that are no judgement removed, what was left out counted."""
     documents: dict[str, dict[str, Document]] = {}
     layers: dict[str, dict[str, frozenset[str]]] = {}
     coverage = {name: Coverage() for name in raw.annotators}
@@ -258,7 +264,7 @@ def count_judgements(raw: AnnotationSet, counting: Counting) -> AnnotationSet:
             _cover(coverage[who], doc, counted)
             if counted:
                 judged, removed = judged_copy(doc, counted)
-                coverage[who].unreviewed.update(removed)
+                coverage[who].removed.update(removed)
                 documents.setdefault(doc_id, {})[who] = judged
                 layers.setdefault(doc_id, {})[who] = counted
         if doc_id not in documents:
@@ -277,16 +283,16 @@ def _cover(coverage: Coverage, doc: Document, counted: frozenset[str]) -> None:
 
 
 def judged_copy(doc: Document, counted: frozenset[str]) -> tuple[Document, Counter[str]]:
-    """``doc`` with only the judgements of its counting layers; and how many unreviewed
-    suggestions were removed per layer."""
-    removed: Counter[str] = Counter()
+    """``doc`` with only the judgements of its counting layers; and how many items were
+    removed, per layer and provenance."""
+    removed: Counter[tuple[str, str]] = Counter()
 
     def judged(layer: str, items: list) -> list:
         if layer not in counted:
             return []
-        kept = [item for item in items if is_judgement(item.provenance)]
-        removed[layer] += len(items) - len(kept)
-        return kept
+        removed.update((layer, item.provenance) for item in items
+                       if not is_judgement(item.provenance))  # fmt: skip
+        return [item for item in items if is_judgement(item.provenance)]
 
     entities = judged("entities", doc.entities)
     ids = {e.id for e in entities}
@@ -294,7 +300,7 @@ def judged_copy(doc: Document, counted: frozenset[str]) -> tuple[Document, Count
     doc_stances = judged("doc_stances", doc.doc_stances)
     copy = dataclasses.replace(doc, entities=entities, stances=stances, doc_stances=doc_stances,
                                paragraphs=list(doc.paragraphs), meta=dict(doc.meta))  # fmt: skip
-    return copy, +removed
+    return copy, removed
 
 
 def _resolved(doc: Document, stance: Stance, ids: set[str]) -> Stance:
@@ -396,5 +402,6 @@ def suggestion_use(annotations: AnnotationSet) -> dict[str, SuggestionUse]:
             counted = frozenset(layer for layer in LAYERS if annotations.counts(doc_id, who, layer))
             out[who] = out[who] + copy_suggestion_use(doc, counted)
     for who, cov in annotations.coverage.items():
-        out[who] = out[who] + SuggestionUse(unreviewed=sum(cov.unreviewed.values()))
+        unreviewed = sum(n for (_, prov), n in cov.removed.items() if prov == Provenance.UNREVIEWED)
+        out[who] = out[who] + SuggestionUse(unreviewed=unreviewed)
     return out
