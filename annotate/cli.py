@@ -244,6 +244,15 @@ AsUserOption = Annotated[
         show_default=False,
     ),
 ]
+SuggestionsFromOption = Annotated[
+    str | None,
+    typer.Option(
+        "--suggestions-from",
+        help="Name of the model the suggestions come from, recorded with each suggestion "
+        "(default: the --pre-annotate file's name).",
+        show_default=False,
+    ),
+]
 BatchSizeOption = Annotated[
     int, typer.Option("--batch-size", min=1, max=1000, help="Documents per upload.")
 ]
@@ -271,6 +280,7 @@ def push_cli(
     labels: PushLabelsOption = None,
     pre_annotate: PreAnnotateOption = None,
     as_user: AsUserOption = None,
+    suggestions_from: SuggestionsFromOption = None,
     batch_size: BatchSizeOption = 1000,
     full_check: FullCheckOption = False,
     problems: ProblemsOption = None,
@@ -293,7 +303,8 @@ def push_cli(
     from goldwire.progress import Bars
 
     request = PushRequest(corpus, project, split=split, labels=labels, pre_annotate=pre_annotate,
-                          as_user=as_user, batch_size=batch_size, full_check=full_check,
+                          as_user=as_user, suggestions_from=suggestions_from,
+                          batch_size=batch_size, full_check=full_check,
                           problems=problems, url=url, username=username,
                           password=password)  # fmt: skip
     with Bars(enabled=not as_json) as bars:
@@ -387,6 +398,15 @@ ExcludeOption = Annotated[
         show_default=False,
     ),
 ]
+ToolVersionOption = Annotated[
+    str | None,
+    typer.Option(
+        "--tool-version",
+        help="A remote server's doccano version, recorded with the pulled work (the managed "
+        "server's is known; otherwise 'unknown (remote)').",
+        show_default=False,
+    ),
+]
 PullJsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
 
 
@@ -399,6 +419,7 @@ def pull_cli(
     split: PullSplitOption = None,
     labels: PullLabelsOption = None,
     exclude: ExcludeOption = None,
+    tool_version: ToolVersionOption = None,
     url: UrlOption = None,
     username: UsernameOption = None,
     password: PasswordOption = None,
@@ -418,8 +439,8 @@ def pull_cli(
     from goldwire.progress import Bars
 
     request = PullRequest(project, out, corpus=corpus, split=split, labels=labels,
-                          exclude=tuple(exclude or ()), url=url, username=username,
-                          password=password)  # fmt: skip
+                          exclude=tuple(exclude or ()), tool_version=tool_version, url=url,
+                          username=username, password=password)  # fmt: skip
     with Bars(enabled=not as_json) as bars:
         report = pull_to_folder(request, progress=bars)
     _echo_pull(report, as_json=as_json)
@@ -440,6 +461,9 @@ def _echo_pull(report, *, as_json: bool) -> None:
             f"  {user}: {s.documents} documents ({s.confirmed} confirmed), {s.spans} spans, "
             f"{s.relations} relations, {s.doc_stances} document stances{where}"
         )
+        totals = {k: n for k, n in s.totals().items() if n}
+        if totals:
+            typer.echo("    " + ", ".join(f"{n} {k}" for k, n in totals.items()))
     if report.problems:
         typer.echo(
             f"{len(report.problems)} problem(s) (spans or documents that could not be mapped); "

@@ -173,8 +173,10 @@ def create_project(
     description: str = "",
     use_relation: bool = False,
     grapheme_mode: bool = False,
+    allow_overlapping: bool = False,
 ) -> Project:
-    """Create a project with annotations kept per annotator (``collaborative_annotation`` off)."""
+    """Create a project with annotations kept per annotator (``collaborative_annotation`` off);
+    ``allow_overlapping`` lets one user's spans overlap (review projects)."""
     body: dict[str, Any] = {
         "name": name,
         "description": description or name,
@@ -185,7 +187,11 @@ def create_project(
         "random_order": False,
     }
     if project_type == SEQUENCE_LABELING:
-        body.update(use_relation=use_relation, grapheme_mode=grapheme_mode, allow_overlapping=False)
+        body.update(
+            use_relation=use_relation,
+            grapheme_mode=grapheme_mode,
+            allow_overlapping=allow_overlapping,
+        )
     return Project.from_json(session.json("POST", "/v1/projects", json=body))
 
 
@@ -589,3 +595,15 @@ def confirm_example(session: DoccanoSession, project_id: int, example_id: int) -
     path = f"{_example(project_id, example_id)}/states"
     if not session.json("GET", path).get("count", 0):
         session.json("POST", path, json={})
+
+
+def example_meta(session: DoccanoSession, project_id: int, example_id: int) -> dict[str, Any]:
+    """An example's metadata (what the import line carried beside the text)."""
+    return dict(session.json("GET", _example(project_id, example_id)).get("meta") or {})
+
+
+def update_example_meta(
+    session: DoccanoSession, project_id: int, example_id: int, meta: dict[str, Any]
+) -> None:
+    """Replace an example's metadata (a project admin's request; the text is not touched)."""
+    session.json("PATCH", _example(project_id, example_id), json={"meta": meta})

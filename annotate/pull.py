@@ -25,6 +25,7 @@ last pulled file stays in ``DIR/annotators``.
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -39,12 +40,16 @@ from goldwire.annotate.records import (
     Example,
     docstance_project,
     example,
+    guideline_ref,
     has_labels,
 )
-from goldwire.annotate.settings import display_url, resolve_connection
+from goldwire.annotate.server_venv import DOCCANO_VERSION
+from goldwire.annotate.settings import display_url, is_managed, resolve_connection
+from goldwire.annotate.suggestion_record import META_SUGGESTIONS
 from goldwire.corpus.dataset import open_documents
 from goldwire.errors import UsageError
 from goldwire.progress import Progress, no_progress
+from goldwire.provenance import ANNOTATED, NONE, UNCONFIRMED, Annotation
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Stance, text_sha256
 
 
@@ -55,6 +60,7 @@ class PullOptions:
     corpus: dict[str, Document] | None = None  # join full documents; texts must match
     labels: LabelSchema | None = None  # report labels outside it
     exclude: frozenset[str] = frozenset()
+    tool_version: str | None = None  # a remote server's doccano version, when known
 
 
 def pull(
@@ -75,7 +81,10 @@ def pull(
     main, ds = _exports(session, project, ds_project, progress)
     roles = {m.username: m.role for m in client.list_members(session, project.id)}
     users = sorted((set(main.by_user) | set(ds.by_user)) - options.exclude)
-    pulled = _Pulled(project, ds_project, main, ds, options, report)
+    report.tool = tool_name(session.url, options.tool_version)
+    report.guidelines = guideline_ref(project.guideline)
+    pulled = _Pulled(project, ds_project, main, ds, options, report, report.tool,
+                     report.guidelines)  # fmt: skip
     docs: dict[str, list[Document]] = {}
     for i, user in enumerate(users, 1):
         summary = AnnotatorSummary(role=roles.get(user))
@@ -86,6 +95,14 @@ def pull(
     write_pull(options.out, docs, report)
     report.seconds = time.monotonic() - began
     return report
+
+
+def tool_name(url: str, version: str | None = None) -> str:
+    """The annotation tool and its version: the managed server's, else the one given, else
+    unknown."""
+    if is_managed(url):
+        return f"doccano {DOCCANO_VERSION}"
+    return f"doccano {version}" if version else "doccano unknown (remote)"
 
 
 def _project(session: DoccanoSession, name: str) -> Project:
@@ -176,9 +193,15 @@ def _export(
                 out.foreign[user] = out.foreign.get(user, 0) + int(labelled)
                 continue
             out.gids.add(str(gid))
-            if labelled or int(record["id"]) in done:
+            if labelled or int(record["id"]) in done or _owns_suggestions(record, user):
                 examples.setdefault(str(gid), []).append(example(record, categories))
     return out
+
+
+def _owns_suggestions(record: dict, user: str) -> bool:
+    """Whether ``user`` owns suggestions on this example (even if they deleted them all)."""
+    value = record.get(META_SUGGESTIONS)
+    return isinstance(value, str) and json.dumps(user) + ":" in value
 
 
 # --------------------------------------------------------------------------- documents
@@ -194,6 +217,8 @@ class _Pulled:
     ds: _Export
     options: PullOptions
     report: PullReport
+    tool: str = ""
+    guidelines: str = ""
 
 
 @dataclass
@@ -282,27 +307,42 @@ class _Annotator:
         it or its text does not check out."""
         ex, is_confirmed = self.main.pick(gid, self.user)
         ds_ex, ds_is_confirmed = self.ds.pick(gid, self.user)
-        has_main = ex is not None and bool(ex.entities or ex.relations or is_confirmed)
-        has_ds = ds_ex is not None and bool(ds_ex.categories or ds_is_confirmed)
-        if not has_main and not has_ds:
+        if ex is None and ds_ex is None:
             return None
         base = _base_document(gid, self.user, [e for e in (ex, ds_ex) if e], self.pulled)
         if base is None:
             return None
+        annotation = Annotation(
+            annotators=[self.user],
+            tool=self.pulled.tool,
+            guidelines=self.pulled.guidelines,
+        )
         entities: dict[int, Entity] = {}
         stances: list[Stance] = []
         doc_stances: list[DocStance] = []
-        if has_main and ex is not None and self.main.convert is not None:
-            entities = self.main.convert.entities(ex, self.user)
-            stances = self.main.convert.stances(ex, self.user, entities)
-        if has_ds and ds_ex is not None and self.ds.convert is not None:
-            doc_stances = self.ds.convert.doc_stances(ds_ex, self.user)
+        if ex is not None and self.main.convert is not None:
+            for layer in ("entities", "stances"):
+                annotation.set_status(layer, ANNOTATED if is_confirmed else UNCONFIRMED)
+            verdicts = self.main.convert.verdicts(ex, self.user, is_confirmed)
+            entities = self.main.convert.entities(ex, self.user, verdicts)
+            stances = self.main.convert.stances(ex, self.user, entities, verdicts)
+            annotation.rejected_suggestions += verdicts.rejected
+            annotation.orphaned_suggestions += verdicts.orphaned
+        if self.ds.convert is not None:
+            annotation.doc_stances = ANNOTATED if ds_is_confirmed else UNCONFIRMED
+            if ds_ex is not None:
+                verdicts = self.ds.convert.verdicts(ds_ex, self.user, ds_is_confirmed)
+                doc_stances = self.ds.convert.doc_stances(ds_ex, self.user, verdicts)
+                annotation.rejected_suggestions += verdicts.rejected
+        else:
+            annotation.doc_stances = NONE
         meta = dict(base.meta)
         if ex is not None:
             meta["doccano_example"] = str(ex.id)
         meta["doccano_confirmed"] = "true" if is_confirmed else "false"
         ordered = sorted(entities.values(), key=lambda e: (e.start, e.end, e.id))
-        doc = replace(base, meta=meta, entities=ordered, stances=stances, doc_stances=doc_stances)
+        doc = replace(base, meta=meta, entities=ordered, stances=stances, doc_stances=doc_stances,
+                      annotation=annotation)  # fmt: skip
         doc.validate()
         _check_labels(doc, self.user, self.pulled.options.labels, self.pulled.report)
         self._count(doc, is_confirmed, ds_is_confirmed)
@@ -314,6 +354,7 @@ class _Annotator:
         self.summary.doc_stances += len(doc.doc_stances)
         self.summary.confirmed += int(confirmed)
         self.summary.docstance_confirmed += int(ds_confirmed)
+        self.summary.count_provenance(doc)
 
 
 def _base_document(
@@ -407,6 +448,7 @@ class PullRequest:
     split: str | None = None  # with corpus: one split
     labels: Path | None = None  # label schema TOML: labels outside it are reported
     exclude: tuple[str, ...] = ()  # users left out
+    tool_version: str | None = None  # a remote server's doccano version, when known
     url: str | None = None
     username: str | None = None
     password: str | None = None
@@ -421,6 +463,7 @@ class PullRequest:
             corpus=corpus,
             labels=LabelSchema.from_toml(self.labels) if self.labels else None,
             exclude=frozenset(self.exclude),
+            tool_version=self.tool_version,
         )
 
 
@@ -428,5 +471,6 @@ def pull_to_folder(request: PullRequest, progress: Progress = no_progress) -> Pu
     """Read the corpus and label schema, log in, pull into ``request.out``; returns the
     summary."""
     options = request.options()
-    with connect(resolve_connection(request.url, request.username, request.password)) as session:
+    connection = resolve_connection(request.url, request.username, request.password)
+    with connect(connection) as session:
         return pull(session, options, progress)

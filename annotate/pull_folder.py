@@ -31,6 +31,7 @@ from goldwire.annotate.annotations import ANNOTATORS_DIR
 from goldwire.annotate.client import Project
 from goldwire.annotate.problems import Problem, ProblemList, write_problems
 from goldwire.errors import UsageError
+from goldwire.provenance import LAYERS, Provenance
 from goldwire.schema import Document, write_jsonl
 
 SNAPSHOTS_DIR = "snapshots"
@@ -50,9 +51,33 @@ class AnnotatorSummary:
     role: str | None = None
     in_project: bool = True
     snapshot: str = ""  # the snapshot this annotator's file comes from
+    # per kind (entities, stances, doc_stances): how many items of each provenance class,
+    # suggestion-rejected included; "orphaned": suggested relations gone with their span
+    provenance: dict[str, dict[str, int]] = field(default_factory=dict)
+
+    def count_provenance(self, doc: Document) -> None:
+        """Add one pulled document's items (and its rejected suggestions) to the counts."""
+        for kind in LAYERS:
+            counts = self.provenance.setdefault(kind, dict.fromkeys(Provenance.PULLED, 0))
+            for item in getattr(doc, kind):
+                key = item.provenance or "not recorded"
+                counts[key] = counts.get(key, 0) + 1
+        counts = self.provenance.setdefault("all", dict.fromkeys(Provenance.PULLED, 0))
+        counts[Provenance.REJECTED] += doc.annotation.rejected_suggestions
+        counts["orphaned"] = counts.get("orphaned", 0) + doc.annotation.orphaned_suggestions
+
+    def totals(self) -> dict[str, int]:
+        """Each provenance class over all kinds (rejected and orphaned included)."""
+        out: dict[str, int] = {}
+        for counts in self.provenance.values():
+            for key, n in counts.items():
+                out[key] = out.get(key, 0) + n
+        return out
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        out = dict(self.__dict__)
+        out["provenance"] = {**self.provenance, "total": self.totals()} if self.provenance else {}
+        return out
 
 
 @dataclass
@@ -61,6 +86,8 @@ class PullReport(ProblemList):
     project: dict[str, Any]
     out: str
     docstance_project: dict[str, Any] | None = None
+    tool: str = ""  # e.g. "doccano 1.8.4"
+    guidelines: str = ""  # which guidelines the project showed, with their hash
     snapshot: str = ""
     pulled_at: str = ""
     examples: int = 0
@@ -73,6 +100,8 @@ class PullReport(ProblemList):
             "url": self.url,
             "project": self.project,
             "docstance_project": self.docstance_project,
+            "tool": self.tool,
+            "guidelines": self.guidelines,
             "pulled_at": self.pulled_at,
             "snapshot": self.snapshot,
             "examples": self.examples,
@@ -147,13 +176,17 @@ def _update_latest(
         user = path.stem
         if user in docs or user.startswith("."):
             continue
+        earlier = previous.get(user, {})
         kept = AnnotatorSummary(
             **{
                 k: v
-                for k, v in previous.get(user, {}).items()
-                if k in AnnotatorSummary.__dataclass_fields__
+                for k, v in earlier.items()
+                if k in AnnotatorSummary.__dataclass_fields__ and k != "provenance"
             }
         )
+        kept.provenance = {
+            k: v for k, v in (earlier.get("provenance") or {}).items() if k != "total"
+        }
         kept.in_project = False
         report.annotators[user] = kept
     write_problems(out / PROBLEMS, report.problems)

@@ -38,7 +38,7 @@ from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.annotate.problems import write_problems
 from goldwire.annotate.push_report import PushReport, TargetReport
 from goldwire.annotate.push_state import Lister, PushState, Target
-from goldwire.annotate.records import category_labels, docstance_project
+from goldwire.annotate.records import GUIDELINES, category_labels, docstance_project
 from goldwire.annotate.settings import (
     Connection,
     as_user_password,
@@ -51,9 +51,6 @@ from goldwire.corpus.dataset import open_documents
 from goldwire.errors import InputError, UsageError
 from goldwire.progress import Progress, no_progress
 from goldwire.schema import Document, LabelSchema, read_jsonl
-
-GUIDELINES = Path(__file__).with_name("guidelines.md")
-
 
 # --------------------------------------------------------------------------- input
 
@@ -86,7 +83,9 @@ class PushOptions:
     labels: LabelSchema = field(default_factory=LabelSchema.default)
     predictions: dict[str, Document] | None = None
     as_user: DoccanoSession | None = None  # a session logged in as the suggestions' owner
+    source: str = ""  # the model or file the suggestions come from (kept in their record)
     guideline: str | None = None  # default: annotate/guidelines.md
+    allow_overlapping: bool = False  # the project lets one user's spans overlap (review)
     batch_docs: int = BATCH_DOCS
     batch_bytes: int = BATCH_BYTES
     trust_local_record: bool = True
@@ -163,6 +162,7 @@ class _Pusher:
             predictions=options.predictions,
             labels=options.labels,
             as_user=options.as_user,
+            source=options.source,
         )
 
     # -- projects and labels ---------------------------------------------------------------
@@ -174,6 +174,9 @@ class _Pusher:
             guideline = GUIDELINES.read_text(encoding="utf-8")
         guideline = guideline.strip()  # the server strips it (DRF trims text fields)
         main = self._project(self.options.project, client.SEQUENCE_LABELING, guideline)
+        if self.options.allow_overlapping and not main.project.allow_overlapping:
+            main.project = client.update_project(self.session, main.project,
+                                                 allow_overlapping=True)  # fmt: skip
         main.label_ids["span"] = self._sync(main, LabelKind.span, labels.entities)
         if labels.stances:
             if main.project.use_relation:
@@ -201,6 +204,7 @@ class _Pusher:
                 guideline=guideline,
                 description=f"goldwire corpus pushed by goldwire ({kind})",
                 use_relation=kind == client.SEQUENCE_LABELING,
+                allow_overlapping=self.options.allow_overlapping,
             )
         elif project.project_type != kind:
             raise UsageError(
@@ -302,6 +306,7 @@ class PushRequest:
     labels: Path | None = None  # label schema TOML; default: the dataset's own
     pre_annotate: Path | None = None  # predictions JSONL, uploaded as suggestions
     as_user: str | None = None  # the suggestions' owner
+    suggestions_from: str | None = None  # default: the predictions file's name
     batch_size: int = BATCH_DOCS
     full_check: bool = False
     problems: Path | None = None  # write every problem here as JSONL
@@ -320,6 +325,8 @@ def push_corpus(request: PushRequest, progress: Progress = no_progress) -> PushR
         project=request.project,
         labels=label_schema_for(found.meta, request.labels),
         predictions=read_predictions(request.pre_annotate) if request.pre_annotate else None,
+        source=request.suggestions_from
+        or (request.pre_annotate.name if request.pre_annotate else ""),
         batch_docs=request.batch_size,
         trust_local_record=not request.full_check,
     )

@@ -15,29 +15,50 @@ categories) becomes an :class:`Example` (:func:`example`), and a :class:`Convert
 labels into goldwire entities, stances and document stances in code points
 (:func:`parse_category` reads a category name back).
 
+Every example also carries the suggestion record (meta key ``goldwire_suggestions``, see
+:mod:`goldwire.annotate.suggestion_record`): up, :func:`upload_line` writes the record of the
+suggestions in the line; down, :meth:`Converter.verdicts` classifies each label as ``human``
+or as a suggestion accepted, edited or left unreviewed, and counts the suggestions the
+annotator deleted, so that every pulled item carries its provenance.
+
 Whatever cannot be converted is reported as a :class:`~goldwire.annotate.problems.Problem`,
 never dropped or moved silently.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from goldwire.annotate import client
+from goldwire.annotate import suggestion_record as sr
 from goldwire.annotate.client import Project
 from goldwire.annotate.offsets import OffsetError, OffsetMap, Unit
 from goldwire.annotate.problems import Problem
+from goldwire.provenance import Provenance, Suggested
 from goldwire.schema import DocStance, Document, Entity, LabelInfo, LabelSchema, Mention, Stance
 
 META_ID = "goldwire_id"
 META_SHA = "goldwire_sha256"
+GUIDELINES = Path(__file__).with_name("guidelines.md")
 DOCSTANCE_SUFFIX = "-docstance"
 #: The keys of an export record that hold labels (spans, relations; categories or spans).
 LABEL_KEYS = ("entities", "relations", "label")
+
+
+def guideline_ref(text: str) -> str:
+    """Which guidelines a project shows: goldwire's ``annotate/guidelines.md`` or the
+    project's own text, with the SHA-256 of the text (what the data card names)."""
+    text = text.strip()  # the server strips it (DRF trims text fields)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    own = GUIDELINES.read_text(encoding="utf-8").strip()
+    name = "annotate/guidelines.md (goldwire)" if text == own else "the project's guideline"
+    return f"{name} sha256:{digest}" if text else "none (the project has no guideline)"
 
 
 def docstance_project(name: str) -> str:
@@ -79,14 +100,38 @@ class Suggestions:
     """One document's suggestions, in the project's offset unit.
 
     ``spans``: (start, end, label, code-point start, code-point end); ``relations``: (index of
-    the holder span, index of the target span, label); ``categories``: names."""
+    the holder span, index of the target span, label); ``categories``: names. ``owner`` is
+    the Doccano user the suggestions are created as, ``source`` the model or file they come
+    from; ``votes`` (review candidates) the annotators who chose each span, relation and
+    category, in the same order."""
 
     spans: list[tuple[int, int, str, int, int]] = field(default_factory=list)
     relations: list[tuple[int, int, str]] = field(default_factory=list)
     categories: list[str] = field(default_factory=list)
+    owner: str = ""
+    source: str = ""
+    span_votes: list[list[str]] = field(default_factory=list)
+    relation_votes: list[list[str]] = field(default_factory=list)
+    category_votes: list[list[str]] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.spans or self.relations or self.categories)
+
+    def record(self) -> sr.OwnerRecord:
+        """The suggestion record of these suggestions (no Doccano ids yet)."""
+
+        def votes(table: list[list[str]], i: int) -> list[str]:
+            return list(table[i]) if i < len(table) else []
+
+        return sr.OwnerRecord(
+            self.source,
+            [sr.SpanRecord(a, b, lab, votes=votes(self.span_votes, i))
+             for i, (a, b, lab, _, _) in enumerate(self.spans)],
+            [sr.RelationRecord(h, t, lab, votes=votes(self.relation_votes, i))
+             for i, (h, t, lab) in enumerate(self.relations)],
+            [sr.CategoryRecord(name, votes=votes(self.category_votes, i))
+             for i, name in enumerate(self.categories)],
+        )  # fmt: skip
 
     def counts(self) -> Counter:
         c: Counter = Counter(f"span:{s[2]}" for s in self.spans)
@@ -106,21 +151,34 @@ def _reporter(doc: Document, problems: list[Problem]) -> _Report:
 
 
 def span_suggestions(
-    doc: Document, pred: Document, unit: Unit, labels: LabelSchema, problems: list[Problem]
+    doc: Document,
+    pred: Document,
+    unit: Unit,
+    labels: LabelSchema,
+    problems: list[Problem],
+    *,
+    allow_overlap: bool = False,
 ) -> Suggestions:
     """Entities and stances of ``pred`` as spans and relations of ``doc`` (same text).
 
     Reported and left out: unknown labels, overlapping spans (doccano would drop them
-    silently), stances whose holder or target is not one of the uploaded spans."""
+    silently; kept with ``allow_overlap``, for a project that allows them), stances whose
+    holder or target is not one of the uploaded spans. The annotators of each item's
+    ``votes`` go into the suggestions' votes."""
     out = Suggestions()
     report = _reporter(doc, problems)
-    by_id, by_span = _spans(out, pred, OffsetMap(doc.text, unit), labels, report)
+    by_id, by_span = _spans(out, pred, OffsetMap(doc.text, unit), labels, report, allow_overlap)
     _relations(out, pred, by_id, by_span, labels, report)
     return out
 
 
 def _spans(
-    out: Suggestions, pred: Document, offsets: OffsetMap, labels: LabelSchema, report: _Report
+    out: Suggestions,
+    pred: Document,
+    offsets: OffsetMap,
+    labels: LabelSchema,
+    report: _Report,
+    allow_overlap: bool = False,
 ) -> tuple[dict[str, int], dict[tuple[int, int], int]]:
     """Add ``pred``'s entities to ``out.spans``; returns the span index by entity id and by
     code-point offsets."""
@@ -134,7 +192,7 @@ def _spans(
             detail = f"entity label {ent.label!r} is not in the label schema; suggestion left out"
             report("unknown_label", detail, *where)
             continue
-        if ent.start < last_end:
+        if ent.start < last_end and not allow_overlap:
             detail = (
                 "overlaps an earlier suggested entity; doccano keeps no overlapping spans, left out"
             )
@@ -147,7 +205,8 @@ def _spans(
             continue
         by_id[ent.id] = by_span[(ent.start, ent.end)] = len(out.spans)
         out.spans.append((start, end, ent.label, ent.start, ent.end))
-        last_end = ent.end
+        out.span_votes.append(sorted({v.annotator for v in ent.votes}))
+        last_end = max(last_end, ent.end)
     return by_id, by_span
 
 
@@ -179,6 +238,7 @@ def _relations(
             report("unlinked_stance", detail, label=stance.label)
         else:
             out.relations.append((ends[0], ends[1], stance.label))  # type: ignore[arg-type]
+            out.relation_votes.append(sorted({v.annotator for v in stance.votes}))
 
 
 def category_suggestions(
@@ -201,13 +261,21 @@ def category_suggestions(
             )
         elif name not in out.categories:
             out.categories.append(name)
+            out.category_votes.append(sorted({v.annotator for v in ds.votes}))
     return out
 
 
 def upload_line(doc: Document, project: Project, suggestions: Suggestions | None) -> dict:
-    """One JSONL record for doccano's importer; every record has the same keys (#2229)."""
-    line: dict[str, Any] = {"text": doc.text, META_ID: doc.id, META_SHA: doc.text_sha256}
+    """One JSONL record for doccano's importer; every record has the same keys (#2229),
+    the suggestion record among them (empty without suggestions)."""
     s = suggestions or Suggestions()
+    record = sr.encode({s.owner: s.record()}) if s else ""
+    line: dict[str, Any] = {
+        "text": doc.text,
+        META_ID: doc.id,
+        META_SHA: doc.text_sha256,
+        sr.META_SUGGESTIONS: record,
+    }
     if project.project_type == client.DOCUMENT_CLASSIFICATION:
         line["label"] = list(s.categories)
     elif project.use_relation:
@@ -265,6 +333,7 @@ class Example:
     entities: list[dict[str, Any]]
     relations: list[dict[str, Any]]
     categories: list[str]
+    suggestions: Any = None  # the suggestion record's meta value; None: no such key
 
     @property
     def labelled(self) -> bool:
@@ -282,6 +351,7 @@ def example(record: dict[str, Any], categories: bool) -> Example:
         entities=list(record.get("entities") or []),
         relations=list(record.get("relations") or []),
         categories=[str(c) for c in record.get("label") or []] if categories else [],
+        suggestions=record.get(sr.META_SUGGESTIONS),
     )
 
 
@@ -305,9 +375,29 @@ class Converter:
             Problem(kind, ex.gid, detail, project=self.project.name, user=user, **where)
         )
 
-    def entities(self, ex: Example, user: str) -> dict[int, Entity]:
-        """The example's spans as entities ``s<span id>``, by span id."""
+    def verdicts(self, ex: Example, user: str, confirmed: bool) -> Verdicts:
+        """How each of ``user``'s labels on ``ex`` came about (see
+        :mod:`~goldwire.annotate.suggestion_record`); an unreadable record is reported and
+        its labels get provenance ``unknown``."""
+        if ex.suggestions is None:  # pushed before goldwire kept the record
+            return Verdicts(None, default="")
+        try:
+            records = sr.decode(ex.suggestions)
+        except ValueError as exc:
+            self.report("unreadable_suggestion_record", ex, user,
+                        f"example {ex.id}: {exc}; provenance of the labels unknown")  # fmt: skip
+            return Verdicts(None, default=Provenance.UNKNOWN)
+        record = records.get(user)
+        found = sr.classify(record, ex.entities, ex.relations, ex.categories, confirmed=confirmed)
+        source = record.source if record else ""
+        return Verdicts(found, default=Provenance.HUMAN, source=source)
+
+    def entities(
+        self, ex: Example, user: str, verdicts: Verdicts | None = None
+    ) -> dict[int, Entity]:
+        """The example's spans as entities ``s<span id>``, by span id, with provenance."""
         offsets = self._map(ex)
+        verdicts = verdicts or Verdicts(None, default="")
         out: dict[int, Entity] = {}
         for span in ex.entities:
             a, b, label = span["start_offset"], span["end_offset"], str(span["label"])
@@ -322,6 +412,7 @@ class Converter:
                     "unmappable_span", ex, user, f"{detail}; left out", start=a, end=b, label=label
                 )
                 continue
+            provenance, suggested = verdicts.span(int(span["id"]), offsets)
             out[int(span["id"])] = Entity(
                 id=f"s{span['id']}",
                 start=start,
@@ -329,11 +420,20 @@ class Converter:
                 label=label,
                 text=ex.text[start:end],
                 annotators=[user],
+                provenance=provenance,
+                suggested=suggested,
             )
         return out
 
-    def stances(self, ex: Example, user: str, entities: dict[int, Entity]) -> list[Stance]:
+    def stances(
+        self,
+        ex: Example,
+        user: str,
+        entities: dict[int, Entity],
+        verdicts: Verdicts | None = None,
+    ) -> list[Stance]:
         """The example's relations between ``entities`` as stances holder -> target."""
+        verdicts = verdicts or Verdicts(None, default="")
         out = []
         for rel in ex.relations:
             holder, target = entities.get(int(rel["from_id"])), entities.get(int(rel["to_id"]))
@@ -347,11 +447,16 @@ class Converter:
                     label=str(rel["type"]),
                 )
                 continue
-            out.append(Stance(_mention(holder), _mention(target), str(rel["type"]), [user]))
+            provenance, suggested = verdicts.relation(int(rel["id"]))
+            out.append(Stance(_mention(holder), _mention(target), str(rel["type"]), [user],
+                              provenance=provenance, suggested=suggested))  # fmt: skip
         return out
 
-    def doc_stances(self, ex: Example, user: str) -> list[DocStance]:
+    def doc_stances(
+        self, ex: Example, user: str, verdicts: Verdicts | None = None
+    ) -> list[DocStance]:
         """The example's categories ``target:label`` as document stances."""
+        verdicts = verdicts or Verdicts(None, default="")
         out = []
         for name in ex.categories:
             parsed = parse_category(name)
@@ -364,8 +469,60 @@ class Converter:
                     label=name,
                 )
                 continue
-            out.append(DocStance(*parsed, [user]))
+            provenance, suggested = verdicts.category(name)
+            out.append(DocStance(*parsed, [user], provenance=provenance, suggested=suggested))
         return out
+
+
+@dataclass
+class Verdicts:
+    """One annotator's classified labels on one example (``found`` None: no record to go by,
+    every label gets ``default``), as provenance and suggestion per label."""
+
+    found: sr.Classified | None
+    default: str
+    source: str = ""
+
+    @property
+    def rejected(self) -> int:
+        return len(self.found.rejected) if self.found else 0
+
+    @property
+    def orphaned(self) -> int:
+        return len(self.found.orphaned) if self.found else 0
+
+    def _get(self, table: str, key: Any) -> sr.Verdict | None:
+        return getattr(self.found, table).get(key) if self.found else None
+
+    def span(self, span_id: int, offsets: OffsetMap) -> tuple[str, Suggested | None]:
+        v = self._get("spans", span_id)
+        if v is None:
+            return self.default, None
+        if v.suggested is None:
+            return v.provenance, None
+        s = v.suggested
+        try:
+            start, end = offsets.span_to_codepoints(s.start, s.end)
+        except OffsetError:
+            start = end = None
+        return v.provenance, Suggested(s.label, start, end, self.source)
+
+    def relation(self, relation_id: int) -> tuple[str, Suggested | None]:
+        v = self._get("relations", relation_id)
+        if v is None:
+            return self.default, None
+        suggested = None if v.suggested is None else Suggested(v.suggested.type, source=self.source)
+        return v.provenance, suggested
+
+    def category(self, name: str) -> tuple[str, Suggested | None]:
+        v = self._get("categories", name)
+        if v is None:
+            return self.default, None
+        if v.suggested is None:
+            return v.provenance, None
+        parsed = parse_category(v.suggested.label)
+        label = parsed[1] if parsed else v.suggested.label
+        return v.provenance, Suggested(label, source=self.source)
 
 
 def _mention(e: Entity) -> Mention:

@@ -202,6 +202,11 @@ def managed_url(paths: ServerPaths) -> str:
         return local_url(default_port())
 
 
+def is_managed(url: str, home: Path | None = None) -> bool:
+    """Whether ``url`` is the managed server's."""
+    return display_url(url) == display_url(managed_url(server_paths(home)))
+
+
 def as_user_password(user: str) -> str:
     """The password of ``--as-user USER``, from ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``."""
     secret = os.environ.get(ENV_AS_USER_PASSWORD, "")

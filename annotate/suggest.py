@@ -14,12 +14,14 @@ suggestions for documents that were already in the project.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 from goldwire.annotate import client
+from goldwire.annotate import suggestion_record as sr
 from goldwire.annotate.client import LabelKind
 from goldwire.annotate.http import DoccanoSession
 from goldwire.annotate.push_report import PushReport
@@ -49,6 +51,7 @@ class Suggester:
     predictions: dict[str, Document] | None
     labels: LabelSchema
     as_user: DoccanoSession | None = None
+    source: str = ""  # the model or predictions file, recorded with every suggestion
 
     @property
     def owner(self) -> str | None:
@@ -77,13 +80,19 @@ class Suggester:
                 continue
             if spans:
                 s = span_suggestions(
-                    doc, pred, target.project.unit, self.labels, self.report.problems
+                    doc,
+                    pred,
+                    target.project.unit,
+                    self.labels,
+                    self.report.problems,
+                    allow_overlap=target.project.allow_overlapping,
                 )
                 if not target.project.use_relation:
                     s.relations = []
             else:
                 s = category_suggestions(doc, pred, categories, self.report.problems)
             if s:
+                s.owner, s.source = self.owner or "", self.source
                 target.suggestions[doc.id] = s
 
     # -- uploaded with the documents -------------------------------------------------------
@@ -154,6 +163,12 @@ class Suggester:
         for kind, detail, label, start, end in dropped:
             self.report.add(
                 kind, doc.id, detail, project=target.name, start=start, end=end, label=label
+            )
+        there = target.index.first(doc.id)
+        if dropped and there is not None and there.id is not None:
+            record = _arrived(s.record(), got, cats, len(own.get("relations", [])))
+            RecordWriter(self.session, target.project.id, there.id, self.owner or "").write(
+                record, None
             )
         n_rel = len(own.get("relations", []))
         if n_rel < len(s.relations):
@@ -232,6 +247,9 @@ class Suggester:
         pid = target.project.id
         ids = target.label_ids
         attempt = _Attempts(self.report, target, doc)
+        writer = RecordWriter(self.session, pid, example_id, self.owner or "")
+        record = s.record()
+        writer.write(record, votes_text(doc, s))  # first without ids: found by position
         span_ids = [
             attempt(
                 f"span:{label}",
@@ -243,21 +261,27 @@ class Suggester:
             )
             for a, b, label, cs, ce in s.spans
         ]
-        for h, t, label in s.relations:
-            if span_ids[h] is not None and span_ids[t] is not None:
-                attempt(
-                    f"relation:{label}",
-                    lambda h=span_ids[h], t=span_ids[t], label=label: client.create_relation(
-                        session, pid, example_id, h, t, ids["relation"][label]
-                    ),
-                )
-        for name in s.categories:
+        relation_ids = [
+            attempt(
+                f"relation:{label}",
+                lambda h=span_ids[h], t=span_ids[t], label=label: client.create_relation(
+                    session, pid, example_id, h, t, ids["relation"][label]
+                ),
+            )
+            if span_ids[h] is not None and span_ids[t] is not None
+            else None
+            for h, t, label in s.relations
+        ]
+        category_ids = [
             attempt(
                 f"category:{name}",
                 lambda name=name: client.create_category(
                     session, pid, example_id, ids["category"][name]
                 ),
             )
+            for name in s.categories
+        ]
+        writer.write(_with_ids(record, span_ids, relation_ids, category_ids), None)
         return attempt.created
 
 
@@ -284,6 +308,94 @@ class _Attempts:
             return None
         self.created[key] += 1
         return made
+
+
+# --------------------------------------------------------------------------- the record
+
+
+@dataclass
+class RecordWriter:
+    """Writes one owner's suggestion record into an example's metadata (as the pushing
+    session, a project admin: annotators cannot change examples)."""
+
+    session: DoccanoSession
+    project_id: int
+    example_id: int
+    owner: str
+
+    def write(self, record: sr.OwnerRecord, votes: str | None) -> None:
+        """Merge ``record`` (and, when given, the ``goldwire_votes`` text) into the meta."""
+        meta = client.example_meta(self.session, self.project_id, self.example_id)
+        try:
+            records = sr.decode(meta.get(sr.META_SUGGESTIONS))
+        except ValueError:
+            records = {}  # unreadable: replaced by what goldwire knows now
+        records[self.owner] = record
+        meta[sr.META_SUGGESTIONS] = sr.encode(records)
+        if votes is not None:
+            meta[sr.META_VOTES] = votes
+        client.update_example_meta(self.session, self.project_id, self.example_id, meta)
+
+
+def _with_ids(
+    record: sr.OwnerRecord,
+    span_ids: list[int | None],
+    relation_ids: list[int | None],
+    category_ids: list[int | None],
+) -> sr.OwnerRecord:
+    """The record of what was created, with the Doccano ids (failed creations left out)."""
+    index: dict[int, int] = {}
+    spans = []
+    for i, (span, made) in enumerate(zip(record.spans, span_ids, strict=True)):
+        if made is not None:
+            index[i] = len(spans)
+            spans.append(dataclasses.replace(span, id=made))
+    relations = [
+        dataclasses.replace(r, id=made, head=index[r.head], tail=index[r.tail])
+        for r, made in zip(record.relations, relation_ids, strict=True)
+        if made is not None
+    ]
+    categories = [
+        dataclasses.replace(c, id=made)
+        for c, made in zip(record.categories, category_ids, strict=True)
+        if made is not None
+    ]
+    return sr.OwnerRecord(record.source, spans, relations, categories)
+
+
+def _arrived(record: sr.OwnerRecord, spans: set, categories: set[str],
+             relations: int) -> sr.OwnerRecord:  # fmt: skip
+    """The record without what the importer dropped (spans and categories not there; all
+    relations when fewer arrived than were sent: which ones is not known). Imported
+    suggestions have no ids: they stay without."""
+    kept = [(s.start, s.end, s.label) in spans for s in record.spans]
+    some_lost = relations < len(record.relations)
+    made = _with_ids(
+        record,
+        [0 if k else None for k in kept],
+        [None if some_lost or not (kept[r.head] and kept[r.tail]) else 0
+         for r in record.relations],
+        [0 if c.label in categories else None for c in record.categories],
+    )  # fmt: skip
+    for item in (*made.spans, *made.relations, *made.categories):
+        item.id = None
+    return made
+
+
+def votes_text(doc: Document, s: Suggestions) -> str | None:
+    """Who chose what, one line per candidate, for the reviewer to read in Doccano's metadata
+    panel (None when no candidate has votes)."""
+    if not any(s.span_votes) and not any(s.relation_votes) and not any(s.category_votes):
+        return None
+    lines = []
+    for (_, _, label, cs, ce), who in zip(s.spans, s.span_votes, strict=False):
+        lines.append(f"{doc.text[cs:ce]!r} [{cs}:{ce}] {label}: {', '.join(who) or '-'}")
+    for (h, t, label), who in zip(s.relations, s.relation_votes, strict=False):
+        holder, target = (doc.text[s.spans[i][3] : s.spans[i][4]] for i in (h, t))
+        lines.append(f"{holder!r} -> {target!r} {label}: {', '.join(who) or '-'}")
+    for name, who in zip(s.categories, s.category_votes, strict=False):
+        lines.append(f"{name}: {', '.join(who) or '-'}")
+    return "\n".join(lines)
 
 
 def _no_id(target: Target, doc: Document) -> bool:

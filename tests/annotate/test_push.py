@@ -73,7 +73,8 @@ def test_push_creates_the_project_labels_and_guideline(admin):
     relations = client.list_label_types(admin, project.id, client.LabelKind.relation)
     assert [t.text for t in relations] == LABELS.stance_labels
     (example, *_) = client.list_examples(admin, project.id)
-    assert sorted(example["meta"]) == ["goldwire_id", "goldwire_sha256"]
+    assert sorted(example["meta"]) == ["goldwire_id", "goldwire_sha256", "goldwire_suggestions"]
+    assert example["meta"]["goldwire_suggestions"] == ""  # pushed without suggestions
     assert example["text"] == _docs(1)[0].text  # surrounding spaces kept
 
 

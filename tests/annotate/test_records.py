@@ -94,8 +94,9 @@ def test_upload_lines_are_ascii_with_the_same_meta_keys(annotated_doc):
         records.upload_line(doc, RELATION_PROJECT, None),
     ]
     assert {tuple(sorted(line)) for line in lines} == {
-        ("entities", "goldwire_id", "goldwire_sha256", "relations", "text")
+        ("entities", "goldwire_id", "goldwire_sha256", "goldwire_suggestions", "relations", "text")
     }
+    assert lines[1]["goldwire_suggestions"] == ""  # no suggestions: an empty record
     raw = records.encode_line(lines[0])
     assert raw.isascii() and raw.endswith(b"\n") and raw.count(b"\n") == 1
     assert json.loads(raw)["text"] == text
@@ -106,6 +107,7 @@ def test_upload_lines_are_ascii_with_the_same_meta_keys(annotated_doc):
     assert sorted(records.upload_line(doc, classification, None)) == [
         "goldwire_id",
         "goldwire_sha256",
+        "goldwire_suggestions",
         "label",
         "text",
     ]

@@ -209,6 +209,16 @@ def test_each_annotator_gets_their_own_file_with_done_documents(world):
     assert set(bea) == {"accents", "emoji"}
     assert bea["emoji"].entities == [] and bea["emoji"].meta["doccano_confirmed"] == "true"
     assert len(bea["accents"].entities) == 1
+    # what each layer's status says: done, or labelled but not marked done
+    assert (bea["emoji"].annotation.entities, bea["accents"].annotation.entities) == (
+        "annotated",
+        "unconfirmed",
+    )
+    assert bea["emoji"].annotation.annotators == [world["users"]["bea"]]
+    assert bea["emoji"].annotation.tool == "doccano 1.8.4"  # the managed server
+    assert bea["emoji"].annotation.guidelines.startswith("annotate/guidelines.md (goldwire)")
+    # nobody pushed suggestions here: every label is the annotator's own
+    assert [e.provenance for e in bea["accents"].entities] == ["human"]
     summary = world["report"].annotators
     assert summary[world["users"]["ann"]].confirmed == 2
     assert summary[world["users"]["ann"]].relations == 1
@@ -218,9 +228,13 @@ def test_each_annotator_gets_their_own_file_with_done_documents(world):
 def test_pull_folder_loads_with_the_annotation_loader(world):
     from goldwire.annotate.annotations import load_annotations
 
-    loaded = load_annotations(world["out"])
+    loaded = load_annotations(world["out"], include_unconfirmed=True)
     assert set(world["users"].values()) <= set(loaded.annotators)
     assert loaded.annotated_by("accents") == tuple(sorted(world["users"].values()))
+    # by default only what was marked done counts: nobody confirmed "accents"
+    confirmed = load_annotations(world["out"])
+    assert "accents" not in confirmed.documents
+    assert confirmed.annotated_by("cyrillic") == (world["users"]["ann"],)
 
 
 def test_a_grapheme_mode_project_round_trips_suggestions(doccano_server, tmp_path):
