@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pullgen import ACCEPTED, EDITED, GUIDELINES, UNREVIEWED, pulled, write_pull
 
 from goldwire.annotate.adjudicate import (
     adjudicate,
@@ -298,3 +299,233 @@ def test_cli_error_exit_code_and_text(run, tmp_path):
 def test_cli_help_has_example(run):
     result = run("adjudicate", "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+# --------------------------------------------------------------------------- what counts, fates
+
+TEXT = "CSTO backs Armenia against Baku in Yerevan talks."
+CSTO, ARMENIA, BAKU, YEREVAN, TALKS = (0, 4), (11, 18), (27, 31), (35, 42), (35, 48)
+
+
+def outcomes(result, layer: str) -> dict[str, dict[str, int]]:
+    return result.summary()["outcomes"][layer]["by_label"]
+
+
+def test_two_annotators_disagree_everything_disputed_goes_to_review(tmp_path):
+    """The issue's case: with two annotators, majority kept only what both marked and dropped
+    the rest silently; now every disputed candidate is left for review and listed."""
+    write_pull(tmp_path, "alice", [pulled("d1", TEXT, "alice", docstance="annotated",
+        entities=((*CSTO, "ORG"), (*ARMENIA, "GPE"), (*BAKU, "GPE"), (*YEREVAN, "GPE")),
+        stances=((0, 1, "SUPPORT"),), doc_stances=(("CSTO", "SUPPORT"),))])  # fmt: skip
+    write_pull(tmp_path, "bob", [pulled("d1", TEXT, "bob", docstance="annotated",
+        entities=((*CSTO, "ORG", ACCEPTED), (*ARMENIA, "LOC"), (*BAKU, "GPE"), (*TALKS, "EVENT")),
+        stances=((0, 1, "SUPPORT"),), doc_stances=(("CSTO", "NEUTRAL"),))])  # fmt: skip
+    result = adjudicate(tmp_path, "majority")
+    (gold,) = result.documents
+    assert [(e.text, e.label) for e in gold.entities] == [("CSTO", "ORG"), ("Baku", "GPE")]
+    assert outcomes(result, "entities") == {
+        "EVENT": {"kept": 0, "dropped": 0, "review": 1},
+        "GPE": {"kept": 1, "dropped": 0, "review": 2},
+        "LOC": {"kept": 0, "dropped": 0, "review": 1},
+        "ORG": {"kept": 1, "dropped": 0, "review": 0},
+    }
+    assert outcomes(result, "doc_stances") == {
+        "NEUTRAL": {"kept": 0, "dropped": 0, "review": 1},
+        "SUPPORT": {"kept": 0, "dropped": 0, "review": 1},
+    }
+    assert [(c["what"], c["kind"], c.get("text") or c.get("target"), c["decision"])
+            for c in result.conflicts] == [
+        ("entity", "label", "Armenia", "review"),
+        ("entity", "tie", "Yerevan", "review"),
+        ("entity", "tie", "Yerevan talks", "review"),
+        ("doc_stance", "label", "CSTO", "review"),
+    ]  # fmt: skip
+    # the stance both drew is kept although Armenia's label is disputed
+    (stance,) = gold.stances
+    assert (stance.holder.entity, stance.target.entity) == ("T1", None)
+    assert (stance.target.text, stance.target.start, stance.target.end) == ("Armenia", 11, 18)
+    assert (stance.label, stance.annotators, stance.provenance) == (
+        "SUPPORT", ["alice", "bob"], "adjudicated")  # fmt: skip
+    summary = result.summary()
+    assert summary["stances_endpoint_not_in_gold"] == 1
+    assert summary["outcomes"]["stances"]["kept"] == 1
+    assert sum(summary["outcomes"][layer]["review"] for layer in summary["outcomes"]) == 6
+
+
+def test_three_annotators_minority_is_dropped():
+    result = adjudicate(THREE, "majority")
+    assert outcomes(result, "entities") == {
+        "EVENT": {"kept": 0, "dropped": 1, "review": 0},  # Yerevan talks: carol alone
+        "GPE": {"kept": 4, "dropped": 1, "review": 1},  # Baku GPE outvoted; m2 Yerevan tie
+        "LOC": {"kept": 1, "dropped": 1, "review": 0},  # Armenia LOC outvoted
+        "ORG": {"kept": 1, "dropped": 0, "review": 0},
+    }
+    assert outcomes(result, "stances") == {
+        "NEUTRAL": {"kept": 0, "dropped": 1, "review": 0},
+        "OPPOSE": {"kept": 1, "dropped": 0, "review": 0},
+        "SUPPORT": {"kept": 1, "dropped": 0, "review": 0},
+    }
+    decisions = {(c["document"], c["what"] if c["what"] == "stance" else c.get("text")
+                  or c["target"]): c["decision"] for c in result.conflicts}  # fmt: skip
+    assert decisions == {("m1", "Armenia"): "dropped", ("m1", "Baku"): "dropped",
+                         ("m1", "Yerevan talks"): "dropped", ("m1", "stance"): "dropped",
+                         ("m1", "CSTO"): "dropped", ("m2", "Yerevan"): "review"}  # fmt: skip
+
+
+def test_votes_and_provenance_of_every_gold_item(tmp_path):
+    entities = ((*CSTO, "ORG", ACCEPTED), (*ARMENIA, "GPE"))
+    write_pull(tmp_path, "alice", [pulled("d1", TEXT, "alice", entities=entities,
+                                          stances=((0, 1, "SUPPORT"),))])  # fmt: skip
+    write_pull(tmp_path, "bob", [pulled("d1", TEXT, "bob", tool="doccano 1.8.5",
+                                        entities=((*CSTO, "ORG"), (*ARMENIA, "GPE", EDITED)),
+                                        stances=((0, 1, "SUPPORT", ACCEPTED),))])  # fmt: skip
+    write_pull(tmp_path, "carol", [pulled("d1", TEXT, "carol", entities=(
+        (*CSTO, "ORG"), (*ARMENIA, "LOC")), stances=((0, 1, "OPPOSE"),))])  # fmt: skip
+    (gold,) = adjudicate(tmp_path, "majority").documents
+    csto, armenia = gold.entities
+    assert (csto.provenance, csto.annotators) == ("adjudicated", ["alice", "bob", "carol"])
+    assert [v.to_json() for v in csto.votes] == [
+        {"annotator": "alice", "label": "ORG", "provenance": ACCEPTED},
+        {"annotator": "bob", "label": "ORG", "provenance": "human"},
+        {"annotator": "carol", "label": "ORG", "provenance": "human"},
+    ]
+    assert (armenia.label, armenia.annotators) == ("GPE", ["alice", "bob"])
+    assert [(v.annotator, v.label, v.provenance) for v in armenia.votes] == [
+        ("alice", "GPE", "human"),
+        ("bob", "GPE", EDITED),
+        ("carol", "LOC", "human"),
+    ]
+    (stance,) = gold.stances
+    assert (stance.label, stance.provenance, stance.holder.entity, stance.target.entity) == (
+        "SUPPORT", "adjudicated", "T1", "T2")  # fmt: skip
+    assert [(v.annotator, v.label, v.provenance) for v in stance.votes] == [
+        ("alice", "SUPPORT", "human"),
+        ("bob", "SUPPORT", ACCEPTED),
+        ("carol", "OPPOSE", "human"),
+    ]
+    a = gold.annotation
+    assert (a.entities, a.stances, a.doc_stances) == ("adjudicated", "adjudicated", "none")
+    assert a.annotators == ["alice", "bob", "carol"] and a.adjudication == "majority"
+    assert a.tool == "doccano 1.8.4; doccano 1.8.5" and a.guidelines == GUIDELINES
+    assert gold.meta["annotators"] == "alice,bob,carol"
+    again = Document.from_json(json.loads(json.dumps(gold.to_json())))  # a valid gold record
+    assert again.entities[1].votes == armenia.votes
+
+
+def test_unconfirmed_copy_and_unreviewed_suggestions_do_not_vote(tmp_path):
+    """carol did not confirm d1: by default two annotators vote (a tie goes to review); with
+    --include-unconfirmed carol votes too, but not with the suggestion she never looked at."""
+    write_pull(tmp_path, "alice", [pulled("d1", TEXT, "alice", entities=((*BAKU, "GPE"),))])
+    write_pull(tmp_path, "bob", [pulled("d1", TEXT, "bob", entities=((*BAKU, "LOC"),))])
+    write_pull(tmp_path, "carol", [pulled("d1", TEXT, "carol", confirmed=False,
+        entities=((*BAKU, "GPE", UNREVIEWED), (*YEREVAN, "GPE")))])  # fmt: skip
+    narrow = adjudicate(tmp_path, "majority")
+    assert narrow.documents[0].entities == []
+    assert narrow.documents[0].annotation.annotators == ["alice", "bob"]
+    assert [(c["text"], c["decision"], c["annotators"]) for c in narrow.conflicts] == [
+        ("Baku", "review", ["alice", "bob"])
+    ]
+    wide = adjudicate(tmp_path, "majority", include_unconfirmed=True)
+    assert wide.documents[0].entities == []  # Baku: GPE 1, LOC 1, carol's GPE not a vote
+    baku, yerevan = wide.conflicts
+    assert (baku["labels"], baku["unmarked"], baku["decision"]) == (
+        {"GPE": ["alice"], "LOC": ["bob"]},
+        ["carol"],
+        "review",
+    )  # 2 of 3 marked, no majority
+    assert (yerevan["kind"], yerevan["decision"]) == ("minority", "dropped")
+
+
+def test_layers_vote_apart(tmp_path):
+    """bob's entities count but his document stance is unconfirmed: the doc stance is alice's
+    alone (1 of 1), the entities are voted by both."""
+    write_pull(tmp_path, "alice", [pulled("d1", TEXT, "alice", entities=((*CSTO, "ORG"),),
+        doc_stances=(("CSTO", "SUPPORT"),), docstance="annotated")])  # fmt: skip
+    write_pull(tmp_path, "bob", [pulled("d1", TEXT, "bob", entities=((*CSTO, "ORG"),),
+        doc_stances=(("CSTO", "OPPOSE"),), docstance="unconfirmed")])  # fmt: skip
+    (gold,) = adjudicate(tmp_path, "majority").documents
+    assert [(d.target, d.label, d.annotators) for d in gold.doc_stances] == [
+        ("CSTO", "SUPPORT", ["alice"])
+    ]
+    assert gold.entities[0].annotators == ["alice", "bob"]
+    assert gold.annotation.doc_stances == "adjudicated"
+
+
+def test_document_no_copy_of_which_counts_is_left_out(tmp_path):
+    write_pull(
+        tmp_path,
+        "alice",
+        [
+            pulled("d1", TEXT, "alice", entities=((*CSTO, "ORG"),)),
+            pulled("d2", TEXT, "alice", confirmed=False),
+        ],
+    )
+    write_pull(tmp_path, "bob", [pulled("d2", TEXT, "bob", confirmed=False)])
+    result = adjudicate(tmp_path, "majority")
+    assert [d.id for d in result.documents] == ["d1"]
+    summary = result.summary()
+    assert summary["documents_left_out"] == 1
+    assert result.to_json()["coverage"]["documents_left_out_ids"] == ["d2"]
+
+
+def _fate(votes: dict[str, set], n: int) -> dict[str, str]:
+    """The fate of every label of one key under majority, written out from the rule."""
+    marked = set().union(*votes.values())
+    winners = [lab for lab, who in votes.items() if 2 * len(who) > n]
+    if len(winners) == 1:
+        return {lab: "kept" if lab == winners[0] else "dropped" for lab in votes}
+    if len(winners) > 1 or 2 * len(marked) == n:
+        return dict.fromkeys(votes, "review")
+    if 2 * len(marked) < n:
+        return dict.fromkeys(votes, "dropped")
+    return dict.fromkeys(votes, "review")
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_every_candidate_is_kept_dropped_or_reviewed(data):
+    text = "a b c d"
+    spans = [(0, 1), (2, 3), (4, 5), (0, 3)]
+    names = ("p", "q", "r", "s")[: data.draw(st.integers(1, 4))]
+    copies = {}
+    for name in names:
+        chosen = data.draw(st.lists(st.sampled_from(spans), unique=True, max_size=3))
+        copies[name] = Document(id="x", text=text, entities=[
+            Entity(f"T{i}", s, e, data.draw(st.sampled_from(("PER", "ORG"))), text[s:e])
+            for i, (s, e) in enumerate(chosen)])  # fmt: skip
+    votes: dict[tuple, dict[str, set]] = {}
+    for name, doc in copies.items():
+        for e in doc.entities:
+            votes.setdefault((e.start, e.end), {}).setdefault(e.label, set()).add(name)
+    result = adjudicate_set(AnnotationSet(Path("."), names, {}, {"x": copies}), "majority")
+    expected = {"kept": 0, "dropped": 0, "review": 0}
+    listed = {(c["start"], c["end"]): c["decision"] for c in result.conflicts}
+    for key, by_label in votes.items():
+        fates = _fate(by_label, len(names))
+        for fate in fates.values():
+            expected[fate] += 1
+        if set(fates.values()) != {"kept"}:
+            assert listed[key] == ("review" if "review" in fates.values() else "dropped"), key
+    got = result.summary()["outcomes"]["entities"]
+    assert {k: got[k] for k in expected} == expected
+
+
+def test_cli_counts_per_label_include_unconfirmed_and_json(run, tmp_path):
+    write_pull(tmp_path / "p", "alice", [pulled("d1", TEXT, "alice", entities=((*BAKU, "GPE"),))])
+    write_pull(tmp_path / "p", "bob", [pulled("d1", TEXT, "bob", entities=((*BAKU, "LOC"),)),
+                                       pulled("d2", TEXT, "bob", confirmed=False,
+                                              entities=((*CSTO, "ORG"),))])  # fmt: skip
+    out = tmp_path / "gold.jsonl"
+    result = run("adjudicate", tmp_path / "p", "--out", out, "--json", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["summary"]["outcomes"]["entities"]["by_label"] == {
+        "GPE": {"kept": 0, "dropped": 0, "review": 1},
+        "LOC": {"kept": 0, "dropped": 0, "review": 1},
+    }
+    assert data["summary"]["documents_left_out"] == 1 and "review" in data["definitions"]
+    assert "candidates per label" in result.stderr and "GPE" in result.stderr
+    result = run("adjudicate", tmp_path / "p", "--out", out, "--include-unconfirmed")
+    assert result.exit_code == 0, result.output
+    assert [d.id for d in read_jsonl(out)] == ["d1", "d2"]
+    assert "ORG" in result.stdout and "gold:" in result.stdout

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from pullgen import ACCEPTED, EDITED, UNREVIEWED, pulled, write_pull
 
 from goldwire.annotate.agreement import (
     AgreementResult,
@@ -309,3 +310,165 @@ def test_cli_error_is_one_line(run, tmp_path):
 def test_cli_help_has_example(run):
     result = run("agreement", "--help")
     assert result.exit_code == 0 and "Example:" in result.output
+
+
+# --------------------------------------------------------------------------- what counts
+
+TEXT = "CSTO backs Armenia against Baku in Yerevan talks."
+# tokens: CSTO backs Armenia against Baku in Yerevan talks .
+
+
+def test_unreviewed_suggestion_is_never_agreement(tmp_path):
+    """bob left the model's CSTO ORG untouched on an example he did not confirm: by default
+    his copy does not count; with --include-unconfirmed it does, without that suggestion."""
+    write_pull(
+        tmp_path, "alice", [pulled("d1", TEXT, "alice", entities=((0, 4, "ORG"), (11, 18, "GPE")))]
+    )
+    write_pull(
+        tmp_path,
+        "bob",
+        [
+            pulled(
+                "d1",
+                TEXT,
+                "bob",
+                confirmed=False,
+                entities=((0, 4, "ORG", UNREVIEWED), (11, 18, "GPE")),
+            )
+        ],
+    )
+    (p,) = agreement(tmp_path).pairs
+    assert (p.documents, p.tokens, p.kappa) == (0, 0, None)
+    assert agreement(tmp_path).spans(SpanLevel.EXACT).f1() is None
+    wide = agreement(tmp_path, include_unconfirmed=True)
+    (p,) = wide.pairs
+    assert p.documents == 1
+    assert wide.spans(SpanLevel.EXACT).f1() == pytest.approx(2 * 1 / 3)  # CSTO is not bob's
+    a = ["ORG", "O", "GPE", "O", "O", "O", "O", "O", "O"]
+    b = ["O", "O", "GPE", "O", "O", "O", "O", "O", "O"]
+    assert close(p.kappa, sk_kappa(a, b))
+    reliability = np.array([[{"O": 0, "ORG": 1, "GPE": 2}[x] for x in row] for row in (a, b)])
+    assert close(wide.alpha, kr_alpha(reliability.astype(float)))
+    assert wide.to_json()["coverage"]["total"]["items_removed"] == {"entities": {UNREVIEWED: 1}}
+
+
+def test_unconfirmed_copies_are_left_out_by_default(tmp_path):
+    write_pull(
+        tmp_path,
+        "alice",
+        [
+            pulled("d1", TEXT, "alice", entities=((0, 4, "ORG"),)),
+            pulled("d2", TEXT, "alice", entities=((0, 4, "ORG"),)),
+        ],
+    )
+    write_pull(tmp_path, "bob", [pulled("d1", TEXT, "bob", entities=((0, 4, "ORG"),)),
+                                 pulled("d2", TEXT, "bob", entities=((0, 4, "PER"),),
+                                        confirmed=False)])  # fmt: skip
+    result = agreement(tmp_path)
+    assert result.spans(SpanLevel.EXACT).f1() == 1.0 and result.pairs[0].documents == 1
+    assert result.documents_by_layer["entities"] == {"alice": 2, "bob": 1}
+    data = result.to_json()
+    assert data["coverage"]["by_annotator"]["bob"]["left_out"]["entities"] == {"unconfirmed": 1}
+    assert data["summary"]["layers_left_out"] == 2 + 2 + 2  # doc_stances none everywhere
+    assert agreement(tmp_path, include_unconfirmed=True).spans(SpanLevel.EXACT).f1() == 0.5
+
+
+def test_pairs_count_documents_per_layer(tmp_path):
+    """alice confirmed d2's entities but not its stances: d2 counts for entity figures only."""
+    stance = ((0, 4, "ORG"), (11, 18, "GPE"))
+    d2 = pulled("d2", TEXT, "alice", entities=stance, stances=((0, 1, "OPPOSE"),))
+    d2["annotation"]["stances"] = "unconfirmed"
+    write_pull(tmp_path, "alice", [pulled("d1", TEXT, "alice", entities=stance,
+                                          stances=((0, 1, "SUPPORT"),)), d2])  # fmt: skip
+    write_pull(
+        tmp_path,
+        "bob",
+        [
+            pulled(d, TEXT, "bob", entities=stance, stances=((0, 1, "SUPPORT"),))
+            for d in ("d1", "d2")
+        ],
+    )
+    (p,) = agreement(tmp_path).pairs
+    assert (p.documents, p.stance_documents) == (2, 1)
+    assert p.stances[StanceLevel.MENTION].f1() == 1.0  # d2's OPPOSE does not count
+    assert p.spans[SpanLevel.EXACT].overall.cor == 4
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+def _suggestion_folder(folder: Path) -> None:
+    write_pull(folder, "alice", [
+        pulled("d1", TEXT, "alice", entities=((0, 4, "ORG", ACCEPTED),
+                                              (11, 18, "GPE", EDITED, "LOC"), (27, 31, "GPE")),
+               stances=((0, 1, "SUPPORT", ACCEPTED),), rejected=1, orphaned=1),
+        pulled("d2", TEXT, "alice", entities=((0, 4, "ORG", ACCEPTED),
+                                              (27, 31, "GPE", UNREVIEWED)),
+               confirmed=False, rejected=2),
+    ])  # fmt: skip
+    write_pull(folder, "bob", [
+        pulled("d1", TEXT, "bob", entities=((0, 4, "ORG", ACCEPTED), (11, 18, "GPE"),
+                                            (27, 31, "LOC")), rejected=3),
+    ])  # fmt: skip
+
+
+def _count_by_reading(folder: Path, include_unconfirmed: bool) -> dict[str, tuple[int, int, int]]:
+    """(accepted, edited, rejected) per annotator, read straight from the JSON lines."""
+    out = {}
+    for path in sorted((folder / "annotators").glob("*.jsonl")):
+        accepted = edited = rejected = 0
+        for line in path.read_text(encoding="utf-8").splitlines():
+            doc = json.loads(line)
+            if doc["annotation"]["entities"] != "annotated" and not include_unconfirmed:
+                continue
+            items = doc["entities"] + doc["stances"]
+            accepted += sum(i["provenance"] == ACCEPTED for i in items)
+            edited += sum(i["provenance"] == EDITED for i in items)
+            rejected += doc["annotation"]["rejected_suggestions"]
+        out[path.stem] = (accepted, edited, rejected)
+    return out
+
+
+@pytest.mark.parametrize("include", [False, True])
+def test_acceptance_rate_matches_a_count_of_the_files(tmp_path, include):
+    _suggestion_folder(tmp_path)
+    data = agreement(tmp_path, include_unconfirmed=include).to_json()
+    counts = _count_by_reading(tmp_path, include)
+    for name, (acc, edit, rej) in counts.items():
+        got = data["suggestions"]["by_annotator"][name]
+        assert (got["accepted"], got["edited"], got["rejected"]) == (acc, edit, rej)
+        assert got["acceptance_rate"] == pytest.approx(acc / (acc + edit + rej))
+    acc, edit, rej = (sum(c[i] for c in counts.values()) for i in range(3))
+    assert data["summary"]["suggestion_acceptance_rate"] == pytest.approx(acc / (acc + edit + rej))
+
+
+def test_acceptance_rate_by_hand(tmp_path):
+    _suggestion_folder(tmp_path)
+    data = agreement(tmp_path).to_json()
+    alice, bob = (data["suggestions"]["by_annotator"][n] for n in ("alice", "bob"))
+    assert (alice["accepted"], alice["edited"], alice["rejected"], alice["orphaned"]) == (
+        2,
+        1,
+        1,
+        1,
+    )
+    assert alice["acceptance_rate"] == pytest.approx(2 / 4)  # d2 unconfirmed: not counted
+    assert (bob["accepted"], bob["human"], bob["rejected"]) == (1, 2, 3)
+    assert bob["acceptance_rate"] == pytest.approx(1 / 4)
+    assert data["suggestions"]["pooled"]["acceptance_rate"] == pytest.approx(3 / 8)
+    assert data["summary"]["suggestion_acceptance_rate"] == pytest.approx(3 / 8)
+    assert {"suggestions", "acceptance_rate", "counting"} <= set(data["definitions"])
+    wide = agreement(tmp_path, include_unconfirmed=True).to_json()
+    assert wide["suggestions"]["by_annotator"]["alice"]["unreviewed"] == 1
+    assert wide["suggestions"]["by_annotator"]["alice"]["acceptance_rate"] == pytest.approx(3 / 7)
+
+
+def test_cli_include_unconfirmed_and_json_to_stdout(run, tmp_path):
+    _suggestion_folder(tmp_path)
+    result = run("agreement", tmp_path, "--include-unconfirmed", "--json", "-")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["coverage"]["counting"].startswith("confirmed and unconfirmed")
+    assert data["summary"]["suggestion_acceptance_rate"] == pytest.approx(4 / 11)
+    assert "use of model suggestions" in result.stderr and "0.429" in result.stderr  # alice 3/7
+    assert "what counts" in result.stderr and not (tmp_path / "-").exists()
