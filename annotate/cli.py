@@ -474,6 +474,81 @@ def _echo_pull(report, *, as_json: bool) -> None:
             typer.echo(f"  {problem}", err=True)
 
 
+ReviewerOption = Annotated[
+    str,
+    typer.Option(
+        "--reviewer",
+        help="The reviewer's Doccano account: the candidates are created as this user "
+        "(password from GOLDWIRE_DOCCANO_REVIEWER_PASSWORD).",
+        show_default=False,
+    ),
+]
+StrategyOption = Annotated[
+    str, typer.Option("--strategy", help="majority | prefer:USER | single (as adjudicate).")
+]
+MinAgreeOption = Annotated[
+    int, typer.Option("--min-agree", min=1, help="majority only: at least N must agree.")
+]
+UnconfirmedOption = Annotated[
+    bool,
+    typer.Option(
+        "--include-unconfirmed",
+        help="Also count examples an annotator did not mark done (never an unreviewed suggestion).",
+    ),
+]
+ReviewJsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+
+
+@app.command("review")
+def review_cli(
+    folder: Annotated[
+        Path, typer.Argument(help="Pull folder of the annotators (annotators/<user>.jsonl).")
+    ],
+    *,
+    project: ProjectOption,
+    reviewer: ReviewerOption,
+    strategy: StrategyOption = "majority",
+    min_agree: MinAgreeOption = 1,
+    include_unconfirmed: UnconfirmedOption = False,
+    labels: PushLabelsOption = None,
+    url: UrlOption = None,
+    username: UsernameOption = None,
+    password: PasswordOption = None,
+    as_json: ReviewJsonOption = False,
+) -> None:
+    """Push the disputed documents into a review project, every candidate pre-loaded.
+
+    Adjudicates FOLDER as `adjudicate` does; the documents with items left for review go to
+    PROJECT (overlapping spans allowed), each annotator's candidates created as the reviewer,
+    who chose what in each example's metadata (goldwire_votes). Then: the reviewer decides
+    and marks each example done; `goldwire annotate pull --project PROJECT --out REVIEW`;
+    `goldwire annotate adjudicate FOLDER --review REVIEW --out gold.jsonl`.
+
+    Example: goldwire annotate review pulls/seed --project seed-review --reviewer carol
+    """
+    from goldwire.annotate.review import ReviewRequest, review
+    from goldwire.progress import Bars
+
+    request = ReviewRequest(folder, project, reviewer, strategy=strategy, min_agree=min_agree,
+                            include_unconfirmed=include_unconfirmed, labels=labels, url=url,
+                            username=username, password=password)  # fmt: skip
+    with Bars(enabled=not as_json) as bars:
+        report = review(request, progress=bars)
+    if as_json:
+        return _echo_json(report.to_dict())
+    typer.echo(
+        f"{len(report.disputed)} of {report.documents} documents have items left for review "
+        f"({report.strategy}); candidates: "
+        + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.candidates.items())
+    )
+    if report.push is not None:
+        _echo_push(report.push, None, as_json=False)
+        if report.push.problems:
+            raise typer.Exit(1)
+    else:
+        typer.echo("nothing to review: nothing was pushed")
+
+
 def _mount_agreement_commands() -> None:
     from goldwire.annotate.agreement_cli import adjudicate_cmd, agreement_cmd
 

@@ -37,6 +37,7 @@ ENV_PORT = "GOLDWIRE_DOCCANO_PORT"
 ENV_VENV = "GOLDWIRE_DOCCANO_VENV"
 ENV_PYTHON = "GOLDWIRE_DOCCANO_PYTHON"
 ENV_AS_USER_PASSWORD = "GOLDWIRE_DOCCANO_AS_USER_PASSWORD"
+ENV_REVIEWER_PASSWORD = "GOLDWIRE_DOCCANO_REVIEWER_PASSWORD"
 
 DEFAULT_PORT = 8000
 DEFAULT_USERNAME = "admin"
@@ -212,6 +213,17 @@ def as_user_password(user: str) -> str:
     secret = os.environ.get(ENV_AS_USER_PASSWORD, "")
     if not secret:
         raise UsageError(f"--as-user {user} needs that user's password in {ENV_AS_USER_PASSWORD}")
+    return secret
+
+
+def reviewer_password(user: str) -> str:
+    """The password of ``--reviewer USER``, from ``GOLDWIRE_DOCCANO_REVIEWER_PASSWORD``."""
+    secret = os.environ.get(ENV_REVIEWER_PASSWORD, "")
+    if not secret:
+        raise UsageError(
+            f"--reviewer {user} needs that user's password in {ENV_REVIEWER_PASSWORD} (the "
+            "review candidates are created as the reviewer, so that the reviewer sees them)"
+        )
     return secret
 
 

@@ -108,8 +108,9 @@ def sessions(draw):
         "relations": relations,
         "span_actions": draw(st.lists(st.sampled_from(SPAN_ACTIONS), min_size=n, max_size=n)),
         "relation_actions": draw(
-            st.lists(st.sampled_from(RELATION_ACTIONS), min_size=len(relations),
-                     max_size=len(relations))
+            st.lists(
+                st.sampled_from(RELATION_ACTIONS), min_size=len(relations), max_size=len(relations)
+            )
         ),  # fmt: skip
         "added": draw(st.lists(st.integers(0, n), max_size=3, unique=True)),  # gap numbers
         "ids_known": draw(st.booleans()),
@@ -126,7 +127,8 @@ def play(case):
     next_id = iter(range(1000, 2000))
     span_ids = [next(next_id) for _ in case["spans"]]
     current, expected, survivors = {}, {}, {}
-    for i, ((a, b, label), action) in enumerate(zip(case["spans"], case["span_actions"])):
+    actions = zip(case["spans"], case["span_actions"], strict=True)
+    for i, ((a, b, label), action) in enumerate(actions):
         if action == "keep":
             current[span_ids[i]] = (a, b, label)
             expected[(a, b)] = ACCEPTED if case["confirmed"] else UNREVIEWED
@@ -142,7 +144,7 @@ def play(case):
         current[next(next_id)] = (20 * gap, 20 * gap + 3, "MISC")
         expected[(20 * gap, 20 * gap + 3)] = HUMAN
     relations, rel_expected, rejected, orphaned = {}, {}, 0, 0
-    for (h, t, kind), action in zip(case["relations"], case["relation_actions"]):
+    for (h, t, kind), action in zip(case["relations"], case["relation_actions"], strict=True):
         rid = next(next_id)
         if h not in survivors or t not in survivors:
             orphaned += 1  # gone with its span
@@ -238,8 +240,8 @@ def test_an_unreadable_record_is_reported_and_its_labels_are_not_judgements():
 
 def test_a_project_pushed_before_the_record_existed_gives_no_provenance():
     project = Project(1, "p", "SequenceLabeling", use_relation=True)
-    ex = Example(7, "g", "Moscow", None,
-                 [{"id": 1, "start_offset": 0, "end_offset": 6, "label": "GPE"}], [], [])  # fmt: skip
+    span = {"id": 1, "start_offset": 0, "end_offset": 6, "label": "GPE"}
+    ex = Example(7, "g", "Moscow", None, [span], [], [])
     convert = Converter(project, [])
     entities = convert.entities(ex, "alice", convert.verdicts(ex, "alice", True))
     assert [e.provenance for e in entities.values()] == [""]
@@ -253,7 +255,7 @@ def test_the_upload_line_carries_the_record_of_its_suggestions(annotated_doc):
     s.owner, s.source = "admin", "ner.jsonl"
     project = Project(1, "p", "SequenceLabeling", use_relation=True)
     line = records.upload_line(doc, project, s)
-    (owner, record), = sr.decode(line[sr.META_SUGGESTIONS]).items()
+    ((owner, record),) = sr.decode(line[sr.META_SUGGESTIONS]).items()
     assert owner == "admin" and record.source == "ner.jsonl"
     assert [(x.start, x.end, x.label, x.id) for x in record.spans] == [
         (0, 4, "GPE", None),

@@ -1,0 +1,270 @@
+"""The review round: disputed documents go to a named reviewer in their own Doccano project,
+every annotator's candidate spans, stances and document stances pre-loaded as suggestions.
+
+:func:`review_push` adjudicates a pull folder (the same strategy and options as
+``goldwire annotate adjudicate``), picks the documents with items left for review, and
+pushes them into the review project (``NAME``, with ``NAME-docstance`` when the label schema
+has document-stance targets) with :func:`goldwire.annotate.push.push`:
+
+* the project allows overlapping spans (candidates that disagree sit at the same offsets);
+* every distinct candidate (:func:`candidates`: an entity's offsets and label, a stance's
+  holder, target and label, a document stance's target and label) becomes one suggestion,
+  created through the API **as the reviewer** (the reviewer's own login, like ``--as-user``),
+  so that the reviewer sees them; the suggestion record lists who chose each candidate, and
+  the example's metadata ``goldwire_votes`` says it in words for the reviewer to read;
+* a candidate label outside the label schema is added to the review project's labels, so
+  that no candidate is lost.
+
+The reviewer deletes what is wrong, relabels or redraws, leaves no two spans overlapping and
+marks each example done. ``goldwire annotate pull`` of the review project then brings the
+reviewer's decisions back as a pull folder, and ``goldwire annotate adjudicate FOLDER
+--review REVIEW_FOLDER`` merges them (:mod:`goldwire.annotate.review_merge`): disputed items
+decided by the reviewer carry ``adjudicated_by`` and the original votes; overlaps still there
+are reported as unresolved, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from goldwire.annotate.adjudicate import adjudicate_set
+from goldwire.annotate.annotations import load_annotations
+from goldwire.annotate.http import DoccanoSession, connect
+from goldwire.annotate.push import PushOptions, PushReport, label_schema_for, push
+from goldwire.annotate.records import GUIDELINES
+from goldwire.annotate.settings import Connection, resolve_connection, reviewer_password
+from goldwire.progress import Progress, no_progress
+from goldwire.provenance import Vote, is_judgement
+from goldwire.schema import DocStance, Document, Entity, LabelInfo, LabelSchema, Mention, Stance
+
+REVIEW_GUIDELINE = """\
+# Review round (goldwire)
+
+Each example holds every annotator's candidates for a document the annotators disagreed on.
+The example's metadata (goldwire_votes) lists who chose each span, stance and document
+stance.
+
+1. Delete every candidate that is wrong; relabel or redraw where needed; add what all missed.
+2. Leave no two spans overlapping and no two stances between the same spans: what still
+   overlaps is reported as unresolved and does not enter the gold.
+3. Mark the example done. Examples not marked done keep the plain adjudication.
+
+The annotation guidelines follow.
+
+"""
+
+
+# --------------------------------------------------------------------------- candidates
+
+
+def _votes(who: Iterable[tuple[str, str, str]]) -> list[Vote]:
+    return [Vote(a, label, prov) for a, label, prov in sorted(set(who))]
+
+
+def candidates(copies: Mapping[str, Document]) -> Document:
+    """One document holding every distinct candidate of the annotators' ``copies`` (the
+    items that count: unreviewed suggestions are not candidates), each with the votes of
+    the annotators who chose it. Entities are ``C1``, ``C2``, ... in (start, end, label)
+    order; a stance links the candidate entities of its annotator's own labels."""
+    base = next(iter(copies.values()))
+    spans: dict[tuple[int, int, str], list[tuple[str, str, str]]] = {}
+    for who, doc in copies.items():
+        for e in doc.entities:
+            if is_judgement(e.provenance):
+                spans.setdefault((e.start, e.end, e.label), []).append((who, e.label, e.provenance))
+    entities = {
+        key: Entity(f"C{i}", key[0], key[1], key[2], base.text[key[0] : key[1]],
+                    sorted({v[0] for v in votes}), votes=_votes(votes))
+        for i, (key, votes) in enumerate(sorted(spans.items()), 1)
+    }  # fmt: skip
+    return Document(
+        id=base.id,
+        text=base.text,
+        text_sha256=base.text_sha256,
+        entities=list(entities.values()),
+        stances=_stance_candidates(copies, entities),
+        doc_stances=_doc_stance_candidates(copies),
+    )
+
+
+def _stance_candidates(
+    copies: Mapping[str, Document], entities: Mapping[tuple[int, int, str], Entity]
+) -> list[Stance]:
+    pairs: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    for who, doc in copies.items():
+        labels = {(e.start, e.end): e.label for e in doc.entities}
+        for s in doc.stances:
+            if not is_judgement(s.provenance):
+                continue
+            h, t = doc.resolve(s.holder), doc.resolve(s.target)
+            if not (h.has_span and t.has_span):
+                continue  # a name-only endpoint cannot be a Doccano relation
+            ends = [entities.get((m.start, m.end, labels.get((m.start, m.end), "")))
+                    for m in (h, t)]  # fmt: skip
+            if ends[0] is None or ends[1] is None:
+                continue  # its span was not a candidate (an unreviewed suggestion)
+            key = (ends[0].id, ends[1].id, s.label)
+            pairs.setdefault(key, []).append((who, s.label, s.provenance))
+    by_id = {e.id: e for e in entities.values()}
+    return [
+        Stance(_mention(by_id[h]), _mention(by_id[t]), label, sorted({v[0] for v in votes}),
+               votes=_votes(votes))
+        for (h, t, label), votes in sorted(pairs.items())
+    ]  # fmt: skip
+
+
+def _doc_stance_candidates(copies: Mapping[str, Document]) -> list[DocStance]:
+    found: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+    for who, doc in copies.items():
+        for d in doc.doc_stances:
+            if is_judgement(d.provenance):
+                found.setdefault((d.target, d.label), []).append((who, d.label, d.provenance))
+    return [
+        DocStance(target, label, sorted({v[0] for v in votes}), votes=_votes(votes))
+        for (target, label), votes in sorted(found.items())
+    ]
+
+
+def _mention(e: Entity) -> Mention:
+    return Mention(e.text, e.start, e.end, e.id)
+
+
+def review_labels(labels: LabelSchema, docs: Iterable[Document]) -> LabelSchema:
+    """``labels`` plus every candidate label and document-stance target it lacks."""
+    docs = list(docs)
+    entity = {e.label for d in docs for e in d.entities} - set(labels.entity_labels)
+    stance = {s.label for d in docs for s in d.stances} - set(labels.stance_labels)
+    doc_label = {x.label for d in docs for x in d.doc_stances} - set(labels.doc_stance_labels)
+    targets = sorted({x.target for d in docs for x in d.doc_stances}
+                     - set(labels.doc_stance_targets))  # fmt: skip
+    return LabelSchema(
+        labels.entities + tuple(LabelInfo(n) for n in sorted(entity)),
+        labels.stances + tuple(LabelInfo(n) for n in sorted(stance)),
+        labels.doc_stances + tuple(LabelInfo(n) for n in sorted(doc_label)),
+        labels.doc_stance_targets + tuple(targets),
+    )
+
+
+# --------------------------------------------------------------------------- the push
+
+
+@dataclass
+class ReviewPushReport:
+    """What a review push did: the documents sent for review and the push's own report."""
+
+    folder: str
+    project: str
+    reviewer: str
+    strategy: str
+    documents: int = 0  # documents in the pull folder
+    disputed: list[str] = field(default_factory=list)
+    candidates: dict[str, int] = field(default_factory=dict)
+    push: PushReport | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "folder": self.folder,
+            "project": self.project,
+            "reviewer": self.reviewer,
+            "strategy": self.strategy,
+            "documents": self.documents,
+            "disputed": len(self.disputed),
+            "disputed_ids": list(self.disputed),
+            "candidates": dict(self.candidates),
+            "push": self.push.to_dict() if self.push else None,
+        }
+
+
+def review_documents(
+    copies_by_doc: Mapping[str, Mapping[str, Document]], disputed: Iterable[str]
+) -> tuple[list[Document], dict[str, Document]]:
+    """The disputed documents (text and metadata of the first copy, no labels) and their
+    candidates, by id."""
+    docs, preds = [], {}
+    for doc_id in disputed:
+        copies = copies_by_doc.get(doc_id)
+        if not copies:
+            continue
+        base = next(iter(copies.values()))
+        docs.append(Document(id=base.id, text=base.text, source=base.source, title=base.title,
+                             lead=base.lead, paragraphs=list(base.paragraphs),
+                             language=base.language, meta=dict(base.meta)))  # fmt: skip
+        preds[doc_id] = candidates(copies)
+    return docs, preds
+
+
+def push_review(
+    session: DoccanoSession,
+    reviewer_session: DoccanoSession,
+    docs: list[Document],
+    preds: dict[str, Document],
+    *,
+    project: str,
+    labels: LabelSchema,
+    source: str,
+    progress: Progress = no_progress,
+) -> PushReport:
+    """Push ``docs`` into the review project with ``preds`` as the reviewer's suggestions."""
+    guideline = REVIEW_GUIDELINE + GUIDELINES.read_text(encoding="utf-8")
+    options = PushOptions(
+        project=project,
+        labels=review_labels(labels, preds.values()),
+        predictions=preds,
+        as_user=reviewer_session,
+        source=source,
+        guideline=guideline,
+        allow_overlapping=True,
+    )
+    return push(session, docs, options, progress)
+
+
+@dataclass
+class ReviewRequest:
+    """What ``goldwire annotate review`` is asked: the pull folder and how to adjudicate it,
+    the review project and its reviewer (password from the environment), the server."""
+
+    folder: Path
+    project: str
+    reviewer: str
+    strategy: str = "majority"
+    min_agree: int = 1
+    include_unconfirmed: bool = False
+    labels: Path | None = None  # label schema TOML; default: goldwire's
+    url: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+
+def review(request: ReviewRequest, progress: Progress = no_progress) -> ReviewPushReport:
+    """Adjudicate the pull folder, then push its documents with items left for review into
+    the review project, every candidate a suggestion of the reviewer."""
+    secret = reviewer_password(request.reviewer)
+    labels = label_schema_for({}, request.labels)
+    annotations = load_annotations(request.folder, include_unconfirmed=request.include_unconfirmed)
+    result = adjudicate_set(annotations, request.strategy, min_agree=request.min_agree)
+    disputed = list(dict.fromkeys(
+        c["document"] for c in result.conflicts if c.get("decision") == "review"
+    ))  # fmt: skip
+    report = ReviewPushReport(str(request.folder), request.project, request.reviewer,
+                              result.strategy, len(result.documents), disputed)  # fmt: skip
+    docs, preds = review_documents({i: annotations.copies(i) for i in disputed}, disputed)
+    report.candidates = {
+        kind: sum(len(getattr(p, kind)) for p in preds.values())
+        for kind in ("entities", "stances", "doc_stances")
+    }
+    if not docs:
+        return report
+    source = f"review of {Path(request.folder).name} ({', '.join(result.annotators)})"
+    connection = resolve_connection(request.url, request.username, request.password)
+    reviewer = Connection(connection.url, request.reviewer, secret)
+    with connect(connection) as admin, connect(reviewer) as own:
+        report.push = push_review(admin, own, docs, preds, project=request.project,
+                                  labels=labels, source=source, progress=progress)  # fmt: skip
+    return report
+
+
+__all__ = ["REVIEW_GUIDELINE", "ReviewPushReport", "ReviewRequest", "candidates", "review",
+           "review_documents", "review_labels", "push_review"]  # fmt: skip
