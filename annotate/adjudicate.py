@@ -118,6 +118,19 @@ DEFINITIONS = {
     "provenance": "gold items: 'adjudicated' (by the rule; annotators = who gave the gold "
     "label, votes = every annotator's label at the key) or 'reviewed' (decided in a review "
     "round; adjudicated_by = the reviewer)",
+    "documents_left_out": "documents no copy of which counts for any layer: not in gold",
+    "layers_left_out": "annotator copies x layers that did not count (coverage left_out)",
+    "outcomes": "candidates per layer and label by fate (kept, dropped, review), as the "
+    "adjudication rule decided them, before any review round",
+    "decision": "in a conflict record: what became of the candidates not kept (dropped or "
+    "review; kept for an accepted minority under prefer:USER, listed for information)",
+    "kind label": "the key was given different labels",
+    "kind tie": "one label, exactly half of the annotators marked the key",
+    "kind minority": "one label, fewer than half of the annotators marked the key",
+    "kind below-min-agree": "a majority marked the key, fewer than --min-agree annotators",
+    "kind overridden": "the annotator preferred by prefer:USER did not mark it",
+    "kind no-span": "a stance without offsets on both ends: cannot be voted on",
+    "kind unresolved": "a review round left it undecided (overlapping spans, several labels)",
 }
 
 __all__ = [

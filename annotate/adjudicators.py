@@ -52,7 +52,8 @@ class Fate(str, Enum):
 @dataclass(frozen=True)
 class Decision:
     """The outcome of one key: the gold label (or none), the conflict ``kind`` to list (none
-    when every candidate was kept), and the fate of every candidate not kept."""
+    when there is nothing to review), and the fate of every candidate not kept (``kept``
+    when the gold label is the only candidate)."""
 
     gold: str | None
     kind: str | None
@@ -65,7 +66,7 @@ class Decision:
     def decision(self) -> str:
         """What a conflict record says happened to the candidates not kept (``kept`` when
         there are none: an accepted minority under prefer:USER, listed for information)."""
-        return self.fate.value if self.kind is not None else Fate.KEPT.value
+        return self.fate.value
 
 
 def _voters(candidates: Candidates) -> set[str]:
@@ -124,7 +125,7 @@ class Adjudicator:
         gold = passed[0] if passed else None
         kind = conflict_kind(candidates, gold, len(annotators), self.rejected_kind)
         if gold is not None:
-            return Decision(gold, kind, Fate.DROPPED)
+            return Decision(gold, kind, Fate.DROPPED if len(candidates) > 1 else Fate.KEPT)
         return Decision(None, kind, self.unresolved_fate(candidates, annotators))
 
     def check(self, annotations: AnnotationSet) -> None:

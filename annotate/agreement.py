@@ -311,7 +311,24 @@ DEFINITIONS = {
     "count",
     "acceptance_rate": "accepted / (accepted + edited + rejected): how often a reviewed "
     "suggestion was taken unchanged (the automation-bias figure); null when no suggestion "
-    "was reviewed; pooled: the annotators' counts summed",
+    "was reviewed",
+    "span_f1_exact": "span F1 at the exact level, counts pooled over pairs: 2 * COR / (spans "
+    "of a + spans of b)",
+    "span_f1_overlap": "span F1 at the overlap level, counts pooled over pairs",
+    "token_kappa": "Cohen's kappa of token labels (O or the covering entity's label), per "
+    "pair over the tokens of the documents both annotated, averaged over pairs",
+    "token_alpha": "Krippendorff's alpha (nominal) of token labels, all annotators at once, "
+    "missing where an annotator's entities do not count",
+    "stance_f1_mention": "stance F1, identical holder and target spans and the same label",
+    "stance_f1_mention_relaxed": "stance F1, overlapping holder and target spans and the same "
+    "label",
+    "stance_f1_triple": "stance F1 on (holder, target, label) triples of normalised names",
+    "suggestion_acceptance_rate": "acceptance_rate of the annotators' suggestion counts summed",
+    "suggestions_reviewed": "accepted + edited + rejected, summed over annotators",
+    "documents_left_out": "documents no copy of which counts for any layer",
+    "layers_left_out": "annotator copies x layers that do not count (coverage left_out summed)",
+    "unreviewed_suggestions_removed": "suggestion-unreviewed items removed from the layers "
+    "that count, summed over annotators",
 }
 
 

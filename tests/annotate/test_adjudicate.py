@@ -524,6 +524,9 @@ def test_cli_counts_per_label_include_unconfirmed_and_json(run, tmp_path):
         "LOC": {"kept": 0, "dropped": 0, "review": 1},
     }
     assert data["summary"]["documents_left_out"] == 1 and "review" in data["definitions"]
+    kinds = {f"kind {k}" for k in ("label", "tie", "minority", "below-min-agree", "overridden",
+                                   "no-span", "unresolved")}  # fmt: skip
+    assert kinds | {"kept", "dropped", "decision", "outcomes"} <= set(data["definitions"])
     assert "candidates per label" in result.stderr and "GPE" in result.stderr
     result = run("adjudicate", tmp_path / "p", "--out", out, "--include-unconfirmed")
     assert result.exit_code == 0, result.output

@@ -458,6 +458,8 @@ def test_acceptance_rate_by_hand(tmp_path):
     assert data["suggestions"]["pooled"]["acceptance_rate"] == pytest.approx(3 / 8)
     assert data["summary"]["suggestion_acceptance_rate"] == pytest.approx(3 / 8)
     assert {"suggestions", "acceptance_rate", "counting"} <= set(data["definitions"])
+    counts = {"annotators", "documents", "documents_multiply_annotated"}
+    assert set(data["summary"]) - counts <= set(data["definitions"])  # every figure defined
     wide = agreement(tmp_path, include_unconfirmed=True).to_json()
     assert wide["suggestions"]["by_annotator"]["alice"]["unreviewed"] == 1
     assert wide["suggestions"]["by_annotator"]["alice"]["acceptance_rate"] == pytest.approx(3 / 7)
