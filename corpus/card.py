@@ -3,8 +3,10 @@
 YAML metadata (``pretty_name``, ``license``, ``language``, ``task_categories``, ``task_ids``,
 ``tags``, ``size_categories``, ``configs``, ``dataset_info``) and sections filled from the
 data; the Datasheets-for-Datasets questions that cannot be computed are left as clearly marked
-prompts (``[TO FILL: ...]``). A corpus with gold attached (``meta["gold"]``, from
-``goldwire corpus attach-gold``) has its annotation process, agreement and annotators filled in.
+prompts (``[TO FILL: ...]``). The annotation sections (:mod:`goldwire.corpus.card_gold`) say
+how much of the corpus carries gold, per split and layer, and where it came from: a public
+corpus's reader, or gold attached by ``goldwire corpus attach-gold`` (``meta["gold"]``: tool,
+guidelines, annotators, adjudication, review, suggestions, agreement with definitions).
 
 :func:`render_card` renders the text from the data (one function per section),
 :func:`card_text` from a dataset folder, :func:`write_card` writes it (through
@@ -25,7 +27,10 @@ PROMPT = "[TO FILL: {}]"
 
 
 def corpus_stats(dd, labels: LabelSchema) -> dict[str, Any]:
-    """Counts per split, labels, agencies, languages, sources and the date range."""
+    """Counts per split, labels, agencies, languages, sources, the date range, and the gold
+    coverage per split and layer (:func:`goldwire.corpus.coverage.corpus_coverage`)."""
+    from goldwire.corpus.coverage import corpus_coverage
+
     stats: dict[str, Any] = {"splits": {}, "bytes": 0}
     agencies: Counter = Counter()
     languages: Counter = Counter()
@@ -61,6 +66,7 @@ def corpus_stats(dd, labels: LabelSchema) -> dict[str, Any]:
         stance_labels=dict(stance_labels.most_common()),
         doc_stance_labels=dict(doc_stance_labels.most_common()),
         date_range=[min(dates), max(dates)] if dates else None,
+        coverage=corpus_coverage(dd),
     )
     return stats
 
@@ -100,7 +106,7 @@ def render_card(
         _description(stats, meta, languages, license),
         _sources(stats, meta),
         _structure(stats, labels),
-        _creation(report, meta),
+        _creation(report, meta, stats.get("coverage")),
         "## Bias, Risks, and Limitations\n\n"
         + PROMPT.format("whose viewpoints the agencies represent; known biases")
         + "\n\n### Recommendations\n\n"
@@ -187,7 +193,11 @@ def _structure(stats, labels: LabelSchema) -> str:
         "blank line, the lead, a blank line, then the body with its dateline line kept. "
         "**Offsets** of `paragraphs`, `entities` and `stances` are Python code-point offsets "
         "into `text` (Unicode NFC, `\\n` line endings), end exclusive; every span keeps its "
-        "surface `text`.\n\n"
+        "surface `text`. `annotation` records, per layer (`entities`, `stances`, "
+        "`doc_stances`), whether it carries gold and where from (its status: `none`, "
+        "`reader:<format>`, `annotated`, `unconfirmed`, `adjudicated`), and who annotated it "
+        "with which tool and guidelines; each item may carry its `provenance`, the model "
+        "suggestion it came from (`suggested`) and the annotators' `votes`.\n\n"
         + _table({s: v["num_examples"] for s, v in stats["splits"].items()}, "split")
         + "\n### Labels\n\n"
         + f"Entity labels: {', '.join(labels.entity_labels)}.\n\n"
@@ -200,11 +210,13 @@ def _structure(stats, labels: LabelSchema) -> str:
     )
 
 
-def _creation(report: dict[str, Any] | None, meta: dict[str, Any]) -> str:
+def _creation(report: dict[str, Any] | None, meta: dict[str, Any],
+              coverage: dict[str, Any] | None) -> str:  # fmt: skip
+    from goldwire.corpus.card_gold import annotation_process, annotators_text
+
     docs = (report or {}).get("documents", {})
     files_rejected = (report or {}).get("files", {}).get("rejected", 0)
     gold = meta.get("gold")
-    process, annotators = gold_card_text(gold) if gold else ("", "")
     return (
         "## Dataset Creation\n\n### Curation Rationale\n\n"
         + PROMPT.format("why this corpus was created")
@@ -215,53 +227,29 @@ def _creation(report: dict[str, Any] | None, meta: dict[str, Any]) -> str:
         f"{json.dumps(meta.get('build', {}).get('near_duplicates'))}), "
         f"{docs.get('rejected', 0)} documents and {files_rejected} "
         "files rejected (see `build_report.json`). Splits are assigned from a hash of the "
-        "document id and recorded in `manifest.jsonl`.\n\n"
-        "#### Who are the source data producers?\n\n"
+        "document id and recorded in `manifest.jsonl`."
+        + _migrated(meta)
+        + "\n\n#### Who are the source data producers?\n\n"
         + PROMPT.format("the agencies and authors of the articles")
         + "\n\n### Annotations\n\n#### Annotation process\n\n"
-        + (process and process + "\n\n")
-        + PROMPT.format("how entities and stances were annotated (guidelines, tool)")
+        + annotation_process(coverage, gold)
         + "\n\n#### Who are the annotators?\n\n"
-        + (annotators and annotators + "\n\n")
-        + PROMPT.format("annotators and their background")
+        + annotators_text(gold)
         + "\n\n#### Personal and Sensitive Information\n\n"
         + PROMPT.format("names of private persons or other sensitive data in the articles")
     )
 
 
-def _fmt(value: Any) -> str:
-    return "n/a" if value is None else f"{value:.3f}"
-
-
-def gold_card_text(gold: dict[str, Any]) -> tuple[str, str]:
-    """Card text for the annotation process and the annotators, from ``meta['gold']``
-    (written by ``goldwire corpus attach-gold``)."""
-    strategies = ", ".join(f"{k} ({v})" for k, v in gold["adjudication"].items()) or "n/a"
-    process = (
-        f"Gold annotations for {gold['documents']} documents were attached by `goldwire corpus "
-        f"attach-gold` from `{gold['source']}` (adjudication: {strategies}): "
-        f"{gold['entities']} entities, {gold['stances']} stances and {gold['doc_stances']} "
-        "document stances; each annotation lists the annotators who marked it."
+def _migrated(meta: dict[str, Any]) -> str:
+    version = meta.get("migrated_from")
+    if version is None:
+        return ""
+    return (
+        f" Written by schema version {version} and migrated to version "
+        f"{meta.get('schema_version')} (`goldwire corpus migrate`): each document's annotation "
+        "status was derived from what that version recorded (an attach-gold record, the reader, "
+        "or whether a layer held items)."
     )
-    ag = gold.get("agreement")
-    if ag:
-        process += (
-            f"\n\nInter-annotator agreement ({ag.get('annotators')} annotators, "
-            f"{ag.get('documents_multiply_annotated')} documents annotated by two or more; "
-            "`goldwire annotate agreement`, pooled over annotator pairs):\n\n"
-            "| measure | value |\n|---|---:|\n"
-            f"| span F1, exact | {_fmt(ag.get('span_f1_exact'))} |\n"
-            f"| span F1, overlap | {_fmt(ag.get('span_f1_overlap'))} |\n"
-            f"| token Cohen's kappa (mean over pairs) | {_fmt(ag.get('token_kappa'))} |\n"
-            f"| token Krippendorff's alpha (nominal) | {_fmt(ag.get('token_alpha'))} |\n"
-            f"| stance F1, mention | {_fmt(ag.get('stance_f1_mention'))} |\n"
-            f"| stance F1, mention relaxed | {_fmt(ag.get('stance_f1_mention_relaxed'))} |\n"
-            f"| stance F1, entity triples | {_fmt(ag.get('stance_f1_triple'))} |"
-        )
-    rows = ["| annotator | documents | entities | stances |", "|---|---:|---:|---:|"]
-    rows += [f"| {name} | {c['documents']} | {c['entities']} | {c['stances']} |"
-             for name, c in gold["annotators"].items()]  # fmt: skip
-    return process, "\n".join(rows)
 
 
 def card_text(dataset_dir: Path, license: str = "other") -> str:
