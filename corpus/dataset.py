@@ -4,7 +4,9 @@ The one place every stage reads documents from; nothing outside the corpus build
 the build pipeline to read a dataset.
 
 * :func:`load_corpus`: a corpus folder as ``(DatasetDict, LabelSchema, meta)``, after
-  checking ``goldwire.json`` and its schema version;
+  checking ``goldwire.json`` and its schema version; a corpus of schema version 1 is
+  migrated in memory (:mod:`goldwire.corpus.migrate`; its folder is not written to) and its
+  ``meta`` says ``migrated_from``;
 * :func:`iter_documents`: a corpus folder's documents (one split or all), as
   :class:`~goldwire.schema.Document` objects;
 * :func:`open_source`: a corpus folder or a JSONL file, opened and checked but not read,
@@ -35,7 +37,10 @@ SOURCE_HINT = "a goldwire dataset folder (`goldwire corpus build`) or a goldwire
 
 
 def read_meta(path: str | Path) -> dict[str, Any]:
-    """``goldwire.json`` of a corpus folder, checked for this goldwire's schema version."""
+    """``goldwire.json`` of a corpus folder, checked for a schema version this goldwire reads
+    (its own, or one it migrates on load)."""
+    from goldwire.corpus.migrate import MIGRATES
+
     path = Path(path)
     meta_path = path / GOLDWIRE_META
     if not meta_path.is_file():
@@ -47,11 +52,11 @@ def read_meta(path: str | Path) -> dict[str, Any]:
         meta = json.loads(meta_path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DatasetError(f"{meta_path}: cannot read it ({exc}); rebuild the dataset") from exc
-    if not isinstance(meta, dict) or meta.get("schema_version") != SCHEMA_VERSION:
-        version = meta.get("schema_version") if isinstance(meta, dict) else None
+    version = meta.get("schema_version") if isinstance(meta, dict) else None
+    if version != SCHEMA_VERSION and version not in MIGRATES:
         raise DatasetError(
-            f"{path}: schema version {version} but this goldwire reads "
-            f"{SCHEMA_VERSION}; rebuild the dataset with this goldwire"
+            f"{path}: schema version {version} but this goldwire reads {SCHEMA_VERSION} (and "
+            f"migrates {', '.join(map(str, MIGRATES))}); rebuild the dataset with this goldwire"
         )
     return meta
 
@@ -63,6 +68,10 @@ def load_corpus(path: str | Path):
     path = Path(path)
     meta = read_meta(path)
     labels = LabelSchema.from_dict(meta["label_schema"])
+    if meta["schema_version"] != SCHEMA_VERSION:
+        from goldwire.corpus.migrate import load_migrated, migrated_meta
+
+        return load_migrated(path, meta, labels), labels, migrated_meta(meta)
     layout = get_layout(meta.get("layout", "arrow"))
     return layout.load(path, meta, features(labels)), labels, meta
 

@@ -1,10 +1,12 @@
 """Writing a corpus folder: the files beside the data, and the move into place.
 
-A build (and ``attach-gold``) writes its new version into a staging folder next to the
-output (:func:`staging_dir`): the engine's splits, then :func:`write_build_files` (the
-manifest and ``goldwire.json``) and :func:`write_report` (``build_report.json``), then
-:func:`publish` writes the data card into it and moves it into place, replacing the old
-version only once everything succeeded (:func:`move_into_place`). Every file goes through
+A build writes its new version into a staging folder next to the output
+(:func:`staging_dir`): the engine's splits, then :func:`write_build_files` (the manifest and
+``goldwire.json``) and :func:`write_report` (``build_report.json``), then :func:`publish`
+writes the data card into it and moves it into place, replacing the old version only once
+everything succeeded (:func:`move_into_place`). ``attach-gold`` and ``migrate`` write a new
+version of an existing corpus the same way with :func:`write_version` (their splits, the
+source's manifest and build report, their ``goldwire.json``). Every file goes through
 :mod:`goldwire.files`.
 """
 
@@ -78,6 +80,25 @@ def write_meta(out: Path, meta: dict[str, Any]) -> None:
 
 def write_report(out: Path, report: BuildReport) -> None:
     write_json(out / REPORT, report.to_json())
+
+
+def write_version(work: Path, splits: dict[str, Any], source: Path, meta: dict[str, Any],
+                  out: Path, card: Path | None = None) -> Path:  # fmt: skip
+    """Stage a new version of the corpus at ``source`` in ``work`` (``splits`` in the layout
+    ``meta`` names, the source's manifest and build report, ``meta`` as ``goldwire.json``),
+    then :func:`publish` it to ``out``; returns where the card is. The caller removes
+    ``work`` if this raises."""
+    from goldwire.corpus.layout import get_layout
+
+    staged = work / STAGED
+    rows = sum(ds.num_rows for ds in splits.values())
+    row_bytes = sum(ds.data.nbytes for ds in splits.values()) / max(1, rows)
+    get_layout(meta.get("layout", "arrow")).write(splits, staged, row_bytes)
+    for name in (MANIFEST, REPORT):
+        if (source / name).is_file():
+            shutil.copyfile(source / name, staged / name)
+    write_meta(staged, meta)
+    return publish(work, out, card)
 
 
 def publish(work: Path, out: Path, card: Path | None = None) -> Path:
