@@ -1,5 +1,6 @@
-"""attach-gold: a new corpus version carrying adjudicated gold, reports of what did not match,
-goldwire.json and the data card refreshed, atomic output, the CLI command."""
+"""attach-gold: a new corpus version carrying adjudicated gold, layer by layer; reports of what
+did not match; goldwire.json (coverage, statuses, annotators, tools, guidelines, review,
+suggestions) and the data card refreshed; atomic output; the CLI command."""
 
 from __future__ import annotations
 
@@ -15,8 +16,10 @@ from goldwire.corpus import attach as attach_mod
 from goldwire.corpus.attach import attach_gold
 from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import iter_documents, load_corpus
+from goldwire.corpus.split import SplitRatios
 from goldwire.errors import InputError, SchemaError, UsageError
-from goldwire.schema import Document, Entity, read_jsonl, write_jsonl
+from goldwire.provenance import Annotation, Provenance, Vote
+from goldwire.schema import Document, Entity, Mention, Stance, read_jsonl, write_jsonl
 from gwtest import SEED_ARTICLES, SEED_GOLD, tass_article
 
 
@@ -82,8 +85,12 @@ def test_gold_documents_carry_the_gold_and_others_are_unchanged(corpus, gold_fil
     assert new.stances == gold[seed_id].stances
     assert len(new.entities) == 43  # prefer:alice keeps all of the seed gold
     assert new.text == before[seed_id].text and new.source == before[seed_id].source
-    assert new.meta["annotators"] == "alice,bob" and new.meta["adjudication"] == "prefer:alice"
-    assert new.meta["reader"] == before[seed_id].meta["reader"]  # corpus meta kept
+    # who annotated: the gold's record (this gold predates it: its meta keys say it)
+    assert new.annotation.annotators == ["alice", "bob"]
+    assert new.annotation.adjudication == "prefer:alice"
+    for layer in ("entities", "stances", "doc_stances"):
+        assert new.annotation.status(layer) == gold[seed_id].annotation.status(layer)
+    assert new.meta == before[seed_id].meta  # the corpus meta, kept as it is
     for doc_id, doc in before.items():
         if doc_id != seed_id:
             assert after[doc_id] == doc  # includes the one whose gold text differs
@@ -115,24 +122,53 @@ def test_goldwire_json_has_annotator_counts_and_agreement(attached, gold_file, p
     }
     assert meta["gold"]["annotators"] == expected
     assert expected["bob"]["entities"] == 43 - 3  # bob dropped two, relabelled one
-    summary = json.loads((root / "agreement.json").read_text(encoding="utf-8"))["summary"]
-    assert meta["gold"]["agreement"] == summary
+    agreement_json = json.loads((root / "agreement.json").read_text(encoding="utf-8"))
+    assert meta["gold"]["agreement"] == agreement_json["summary"]
+    assert meta["gold"]["agreement_definitions"] == agreement_json["definitions"]
     assert meta["gold"]["adjudication"] == {"prefer:alice": 1}
+    assert meta["gold"]["annotators_per_document"] == {"2": 1}
     _, _, old_meta = load_corpus(corpus)
     assert meta["label_schema"] == old_meta["label_schema"]
     assert (root / "v2" / "manifest.jsonl").read_bytes() == (corpus / "manifest.jsonl").read_bytes()
+
+
+def _card_figure(value) -> str:
+    """How the card writes an agreement figure: a ratio with three decimals, a count as it
+    is, n/a when undefined."""
+    if value is None:
+        return "n/a"
+    return f"{value:.3f}" if isinstance(value, float) else str(value)
 
 
 def test_card_shows_gold_counts_and_agreement(attached):
     report, root = attached
     card = (root / "cards" / "README.md").read_text(encoding="utf-8")
     assert card == (root / "v2" / "README.md").read_text(encoding="utf-8")
-    summary = json.loads((root / "agreement.json").read_text(encoding="utf-8"))["summary"]
-    assert f"| span F1, exact | {summary['span_f1_exact']:.3f} |" in card
-    assert f"| token Cohen's kappa (mean over pairs) | {summary['token_kappa']:.3f} |" in card
-    assert f"| bob | 1 | {report.annotators['bob']['entities']} |" in card
+    bob = json.loads((root / "v2" / "goldwire.json").read_text())["gold"]["annotators"]["bob"]
+    assert f"| bob | 1 | {bob['entities']} |" in card
     assert "| GPE | 20 |" in card  # entity label counts now come from the gold
     assert "Gold annotations for 1 documents" in card
+    assert "- **Annotators per document:** 2 annotators: 1 document" in card
+    assert "- **Adjudication:** prefer:alice (1)" in card
+    assert "[TO FILL: how entities and stances were annotated" not in card  # goldwire knows
+    assert "[TO FILL: the annotators' background" in card  # goldwire cannot know
+
+
+def test_every_agreement_figure_in_the_card_is_the_agreement_jsons(attached):
+    _, root = attached
+    card = (root / "v2" / "README.md").read_text(encoding="utf-8")
+    data = json.loads((root / "agreement.json").read_text(encoding="utf-8"))
+    counts = ("annotators", "documents", "documents_multiply_annotated")
+    figures = {k: v for k, v in data["summary"].items() if k not in counts}
+    assert len(figures) >= 7
+    for key, value in figures.items():
+        assert f"| `{key}` | {_card_figure(value)} |" in card, key
+    assert data["summary"]["span_f1_exact"] is not None  # two annotators: defined
+    s = data["summary"]
+    assert (f"({s['annotators']} annotators, {s['documents_multiply_annotated']} of "
+            f"{s['documents']} documents annotated by two or more") in card  # fmt: skip
+    for name, definition in data["definitions"].items():
+        assert f"- **{name}**: {definition}" in card
 
 
 def test_no_match_is_an_error_and_writes_nothing(corpus, tmp_path):
@@ -142,7 +178,8 @@ def test_no_match_is_an_error_and_writes_nothing(corpus, tmp_path):
         attach_gold(corpus, gold, tmp_path / "v2")
     assert str(err.value) == (
         f"{gold}: none of its 1 documents is in {corpus} (1 unknown ids, 0 with another "
-        "text); attach gold to the corpus its documents were pushed from"
+        "text, 0 without gold on any layer); attach gold to the corpus its documents were "
+        "pushed from"
     )
     assert not (tmp_path / "v2").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["gold.jsonl"]
@@ -212,4 +249,192 @@ def test_adjudicated_gold_round_trips_through_attach(pulled, corpus, tmp_path):
     (doc,) = [d for d in iter_documents(tmp_path / "v2") if d.entities]
     assert len(doc.entities) == 43 - 3  # two ties and one label conflict stay out
     assert all(e.annotators == ["alice", "bob"] for e in doc.entities)
-    assert report.strategies == {"majority": 1}
+    assert report.tally.strategies == {"majority": 1}
+    assert doc.annotation.adjudication == "majority" and doc.annotation.annotators == [
+        "alice", "bob",
+    ]  # fmt: skip
+
+
+# --------------------------------------------------------------------------- layer by layer
+
+CONLL = (
+    "-DOCSTART- -X- -X- O\n\nLavrov NNP B-NP B-PER\nmet VBD B-VP O\nMirzoyan NNP B-NP B-PER\n"
+    "in IN B-PP O\nMoscow NNP B-NP B-LOC\n. . O O\n\n"
+    "-DOCSTART- -X- -X- O\n\nAliyev NNP B-NP B-PER\nvisited VBD B-VP O\nAnkara NNP B-NP B-LOC\n"
+    ". . O O\n\n"
+    "-DOCSTART- -X- -X- O\n\nTokayev NNP B-NP B-PER\nspoke VBD B-VP O\n. . O O\n\n"
+)
+RECORD = {"annotators": ["ann1", "ann2"], "adjudication": "majority", "reviewers": ["rev"],
+          "reviewed_at": "2026-03-01T10:00:00+00:00", "tool": "doccano 1.8.4",
+          "guidelines": "annotate/guidelines.md sha256:" + "ab" * 32}  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def conll_corpus(tmp_path_factory) -> Path:
+    """Three CoNLL-2003 documents (entities: reader:conll), all in train."""
+    root = tmp_path_factory.mktemp("conll")
+    (root / "news.conll").write_text(CONLL, encoding="utf-8")
+    build_corpus(BuildConfig(inputs=(root / "news.conll",), out=root / "corpus", minhash=None,
+                             ratios=SplitRatios(1.0, 0.0, 0.0)))  # fmt: skip
+    return root / "corpus"
+
+
+def _by_text(corpus: Path) -> dict[str, Document]:
+    return {d.text.split()[0]: d for d in iter_documents(corpus)}
+
+
+def _votes(label: str, *provenances: str) -> list[Vote]:
+    return [Vote(f"ann{i}", label, p) for i, p in enumerate(provenances, 1)]
+
+
+def _layered_gold(corpus: Path) -> list[Document]:
+    """Lavrov: stances only (its endpoints are the gold's own entities, one of them on a span
+    CoNLL has no entity on); Aliyev: entities only; Tokayev: nothing confirmed."""
+    docs = _by_text(corpus)
+    lav, ali, tok = docs["Lavrov"], docs["Aliyev"], docs["Tokayev"]
+    lav_ents = [Entity("T1", 0, 6, "PER", "Lavrov"), Entity("T2", 7, 10, "MISC", "met")]
+    support = Stance(Mention("Lavrov", 0, 6, "T1"), Mention("met", 7, 10, "T2"), "SUPPORT",
+                     ["ann1", "ann2"], provenance=Provenance.ADJUDICATED,
+                     votes=_votes("SUPPORT", Provenance.ACCEPTED, Provenance.ACCEPTED))  # fmt: skip
+    lavrov = Document(id=lav.id, text=lav.text, entities=lav_ents, stances=[support],
+                      annotation=Annotation("none", "adjudicated", "none", **RECORD))  # fmt: skip
+    ali_ents = [
+        Entity("T1", 0, 6, "PER", "Aliyev", ["ann1", "ann2"],
+               votes=_votes("PER", Provenance.ACCEPTED, Provenance.HUMAN)),
+        Entity("T2", 15, 21, "GPE", "Ankara", ["ann1"], provenance=Provenance.ACCEPTED),
+        Entity("T3", 7, 14, "MISC", "visited", ["ann1", "ann2"],
+               votes=[*_votes("MISC", Provenance.HUMAN),
+                      *_votes("EVENT", Provenance.ACCEPTED)]),
+    ]  # fmt: skip
+    aliyev = Document(id=ali.id, text=ali.text, entities=ali_ents,
+                      annotation=Annotation("adjudicated", "none", "none",
+                                            annotators=["ann1"], tool="doccano 1.8.4"))  # fmt: skip
+    tokayev = Document(id=tok.id, text=tok.text, entities=[Entity("T1", 0, 7, "PER", "Tokayev")],
+                       annotation=Annotation("unconfirmed", "none", "none"))  # fmt: skip
+    return [lavrov, aliyev, tokayev]
+
+
+@pytest.fixture(scope="module")
+def layered(conll_corpus, tmp_path_factory):
+    root = tmp_path_factory.mktemp("layered")
+    write_jsonl(_layered_gold(conll_corpus), root / "gold.jsonl")
+    report = attach_gold(conll_corpus, root / "gold.jsonl", root / "v2",
+                         card_path=root / "card.md")  # fmt: skip
+    return report, root
+
+
+def test_a_layer_without_gold_in_the_gold_keeps_the_corpus_items(conll_corpus, layered):
+    _, root = layered
+    before, after = _by_text(conll_corpus), _by_text(root / "v2")
+    lavrov = after["Lavrov"]  # the gold brings stances only: the CoNLL entities stay
+    assert lavrov.entities == before["Lavrov"].entities
+    assert [(e.text, e.label) for e in lavrov.entities] == [
+        ("Lavrov", "PER"), ("Mirzoyan", "PER"), ("Moscow", "LOC"),
+    ]  # fmt: skip
+    (stance,) = lavrov.stances
+    # the holder is bound to the CoNLL entity on its span; the target ("met") has none there
+    assert stance.holder == Mention("Lavrov", 0, 6, lavrov.entities[0].id)
+    assert stance.target == Mention("met", 7, 10, None)
+    assert stance.label == "SUPPORT" and stance.provenance == "adjudicated"
+    a = lavrov.annotation
+    assert (a.entities, a.stances, a.doc_stances) == ("reader:conll", "adjudicated", "none")
+    assert {k: a.to_json()[k] for k in RECORD} == RECORD  # the gold's document-level record
+    aliyev = after["Aliyev"]  # the gold brings entities only: they replace CoNLL's
+    assert [(e.text, e.label) for e in aliyev.entities] == [
+        ("Aliyev", "PER"), ("Ankara", "GPE"), ("visited", "MISC"),
+    ]  # fmt: skip
+    assert aliyev.annotation.entities == "adjudicated" and aliyev.annotation.reviewers == []
+    assert after["Tokayev"] == before["Tokayev"]  # unconfirmed: not attached
+
+
+def test_report_counts_what_the_gold_is_made_of(layered):
+    report, root = layered
+    assert report.attached == 2 and report.without_gold == [_by_id_of(root, "Tokayev")]
+    gold = json.loads((root / "v2" / "goldwire.json").read_text(encoding="utf-8"))["gold"]
+    assert gold == report.to_json()
+    # the items the gold brought: Lavrov's stance, Aliyev's three entities
+    assert (gold["entities"], gold["stances"], gold["doc_stances"]) == (3, 1, 0)
+    assert gold["statuses"] == {
+        "entities": {"adjudicated": 1, "reader:conll": 1},
+        "stances": {"adjudicated": 1, "none": 1},
+        "doc_stances": {"none": 2},
+    }
+    assert gold["annotators_per_document"] == {"1": 1, "2": 1}
+    assert gold["tools"] == {"doccano 1.8.4": 2}
+    assert gold["guidelines"] == {RECORD["guidelines"]: 1, "not recorded": 1}
+    assert gold["adjudication"] == {"majority": 1, "not recorded": 1}
+    assert gold["reviewers"] == {"rev": 1} and gold["reviewed_documents"] == 1
+    items = gold["suggested_items"]
+    # entities: Aliyev (one vote accepted, one typed), Ankara (no votes, accepted), visited
+    # (the vote for the gold label typed; another label's vote accepted)
+    assert items["entities"] == {"items": 3, "accepted_unchanged": 1, "with_accepted_vote": 2,
+                                 "accepted_unchanged_share": 1 / 3,
+                                 "with_accepted_vote_share": 2 / 3}  # fmt: skip
+    assert items["stances"]["accepted_unchanged"] == items["stances"]["items"] == 1
+    assert items["doc_stances"]["accepted_unchanged_share"] is None  # no items: undefined
+    assert items["total"]["items"] == 4 and items["total"]["accepted_unchanged"] == 2
+    assert gold["annotators"]["ann1"] == {"documents": 2, "entities": 3, "stances": 1}
+
+
+def _by_id_of(root: Path, first_word: str) -> str:
+    return _by_text(root / "v2")[first_word].id
+
+
+def test_report_coverage_is_per_split_and_layer(layered):
+    report, _ = layered
+    train = report.coverage["splits"]["train"]
+    assert train["documents"] == 3 and train["with_gold"] == 3  # every CoNLL doc: entities
+    assert train["layers"]["entities"] == {
+        "with_gold": 3, "statuses": {"adjudicated": 1, "reader:conll": 2},
+    }  # fmt: skip
+    assert train["layers"]["stances"] == {"with_gold": 1, "statuses": {"adjudicated": 1,
+                                                                       "none": 2}}  # fmt: skip
+    assert report.coverage["splits"]["test"]["documents"] == 0
+    assert report.coverage["total"]["with_gold"] == 3
+
+
+def test_card_of_layered_gold_says_how_and_where_from(layered):
+    _, root = layered
+    card = (root / "card.md").read_text(encoding="utf-8")
+    assert "- **Tool:** doccano 1.8.4 (2)" in card
+    assert f"- **Guidelines:** {RECORD['guidelines']} (1), not recorded (1)" in card
+    assert "- **Review:** 1 documents reviewed, by rev (1)" in card
+    assert "2 of 4 (50.0%) gold items were model suggestions" in card
+    assert "| train | entities | 3 | 3 | reader:conll 2, adjudicated 1 |" in card
+    assert "| train | stances | 1 | 3 | none 2, adjudicated 1 |" in card
+    assert "(status `reader:conll`: goldwire's `conll` reader)" in card
+    assert "[TO FILL: how entities and stances were annotated" not in card
+
+
+def test_gold_without_any_gold_layer_is_reported_not_attached(conll_corpus, tmp_path):
+    *_, tokayev = _layered_gold(conll_corpus)
+    write_jsonl([tokayev], tmp_path / "gold.jsonl")
+    with pytest.raises(InputError) as err:
+        attach_gold(conll_corpus, tmp_path / "gold.jsonl", tmp_path / "v2")
+    assert str(err.value) == (
+        f"{tmp_path / 'gold.jsonl'}: none of its 1 documents is in {conll_corpus} (0 unknown "
+        "ids, 0 with another text, 1 without gold on any layer); attach gold to the corpus its "
+        "documents were pushed from"
+    )
+
+
+def test_agreement_suggestions_per_annotator_go_into_the_card(corpus, tmp_path):
+    agreement_json = {
+        "summary": {"annotators": 2, "documents": 1, "documents_multiply_annotated": 1,
+                    "span_f1_exact": 0.5},
+        "definitions": {"exact": "same offsets and label"},
+        "suggestions": {
+            "by_annotator": {"alice": {"accepted": 3, "edited": 1, "rejected": 4,
+                                       "acceptance_rate": 0.375}},
+            "pooled": {"accepted": 3, "edited": 1, "rejected": 4, "acceptance_rate": 0.375},
+        },
+    }  # fmt: skip
+    (tmp_path / "ag.json").write_text(json.dumps(agreement_json), encoding="utf-8")
+    report = attach_gold(corpus, SEED_GOLD / "seed.jsonl", tmp_path / "v2", tmp_path / "ag.json")
+    assert report.suggestions_by_annotator == agreement_json["suggestions"]
+    card = (tmp_path / "v2" / "README.md").read_text(encoding="utf-8")
+    assert "| annotator | accepted | edited | rejected | acceptance_rate |" in card
+    assert "| alice | 3 | 1 | 4 | 0.375 |" in card
+    assert "| all (pooled) | 3 | 1 | 4 | 0.375 |" in card
+    assert "| span F1, exact | `span_f1_exact` | 0.500 |" in card
+    assert "- **exact**: same offsets and label" in card
