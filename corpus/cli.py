@@ -1,8 +1,9 @@
-"""``goldwire corpus``: build, inspect, export corpora and attach gold to them.
+"""``goldwire corpus``: build, inspect, export corpora, attach gold to them, migrate them.
 
 A thin layer over the library: each command parses its options (long declarations are the
 module-level ``Annotated`` aliases), calls one library function (``build_corpus``,
-``corpus_stats``, ``export``, ``attach_gold``) and prints what it returns; progress bars are
+``corpus_stats``, ``export``, ``attach_gold``, ``migrate_corpus``) and prints what it
+returns; progress bars are
 :class:`goldwire.progress.Bars`, ``--json`` files go through :mod:`goldwire.files`.
 """
 
@@ -268,11 +269,13 @@ def info_cli(
     if json_out:
         write_json(json_out, stats)
     console = _console(json_out)
-    console.print(f"[bold]{meta.get('name')}[/bold] schema v{meta.get('schema_version')}")
+    console.print(f"[bold]{meta.get('name')}[/bold] schema v{meta.get('schema_version')}"
+                  + _migrated_note(meta), highlight=False, soft_wrap=True)  # fmt: skip
     table = Table("split", "documents")
     for split, v in stats["splits"].items():
         table.add_row(split, str(v["num_examples"]))
     console.print(table)
+    _print_coverage(stats["coverage"], console)
     for title, key in (
         ("agency", "agencies"),
         ("language", "languages"),
@@ -289,6 +292,28 @@ def info_cli(
     console.print(f"date range: {dr[0]} to {dr[1]}" if dr else "date range: unknown")
 
 
+def _migrated_note(meta: dict) -> str:
+    if meta.get("migrated_from") is None:
+        return ""
+    return (f" (read from schema v{meta['migrated_from']}, migrated in memory; write a "
+            "migrated copy with `goldwire corpus migrate`)")  # fmt: skip
+
+
+def _print_coverage(coverage: dict, console) -> None:
+    """Documents with gold of all, per split and layer, and the documents by status."""
+    from rich.table import Table
+
+    from goldwire.corpus.coverage import coverage_rows
+
+    total = coverage["total"]
+    table = Table("split", "layer", "with gold", "documents", "statuses",
+                  title=f"gold: {total['with_gold']} of {total['documents']} documents on "
+                  "at least one layer")  # fmt: skip
+    for split, layer, gold, n, statuses in coverage_rows(coverage):
+        table.add_row(split, layer, str(gold), str(n), statuses)
+    console.print(table)
+
+
 @app.command("export")
 def export_cli(
     dataset: Annotated[Path, typer.Argument(help="A dataset folder built by goldwire.")],
@@ -298,16 +323,51 @@ def export_cli(
     split: Annotated[
         list[str] | None, typer.Option(help="Splits to export (default: all).")
     ] = None,
+    include_all: Annotated[
+        bool,
+        typer.Option(
+            "--all",
+            help="Also write the documents without gold, marked: by their status (JSONL, "
+            "Parquet), by token lines without a tag column (CoNLL).",
+        ),
+    ] = False,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Also write the export report here.")
+    ] = None,
 ) -> None:
-    """Export a dataset as goldwire JSONL, CoNLL IOB2 or sharded Parquet.
+    """Export the gold documents of a dataset as goldwire JSONL, CoNLL IOB2 or sharded Parquet.
 
-    Example: goldwire corpus export data/seed --format jsonl --out exports/seed
+    JSONL and Parquet: documents with gold on at least one layer; CoNLL: documents whose
+    entities carry gold. --all writes the others too, marked.
+
+    Example: goldwire corpus export data/seed --format conll --out exports/seed
     """
     from goldwire.corpus.export import export
+    from goldwire.files import write_json
 
-    counts = export(dataset, out, fmt.value, split)
-    for s, n in counts.items():
-        _console().print(f"{s}: {n} documents -> {out}")
+    report = export(dataset, out, fmt.value, split, include_all=include_all)
+    if json_out:
+        write_json(json_out, report.to_json())
+    _print_export_report(report, _console(json_out))
+
+
+def _reasons(counter) -> str:
+    return ", ".join(f"{reason}: {n}" for reason, n in sorted(counter.items()))
+
+
+def _print_export_report(report, console) -> None:
+    for split, c in report.splits.items():
+        line = f"{split}: {c.written} documents written"
+        if c.without_gold:
+            marked = sum(c.without_gold.values())
+            line += f" ({marked} without gold, marked; {_reasons(c.without_gold)})"
+        if c.left_out:
+            line += f", {sum(c.left_out.values())} left out ({_reasons(c.left_out)})"
+        console.print(line, highlight=False, soft_wrap=True)
+    console.print(f"{report.format} -> {report.out}", highlight=False, soft_wrap=True)
+    if report.left_out:
+        note = f"{report.left_out} documents without gold were left out; --all writes them too"
+        console.print(f"{note}, marked as without gold", highlight=False, soft_wrap=True)
 
 
 GoldArgument = Annotated[
@@ -373,10 +433,12 @@ def _print_attach_report(report, console) -> None:
             ("entities", report.entities), ("stances", report.stances),
             ("document stances", report.doc_stances),
             ("unknown ids", len(report.unknown_ids)),
-            ("text mismatches", len(report.text_mismatches))]  # fmt: skip
+            ("text mismatches", len(report.text_mismatches)),
+            ("without gold on any layer", len(report.without_gold))]  # fmt: skip
     for label, value in rows:
         table.add_row(label, str(value))
     console.print(table)
+    _print_coverage(report.coverage, console)
     if report.unknown_ids:
         unknown = report.unknown_ids
         more = f" and {len(unknown) - _SHOWN} more" if len(unknown) > _SHOWN else ""
@@ -385,4 +447,47 @@ def _print_attach_report(report, console) -> None:
     for m in report.text_mismatches[:_SHOWN]:
         console.print(f"[yellow]warning:[/yellow] {m['id']} ({m['split']}): the gold text differs "
                       "from the corpus text; not attached", highlight=False)  # fmt: skip
+    if report.without_gold:
+        ids = report.without_gold
+        more = f" and {len(ids) - _SHOWN} more" if len(ids) > _SHOWN else ""
+        console.print(f"[yellow]warning:[/yellow] no layer carries gold (status none or "
+                      f"unconfirmed), not attached: {', '.join(ids[:_SHOWN])}{more}",
+                      highlight=False)  # fmt: skip
+    console.print(f"dataset: {report.out}\ndata card: {report.card}", highlight=False)
+
+
+@app.command("migrate")
+def migrate_cli(
+    source: Annotated[
+        Path,
+        typer.Argument(help="A dataset folder written by an older goldwire.", show_default=False),
+    ],
+    *,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="Folder of the migrated copy.", show_default=False)
+    ],
+    card_dir: CardDirOption = Path("data_cards"),
+    json_out: Annotated[
+        Path | None,
+        typer.Option("--json", help="Also write the migration report here.", show_default=False),
+    ] = None,
+) -> None:
+    """Write a copy of a schema version 1 corpus in this goldwire's schema (version 2).
+
+    Each document's annotation status comes from what version 1 recorded (attach-gold's
+    annotators and adjudication, the reader, whether a layer holds items). Older corpora are
+    also read as they are, migrated in memory; the copy saves doing that on every load.
+
+    Example: goldwire corpus migrate data/old --out data/old-v2
+    """
+    from goldwire.corpus.migrate import migrate_corpus
+    from goldwire.files import write_json
+
+    report = migrate_corpus(source, out, card_path=card_dir / out.name / "README.md")
+    if json_out:
+        write_json(json_out, report.to_json())
+    console = _console(json_out)
+    console.print(f"schema v{report.from_version} -> v{report.to_json()['schema_version']}: "
+                  f"{report.source} -> {report.out}", highlight=False, soft_wrap=True)  # fmt: skip
+    _print_coverage(report.coverage, console)
     console.print(f"dataset: {report.out}\ndata card: {report.card}", highlight=False)

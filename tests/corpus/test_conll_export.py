@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goldwire.corpus.conll_export import documents_to_conll
-from goldwire.corpus.readers import ReadOptions
+from goldwire.corpus.conll_export import document_to_conll, documents_to_conll
+from goldwire.corpus.readers import ReadOptions, Rejection
 from goldwire.corpus.readers.conll import ConllReader
 from goldwire.errors import SpanError
 from goldwire.schema import Document, Entity
@@ -64,6 +64,39 @@ def test_exact_lines():
         ". _ _ O",
         "",
     ]
+
+
+def test_a_document_without_entity_gold_has_no_tag_column():
+    doc = make_doc("Lavrov met\nMirzoyan.", [("Lavrov", "PER")])
+    assert document_to_conll(doc, tagged=False) == [
+        "-DOCSTART- -X- -X- O", "", "Lavrov", "met", "", "Mirzoyan", ".", "",
+    ]  # fmt: skip
+
+
+def test_readers_of_conll_refuse_untagged_tokens_rather_than_read_o(tmp_path):
+    """What the module docstring promises: goldwire's corpus reader rejects the untagged
+    document and keeps the tagged one; evaluate's reader stops at the first untagged line."""
+    from goldwire.errors import ParseError
+    from goldwire.evaluate.conll import read_conll
+
+    tagged = make_doc("Lavrov met Mirzoyan", [("Lavrov", "PER")])
+    untagged = make_doc("Talks ended .", [], doc_id="d2")
+    lines = [*document_to_conll(tagged), *document_to_conll(untagged, tagged=False)]
+    path = tmp_path / "all.conll"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    items = list(ConllReader().read(path, path.read_text(encoding="utf-8"), ReadOptions()))
+    doc, rejection = items
+    assert isinstance(doc, Document) and [e.text for e in doc.entities] == ["Lavrov"]
+    assert isinstance(rejection, Rejection)
+    assert rejection.message == (
+        f"{path}:9: one column ('Talks'); a token line needs the token and its tag separated "
+        "by whitespace ('token TAG' or 'token POS chunk TAG') (document 2, which is skipped)"
+    )
+    with pytest.raises(ParseError) as err:
+        read_conll(path)
+    assert str(err.value) == (
+        f"{path}:9: expected a token and a tag separated by whitespace, got 'Talks'"
+    )
 
 
 def test_adjacent_entities_of_one_label_stay_apart():
