@@ -7,7 +7,10 @@ seqeval) on the same data.
 
 from __future__ import annotations
 
+import dataclasses
+import random
 import warnings
+from collections.abc import Collection
 
 from hypothesis import strategies as st
 
@@ -134,12 +137,13 @@ def text_for(*unit_spans: list[Span], pad: int = 5) -> str:
 
 
 def docs_from_units(
-    gold: list[list[Span]], pred: list[list[Span]], labels=LABELS
+    gold: list[list[Span]], pred: list[list[Span]], labels=LABELS, *, distinct: bool = False
 ) -> tuple[GoldSet, PredictionSet]:
-    """In-memory gold and predictions over synthetic texts."""
+    """In-memory gold and predictions over synthetic texts (``distinct``: each text ends in
+    its document's number, so that no two are the same, as a corpus build needs)."""
     g_docs, p_docs = [], []
     for i, (g, p) in enumerate(zip(gold, pred, strict=True)):
-        text = text_for(g, p)
+        text = text_for(g, p) + (f" [document {i}]" if distinct else "")
         g_docs.append(
             Document(
                 id=f"d{i}",
@@ -157,3 +161,50 @@ def docs_from_units(
         )
     schema = LabelSchema.from_names(labels)
     return GoldSet(g_docs, schema, "gold"), PredictionSet("pred", p_docs)
+
+
+# --------------------------------------------------------------------------- annotation status
+
+
+def random_units(n_docs: int, seed: int) -> tuple[list[list[Span]], list[list[Span]]]:
+    """Gold spans per document and predictions made from them (kept, relabelled, shifted,
+    dropped) with a spurious span now and then; seeded."""
+    rng = random.Random(seed)
+    gold, pred = [], []
+    for _ in range(n_docs):
+        spans, pos = [], 0
+        for _ in range(rng.randint(1, 6)):
+            pos += rng.randint(1, 4)
+            spans.append((pos, pos + rng.randint(1, 5), rng.choice(LABELS)))
+            pos = spans[-1][1]
+        guess = []
+        for s, e, lab in spans:
+            roll = rng.random()
+            if roll < 0.6:
+                guess.append((s, e, lab))
+            elif roll < 0.75:
+                guess.append((s, e, rng.choice(LABELS)))
+            elif roll < 0.9:
+                guess.append((s + 1, e + 1, lab))
+        if rng.random() < 0.5:
+            guess.append((pos + 2, pos + 4, rng.choice(LABELS)))
+        gold.append(spans)
+        pred.append(sorted(guess))
+    return gold, pred
+
+
+def unannotated(doc: Document) -> Document:
+    """The document as raw text would give it: no labels, no gold on any layer."""
+    return dataclasses.replace(
+        doc, entities=[], stances=[], doc_stances=[], annotation=Annotation()
+    )
+
+
+def partly_annotated(
+    gold: list[list[Span]], pred: list[list[Span]], annotated: Collection[int]
+) -> tuple[GoldSet, PredictionSet]:
+    """In-memory gold in which only the documents at ``annotated`` hold gold (the others are
+    raw text: no labels, status none), and the predictions for every document."""
+    g, p = docs_from_units(gold, pred)
+    docs = [d if i in annotated else unannotated(d) for i, d in enumerate(g.docs)]
+    return GoldSet(docs, g.labels, g.source), p

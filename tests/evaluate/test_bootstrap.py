@@ -109,3 +109,52 @@ def test_paired_test_needs_the_same_documents():
             [accuracy_block("b", np.ones(3, dtype=np.int64))],
             [accuracy_block("b", np.ones(2, dtype=np.int64))],
         )
+
+
+# --------------------------------------------------------------------------- blocks of layers
+
+
+def _percentile_interval(values: np.ndarray, confidence: float = 0.95) -> tuple[float, float]:
+    tail = 100 * (1 - confidence) / 2
+    low, high = np.percentile(values, [tail, 100 - tail])
+    return float(low), float(high)
+
+
+def _blocks(seed: int, *units: int) -> list[Block]:
+    rng = np.random.default_rng(seed)
+    return [
+        accuracy_block(f"b{k}", (rng.random(n) < 0.3 + 0.1 * k).astype(np.int64))
+        for k, n in enumerate(units)
+    ]
+
+
+def test_blocks_over_the_same_documents_share_one_set_of_draws():
+    """The computation before layers could differ, restated: every block's columns side by
+    side, one resampling, each block's statistic on its columns."""
+    blocks = _blocks(7, 40, 40, 40)
+    ours = estimate(blocks, resamples=300, seed=5)
+    sums = resampled_sums(np.hstack([b.counts for b in blocks]), 300, 5)
+    for k, block in enumerate(blocks):
+        values = block.statistic(sums[:, 2 * k : 2 * k + 2])["acc"]
+        est = ours[block.name]["acc"]
+        assert (est.low, est.high) == _percentile_interval(values)
+
+
+def test_blocks_over_different_documents_are_resampled_group_by_group():
+    a, b, c = _blocks(8, 40, 25, 40)
+    mixed = estimate([a, b, c], resamples=300, seed=5)
+    alone = {**estimate([a, c], resamples=300, seed=5), **estimate([b], resamples=300, seed=5)}
+    assert mixed == alone
+    values = b.statistic(resampled_sums(b.counts, 300, 5))["acc"]
+    assert (mixed["b1"]["acc"].low, mixed["b1"]["acc"].high) == _percentile_interval(values)
+    assert all(est["acc"].low is not None for est in mixed.values())
+
+
+def test_paired_test_groups_blocks_by_documents_too():
+    a = _blocks(9, 40, 25)
+    b = _blocks(10, 40, 25)
+    both = paired_test(a, b, resamples=300, seed=2)
+    first = paired_test(a[:1], b[:1], resamples=300, seed=2)
+    second = paired_test(a[1:], b[1:], resamples=300, seed=2)
+    assert both == {**first, **second} and list(both) == ["b0", "b1"]
+    assert all(c["acc"].p_value is not None for c in both.values())

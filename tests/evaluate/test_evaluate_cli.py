@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
+from pathlib import Path
 
 import pytest
-from evalgen import docs_from_units, run_nervaluate
+from evalgen import docs_from_units, random_units, run_nervaluate, unannotated
 
-from goldwire.schema import write_jsonl
+from goldwire.provenance import ANNOTATED, Annotation
+from goldwire.schema import Document, write_jsonl
 
 GOLD = [
     [(0, 4, "PER"), (6, 10, "ORG"), (12, 15, "LOC")],
@@ -242,3 +245,149 @@ def test_report_refuses_two_runs_of_the_same_name(cli, files):
     assert result.stderr == (
         "error: run names must differ, x is given twice; name runs as name=path\n"
     )
+
+
+# --------------------------------------------------------------------------- gold on 5 of 30
+
+LEFT_OUT = (
+    "25 of 30 documents left out: no gold (annotation status none); --include-unannotated "
+    "scores them as gold with no labels"
+)
+
+
+def _gold(folder: Path, docs: list[Document], kind: str) -> tuple[Path, dict[str, str]]:
+    """The gold as a goldwire JSONL file or as a corpus built from it (its test split), and
+    each text's document id there."""
+    from goldwire.corpus.build import BuildConfig, build_corpus
+    from goldwire.evaluate.inputs import load_gold
+
+    folder.mkdir()
+    for d in docs:
+        d.meta["split"] = "test"
+    path = folder / "gold.jsonl"
+    write_jsonl(docs, path)
+    if kind == "corpus":
+        build_corpus(
+            BuildConfig(inputs=(path,), out=folder / "corpus", format="jsonl", minhash=None)
+        )
+        path = folder / "corpus"
+    built = load_gold(path, split="test", include_unannotated=True).docs
+    assert len(built) == len(docs)
+    return path, {d.text: d.id for d in built}
+
+
+def _predictions(path: Path, preds: list[Document], ids: dict[str, str]) -> Path:
+    rows = [
+        {
+            "id": ids[d.text],
+            "text_sha256": d.text_sha256,
+            "entities": [{"start": e.start, "end": e.end, "label": e.label} for e in d.entities],
+        }
+        for d in preds
+    ]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(params=["jsonl", "corpus"])
+def five_of_thirty(request, tmp_path):
+    gold_units, pred_units = random_units(30, seed=21)
+    g, p = docs_from_units(gold_units, pred_units, distinct=True)
+    docs = [d if i < 5 else unannotated(d) for i, d in enumerate(g.docs)]
+    gold, ids = _gold(tmp_path / "gold", docs, request.param)
+    forced = [dataclasses.replace(d, annotation=Annotation.all(ANNOTATED)) for d in docs]
+    forced_gold, forced_ids = _gold(tmp_path / "forced", forced, request.param)
+    assert forced_ids == ids
+    return {
+        "gold": gold,
+        "forced": forced_gold,
+        "pred": _predictions(tmp_path / "pred.jsonl", p.docs, ids),
+        "units": (gold_units, pred_units),
+        "dir": tmp_path,
+    }
+
+
+def _score_json(cli, gold, pred, out, *args):
+    result = cli("evaluate", "score", "--gold", gold, "--pred", pred, "--json", out, *args)
+    assert result.exit_code == 0, result.output
+    return result, json.loads(out.read_text(encoding="utf-8"))
+
+
+def test_default_scores_the_five_documents_with_gold_alone(cli, five_of_thirty):
+    f = five_of_thirty
+    result, data = _score_json(cli, f["gold"], f["pred"], f["dir"] / "r.json", "-b", "0")
+    assert "5 documents, 0 without a prediction" in result.stdout
+    assert f"  {LEFT_OUT}\n" in result.stdout
+    assert "  predictions for 25 documents without gold not scored\n" in result.stdout
+    gold_units, pred_units = f["units"]
+    ref = run_nervaluate(gold_units[:5], pred_units[:5])
+    for scheme, name in (("strict", "strict"), ("partial", "partial"), ("type", "ent_type")):
+        micro = data["sections"][f"entities.{scheme}"]["micro"]
+        assert micro["precision"]["value"] == ref["overall"][name].precision
+        assert micro["f1"]["value"] == ref["overall"][name].f1
+        assert micro["counts"]["spu"] == ref["overall"][name].spurious
+    docs = data["documents"]
+    assert (docs["gold"], docs["in_gold"], docs["left_out"]) == (5, 30, 25)
+    assert docs["without_gold"]["statuses"] == {"none": 25}
+    assert len(docs["without_gold"]["first_ids"]) == 20
+    assert docs["layers"]["entities"]["scored"] == 5 and docs["notes"] == [LEFT_OUT]
+    assert docs["predictions_without_gold"]["count"] == 25
+
+
+def test_include_unannotated_gives_the_figures_of_all_thirty_as_gold(cli, five_of_thirty):
+    f = five_of_thirty
+    result, included = _score_json(
+        cli, f["gold"], f["pred"], f["dir"] / "i.json", "-b", "100", "--include-unannotated"
+    )
+    _, forced = _score_json(cli, f["forced"], f["pred"], f["dir"] / "f.json", "-b", "100")
+    assert included["sections"] == forced["sections"]
+    assert included["analysis"] == forced["analysis"]
+    assert "30 documents, 0 without a prediction" in result.stdout
+    assert (
+        "  25 of 30 documents have no gold (annotation status none); scored as gold with no "
+        "labels (--include-unannotated)\n" in result.stdout
+    )
+    gold_units, pred_units = f["units"]
+    ref = run_nervaluate(gold_units[:5] + [[]] * 25, pred_units)
+    assert included["sections"]["entities.strict"]["micro"]["f1"]["value"] == (
+        ref["overall"]["strict"].f1
+    )
+
+
+def test_compare_and_report_say_what_was_left_out(cli, five_of_thirty):
+    f = five_of_thirty
+    out = f["dir"] / "cmp.json"
+    result = cli(
+        "evaluate", "compare", f["pred"], f["pred"], "--gold", f["gold"], "-b", "50", "--json", out
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{LEFT_OUT}\n" in result.stdout
+    assert "A: predictions for 25 documents without gold not scored\n" in result.stdout
+    assert json.loads(out.read_text())["documents"]["a"]["left_out"] == 25
+    result = cli(
+        "evaluate", "report", f"x={f['pred']}", "--gold", f["gold"], "-o", f["dir"] / "r", "-b", "0"
+    )
+    assert result.exit_code == 0, result.output
+    assert f"{LEFT_OUT}\n" in result.stdout
+    md = (f["dir"] / "r" / "report.md").read_text(encoding="utf-8")
+    assert md.startswith(f"# goldwire evaluation report\n\n**Caveat.** {LEFT_OUT}\n\n")
+    assert "5 documents with gold scored of 30" in md
+    assert "Not scored: predictions for 25 documents without gold not scored." in md
+    data = json.loads((f["dir"] / "r" / "results.json").read_text(encoding="utf-8"))
+    assert data["caveats"] == [LEFT_OUT]
+
+
+def test_gold_without_any_gold_is_one_error_line(cli, tmp_path):
+    path = tmp_path / "raw.jsonl"
+    write_jsonl([Document(id=f"r{i}", text=f"Raw text {i}.") for i in range(3)], path)
+    pred = tmp_path / "p.jsonl"
+    pred.write_text('{"id": "r0", "text": "Raw text 0."}\n', encoding="utf-8")
+    result = cli("evaluate", "score", "--gold", path, "--pred", pred)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {path}: none of its 3 documents has gold on any layer (annotation status "
+        "none); attach gold with `goldwire corpus attach-gold`, or pass --include-unannotated "
+        "to use them as gold with no labels\n"
+    )
+    result = cli("evaluate", "score", "--gold", path, "--pred", pred, "--include-unannotated")
+    assert result.exit_code == 0, result.output

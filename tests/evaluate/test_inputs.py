@@ -8,7 +8,7 @@ import pytest
 
 from goldwire.errors import DatasetError, InputError, SchemaError, SpanError, UsageError
 from goldwire.evaluate.inputs import load_gold, load_predictions
-from goldwire.provenance import ANNOTATED, Annotation
+from goldwire.provenance import ANNOTATED, UNCONFIRMED, Annotation
 from goldwire.schema import (
     DocStance,
     Document,
@@ -62,15 +62,14 @@ def gold_jsonl(tmp_path):
     return path
 
 
-@pytest.fixture()
-def dataset_dir(tmp_path):
+def save_dataset(path, docs):
+    """A goldwire dataset directory: the documents as the test split, the first as train."""
     from datasets import Dataset, DatasetDict
 
     from goldwire import SCHEMA_VERSION
 
     feats = features(LABELS)
-    rows = [feats.encode_example(d.to_row()) for d in gold_docs()]
-    path = tmp_path / "corpus"
+    rows = [feats.encode_example(d.to_row()) for d in docs]
     DatasetDict(
         {
             "test": Dataset.from_list(rows, features=feats),
@@ -82,6 +81,11 @@ def dataset_dir(tmp_path):
         encoding="utf-8",
     )
     return path
+
+
+@pytest.fixture()
+def dataset_dir(tmp_path):
+    return save_dataset(tmp_path / "corpus", gold_docs())
 
 
 def write_preds(path, *lines):
@@ -262,3 +266,65 @@ def test_lenient_skips_and_reports_what_it_left_out(dataset_dir, tmp_path):
     assert preds.skipped[0].startswith(f"{path}:1: document a: entity 1 [0:6] has label 'CITY'")
     assert preds.skipped[2].startswith(f"{path}:2: document b: text differs")
     assert preds.skipped[3].startswith(f"{path}:3: document zz is not in the gold")
+
+
+# --------------------------------------------------------------------------- gold per layer
+
+
+def test_gold_knows_which_documents_hold_gold_on_each_layer(tmp_path):
+    a, b = gold_docs()
+    b.annotation = Annotation(entities="reader:conll")
+    raw = Document(id="c", text="Raw text nobody annotated.")
+    path = tmp_path / "gold.jsonl"
+    write_jsonl([a, b, raw], path)
+    gold = load_gold(path)
+    assert [d.id for d in gold.docs] == ["a", "b", "c"]
+    layers = gold.coverage.layers
+    assert (layers["entities"].docs, layers["stances"].docs) == ((0, 1), (0,))
+    assert gold.coverage.left_out == frozenset({2})
+    assert gold.coverage.without_gold == {"none": 1}
+    everything = load_gold(path, include_unannotated=True).coverage
+    assert everything.left_out == frozenset() and everything.layers["stances"].docs == (0, 1, 2)
+
+
+def test_gold_without_annotation_objects_is_gold_everywhere(tmp_path):
+    path = tmp_path / "legacy.jsonl"
+    lines = [{k: v for k, v in d.to_json().items() if k != "annotation"} for d in gold_docs()]
+    path.write_text("".join(json.dumps(line) + "\n" for line in lines), encoding="utf-8")
+    coverage = load_gold(path).coverage
+    assert all(layer.docs == (0, 1) for layer in coverage.layers.values())
+
+
+def test_a_split_without_any_gold_is_one_line_naming_it_and_the_fix(tmp_path):
+    raw = [Document(id=f"r{i}", text=f"Raw text {i}.") for i in range(3)]
+    raw[2].annotation = Annotation(entities=UNCONFIRMED)
+    path = tmp_path / "raw.jsonl"
+    write_jsonl(raw, path)
+    corpus = save_dataset(tmp_path / "corpus", raw)
+    for where in (str(path), f"{corpus} [test]"):
+        with pytest.raises(InputError) as err:
+            load_gold(where.split(" [")[0], split="test")
+        assert str(err.value) == (
+            f"{where}: none of its 3 documents has gold on any layer (annotation status none: "
+            "2, unconfirmed+none: 1); attach gold with `goldwire corpus attach-gold`, or pass "
+            "--include-unannotated to use them as gold with no labels"
+        )
+    assert len(load_gold(path, include_unannotated=True).docs) == 3
+
+
+def test_predictions_for_documents_without_gold_are_counted_not_read(tmp_path):
+    a, b = gold_docs()
+    b.annotation = Annotation()
+    gold_path = tmp_path / "gold.jsonl"
+    write_jsonl([a, b], gold_path)
+    gold = load_gold(gold_path)
+    path = write_preds(
+        tmp_path / "p.jsonl",
+        {"id": "b", "text": "not even the gold text"},
+        {"id": "a", "text": TEXT_A},
+    )
+    preds = load_predictions(path, gold)
+    assert preds.without_gold == ["b"] and preds.docs[1] is None and preds.docs[0] is not None
+    unknown = write_preds(tmp_path / "q.jsonl", {"id": "zz", "text": "?"})
+    with pytest.raises(SchemaError, match="document zz is not in the gold"):
+        load_predictions(unknown, gold)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -301,3 +302,89 @@ def test_benchmark_trains_as_a_phase_of_its_own(ner_corpus, tmp_path):
     )
     assert seen[:2] == [("training gazetteer", 0, None), ("training gazetteer", 1, 1)]
     assert ("predicting with gazetteer", 8, 8) in seen
+
+
+# --------------------------------------------------------------------------- gold per layer
+
+
+def half_annotated_corpus(folder) -> Path:
+    """20 NER documents, the odd ones raw text (no entities, status none): 7 of the 14 train
+    documents hold gold, 1 of the 2 validation documents, 2 of the 4 test documents."""
+    import dataclasses
+
+    from modelgen import corpus_dir, ner_document
+
+    from goldwire.provenance import Annotation
+
+    docs = [ner_document(i) for i in range(20)]
+    docs = [
+        d if i % 2 == 0 else dataclasses.replace(d, entities=[], annotation=Annotation())
+        for i, d in enumerate(docs)
+    ]
+    return corpus_dir(folder, docs, "half")
+
+
+TRAIN_LEFT_OUT = (
+    "7 of 14 documents left out: no gold entities (annotation status none); "
+    "--include-unannotated trains on them as gold with no labels"
+)
+
+
+def test_train_leaves_out_documents_without_gold_on_its_layer(cli, tmp_path):
+    corpus = half_annotated_corpus(tmp_path)
+    result = train("gazetteer", corpus, tmp_path / "g")
+    assert (result.documents, result.left_out) == (7, 7)
+    assert (result.validation_documents, result.validation_left_out) == (1, 1)
+    assert result.training["documents"] == 7  # what the model itself was given
+    assert result.notes == [
+        TRAIN_LEFT_OUT,
+        "validation: 1 of 2 documents left out: no gold entities (annotation status none); "
+        "--include-unannotated trains on them as gold with no labels",
+    ]
+    everything = train("gazetteer", corpus, tmp_path / "all", include_unannotated=True)
+    assert (everything.documents, everything.left_out) == (14, 0)
+    assert everything.training["documents"] == 14
+    printed = cli("evaluate", "train", "-m", "gazetteer", "-c", corpus, "-o", tmp_path / "c").stdout
+    assert "trained gazetteer on 7 documents" in printed and f"  {TRAIN_LEFT_OUT}\n" in printed
+
+
+def test_train_without_gold_on_its_layer_names_the_split(cli, docstance_corpus, tmp_path):
+    result = cli("evaluate", "train", "-m", "gazetteer", "-c", docstance_corpus, "-o", tmp_path)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {docstance_corpus} [train]: none of its 28 documents has gold entities "
+        "(annotation status none); attach gold with `goldwire corpus attach-gold`, or pass "
+        "--include-unannotated to use them as gold with no labels\n"
+    )
+
+
+def test_benchmark_trains_predicts_and_scores_documents_with_gold_only(tmp_path):
+    corpus = half_annotated_corpus(tmp_path)
+    result = benchmark(
+        "gazetteer",
+        tmp_path / "b",
+        corpus=corpus,
+        options=ScoreOptions(resamples=0),
+        isolate=False,
+    )
+    run = result.runs[0]
+    assert run.trained["documents"] == 7 and run.trained["left_out"] == 7
+    assert run.predicted["documents"] == 2 and result.documents == 2
+    said = (
+        "entities: 2 of 4 documents left out: no gold entities (annotation status none); "
+        "--include-unannotated scores them as gold with no labels"
+    )
+    assert said in result.caveats
+    results = json.loads((tmp_path / "b" / "reports" / "entities" / "results.json").read_text())
+    assert results["runs"]["gazetteer"]["documents"]["gold"] == 2
+    assert said.removeprefix("entities: ") in results["caveats"]
+    everything = benchmark(
+        "gazetteer",
+        tmp_path / "all",
+        corpus=corpus,
+        options=ScoreOptions(resamples=0),
+        isolate=False,
+        include_unannotated=True,
+    )
+    assert everything.runs[0].trained["documents"] == 14
+    assert everything.runs[0].predicted["documents"] == 4 and everything.documents == 4
