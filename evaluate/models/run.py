@@ -40,8 +40,8 @@ from pathlib import Path
 from typing import Any
 
 from goldwire.errors import InputError, UsageError
-from goldwire.evaluate.coverage import with_gold
-from goldwire.evaluate.inputs import GoldSet, no_gold_message
+from goldwire.evaluate.coverage import Coverage, with_gold
+from goldwire.evaluate.inputs import GoldSet, load_gold, no_gold_message
 from goldwire.evaluate.models import create_model, load_model, model_class, parse_spec
 from goldwire.evaluate.models.base import Model, query_document, read_meta
 from goldwire.evaluate.models.taskscore import caveats, score_and_report
@@ -56,8 +56,6 @@ from goldwire.schema import Document, write_jsonl
 def load_documents(source: str | Path, split: str) -> GoldSet:
     """Every document (with gold or not) and the label schema of a corpus split, or of a
     goldwire JSONL file; which to use is :func:`goldwire.evaluate.coverage.with_gold`'s."""
-    from goldwire.evaluate.inputs import load_gold
-
     return load_gold(source, split=split, include_unannotated=True)
 
 
@@ -113,10 +111,7 @@ def train(
     if not gold.docs:
         raise UsageError(f"{corpus} [{split}] has no documents to train on")
     layer = cls.task.value
-    docs, coverage = with_gold(gold.docs, layer, include_unannotated=include_unannotated)
-    if not docs:
-        noun = coverage.layers[layer].noun
-        raise InputError(no_gold_message(gold.where, coverage.without_gold, f"gold {noun}"))
+    docs, coverage = _layer_gold(gold, layer, include_unannotated)
     validation, val_coverage = with_gold(
         _optional_split(corpus, validation_split), layer, include_unannotated=include_unannotated
     )
@@ -151,6 +146,18 @@ def train(
         len(val_coverage.left_out),
         notes,
     )
+
+
+def _layer_gold(
+    gold: GoldSet, layer: str, include_unannotated: bool
+) -> tuple[list[Document], Coverage]:
+    """The documents with gold on ``layer`` (all with ``include_unannotated``), or an error
+    naming the split when there are none."""
+    docs, coverage = with_gold(gold.docs, layer, include_unannotated=include_unannotated)
+    if not docs:
+        noun = coverage.layers[layer].noun
+        raise InputError(no_gold_message(gold.where, coverage.without_gold, f"gold {noun}"))
+    return docs, coverage
 
 
 def _init_names(cls: type[Model]) -> set[str]:
@@ -408,14 +415,9 @@ def benchmark(
     through ``progress``; what each run took (time, memory, the model's warnings) is in the
     result. Writes ``out/models/``, ``out/predictions/``, ``out/reports/<task>/`` (the
     evaluate report: report.md, report.html, results.json), ``out/benchmark.json`` and
-    ``out/benchmark.md``.
-
-    Each model is trained on the documents with gold on its task's layer and scored on
-    those of the gold (:mod:`goldwire.evaluate.coverage`); what was left out is in the
-    caveats. ``include_unannotated`` uses every document, one without gold as gold with no
-    labels.
+    ``out/benchmark.md``. Models train, predict and are scored on the documents with gold on
+    their task's layer (all with ``include_unannotated``); the caveats say what was left out.
     """
-    from goldwire.evaluate.inputs import load_gold
     from goldwire.evaluate.models.summary import summary_markdown
     from goldwire.evaluate.scoring import ScoreOptions
 
@@ -441,15 +443,9 @@ def benchmark(
     ]
     said = caveats(gold_set, runs)
     reports = score_and_report(gold_set, runs, plan.out, options, said, progress)
+    n_docs = len(gold_set.coverage.used)
     result = BenchmarkResult(
-        str(plan.out),
-        str(gold_source),
-        gold_set.split,
-        len(gold_set.coverage.used),
-        runs,
-        reports,
-        said,
-        command,
+        str(plan.out), str(gold_source), gold_set.split, n_docs, runs, reports, said, command
     )
     write_json(plan.out / "benchmark.json", result.to_dict(), default=str)
     write_text(plan.out / "benchmark.md", summary_markdown(result))
