@@ -438,3 +438,53 @@ def test_agreement_suggestions_per_annotator_go_into_the_card(corpus, tmp_path):
     assert "| all (pooled) | 3 | 1 | 4 | 0.375 |" in card
     assert "| span F1, exact | `span_f1_exact` | 0.500 |" in card
     assert "- **exact**: same offsets and label" in card
+
+
+# --------------------------------------------------------------------------- issue 11
+
+
+def test_gold_for_5_of_30_documents_end_to_end(cli, tmp_path):
+    """Gold for 5 of 30 documents: info says 5 of 30, CoNLL export writes the 5 (not 25
+    all-O documents), the card says how the gold was made."""
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(30):
+        (src / f"a{i:02d}.txt").write_text(tass_article(700 + i), encoding="utf-8")
+    build_corpus(BuildConfig(inputs=(src,), out=tmp_path / "c", minhash=None,
+                             ratios=SplitRatios(1.0, 0.0, 0.0)))  # fmt: skip
+    docs = list(iter_documents(tmp_path / "c"))[:5]
+    record = {"annotators": ["alice", "bob"], "adjudication": "majority",
+              "tool": "doccano 1.8.4",
+              "guidelines": "annotate/guidelines.md sha256:00"}  # fmt: skip
+    gold = []
+    for d in docs:
+        city = d.dateline or d.text.split("\n\n")[2].split(",")[0]
+        start = d.text.index(city)
+        gold.append(Document(id=d.id, text=d.text, paragraphs=d.paragraphs,
+                             entities=[Entity("T1", start, start + len(city), "GPE", city)],
+                             annotation=Annotation.all("adjudicated", **record)))  # fmt: skip
+    write_jsonl(gold, tmp_path / "gold.jsonl")
+    result = cli("corpus", "attach-gold", tmp_path / "c", tmp_path / "gold.jsonl", "--out",
+                 tmp_path / "v2", "--card-dir", tmp_path / "cards")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    result = cli("corpus", "info", tmp_path / "v2", "--json", tmp_path / "info.json")
+    assert result.exit_code == 0 and "gold: 5 of 30 documents on at least one layer" in (
+        result.output.replace("\n", " ")
+    )
+    info = json.loads((tmp_path / "info.json").read_text(encoding="utf-8"))
+    assert info["coverage"]["splits"]["train"]["layers"]["entities"] == {
+        "with_gold": 5, "statuses": {"adjudicated": 5, "none": 25},
+    }  # fmt: skip
+    result = cli("corpus", "export", tmp_path / "v2", "--format", "conll", "--out", tmp_path / "e")
+    assert result.exit_code == 0
+    assert result.output.startswith(
+        "train: 5 documents written, 25 left out (entities status none: 25)\n"
+    )
+    conll = (tmp_path / "e" / "train.conll").read_text(encoding="utf-8")
+    assert conll.count("-DOCSTART-") == 5 and conll.count("B-GPE") == 5
+    card = (tmp_path / "cards" / "v2" / "README.md").read_text(encoding="utf-8")
+    assert "5 of 30 documents carry gold on at least one layer." in card
+    assert "- **Tool:** doccano 1.8.4 (5)" in card
+    assert "- **Guidelines:** annotate/guidelines.md sha256:00 (5)" in card
+    assert "- **Annotators per document:** 2 annotators: 5 documents" in card
+    assert "[TO FILL: how entities and stances were annotated" not in card
