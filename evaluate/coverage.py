@@ -98,9 +98,8 @@ class Coverage:
         says what is done with the documents (``scored``, ``trained on``)."""
         out = []
         if self.n_without_gold:
-            what = (
-                "gold" if len(self.layers) > 1 else f"gold {next(iter(self.layers.values())).noun}"
-            )
+            nouns = [layer.noun for layer in self.layers.values()]
+            what = f"gold {nouns[0]}" if len(nouns) == 1 else "gold"
             out.append(
                 without_gold_note(
                     self.n_without_gold,
@@ -232,14 +231,15 @@ def documents_section(gold: GoldSet, preds: PredictionSet) -> dict[str, Any]:
         )
     for name, n in unscored.items():
         layer = cov.layers[name]
+        predictions = f"{n} prediction{'' if n == 1 else 's'}"
         if layer.docs:
             run_notes.append(
-                f"{n} predicted {layer.noun} on documents without gold {layer.noun} not scored"
+                f"{predictions} of {layer.noun} on documents without gold {layer.noun} not scored"
             )
         else:
             run_notes.append(
                 f"{layer.noun} not scored: no document has gold {layer.noun} "
-                f"({status_words(layer.without_gold)}); {n} predicted {layer.noun} ignored"
+                f"({status_words(layer.without_gold)}); {predictions} of {layer.noun} ignored"
             )
     return {
         "gold": len(used),
@@ -260,16 +260,17 @@ def documents_section(gold: GoldSet, preds: PredictionSet) -> dict[str, Any]:
 
 
 def _unscored_items(cov: Coverage, preds: PredictionSet) -> dict[str, int]:
-    """Per layer, the predicted items on documents read but not scored on that layer."""
+    """Per layer, the predicted items on documents scored on other layers only (those on
+    documents left out entirely are counted as documents)."""
     out = {}
     for name, layer in cov.layers.items():
         if len(layer.docs) == cov.n_docs:
             continue
-        scored = set(layer.docs)
+        skip = cov.left_out.union(layer.docs)
         n = sum(
             len(getattr(p, name))
             for i, p in enumerate(preds.docs)
-            if p is not None and i not in scored
+            if p is not None and i not in skip
         )
         if n:
             out[name] = n

@@ -99,11 +99,11 @@ def load_gold(
     return gold
 
 
-def no_gold_message(where: str, statuses: dict[str, int], what: str = "any layer") -> str:
-    """The one line said when no document of a split holds gold (on ``what``)."""
+def no_gold_message(where: str, statuses: dict[str, int], what: str = "gold on any layer") -> str:
+    """The one line said when no document of a split has ``what``."""
     n = sum(statuses.values())
     return (
-        f"{where}: none of its {n} documents has gold on {what} ({status_words(statuses)}); "
+        f"{where}: none of its {n} documents has {what} ({status_words(statuses)}); "
         "attach gold with `goldwire corpus attach-gold`, or pass --include-unannotated to "
         "use them as gold with no labels"
     )

@@ -247,6 +247,9 @@ def test_each_layer_is_scored_on_its_own_documents(data):
         len(on_ents),
         len(on_ds),
     )
+    unscored = sum(len(pred_units[i]) for i, (e, s) in enumerate(flags) if s and not e)
+    items = result.documents["predictions_without_gold"]["items_not_scored"]
+    assert items.get("entities", 0) == unscored
     if on_ents:
         picked = [gold_units[i] for i in on_ents], [pred_units[i] for i in on_ents]
         assert_entities_as_nervaluate(result, *picked)
