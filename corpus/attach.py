@@ -139,21 +139,19 @@ def _match(dd, gold: dict[str, Document], report: AttachReport) -> dict[str, dic
     found: dict[str, dict[str, int]] = {}
     seen: set[str] = set()
     for split, ds in dd.items():
-        cols = ds.select_columns(["id", "text_sha256"])
-        row = 0
-        for ids, hashes in ((b["id"], b["text_sha256"]) for b in cols.iter(batch_size=1000)):
-            for doc_id, sha in zip(ids, hashes, strict=True):
-                row += 1
-                doc = gold.get(doc_id)
-                if doc is None:
-                    continue
-                seen.add(doc_id)
-                if doc.text_sha256 == sha:
-                    found.setdefault(split, {})[doc_id] = row - 1
-                else:
-                    report.text_mismatches.append({"id": doc_id, "split": split,
-                                                   "corpus_sha256": sha,
-                                                   "gold_sha256": doc.text_sha256})  # fmt: skip
+        cols = ds.select_columns(["id", "text_sha256"]).iter(batch_size=1000)
+        pairs = (pair for b in cols for pair in zip(b["id"], b["text_sha256"], strict=True))
+        for row, (doc_id, sha) in enumerate(pairs):
+            doc = gold.get(doc_id)
+            if doc is None:
+                continue
+            seen.add(doc_id)
+            if doc.text_sha256 == sha:
+                found.setdefault(split, {})[doc_id] = row
+            else:
+                report.text_mismatches.append({"id": doc_id, "split": split,
+                                               "corpus_sha256": sha,
+                                               "gold_sha256": doc.text_sha256})  # fmt: skip
     report.unknown_ids = sorted(set(gold) - seen)
     return found
 

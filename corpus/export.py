@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from goldwire.errors import UsageError
+from goldwire.errors import SettingError, UsageError
 from goldwire.files import atomic_open, write_jsonl
 from goldwire.provenance import LAYERS, has_gold
 
@@ -46,7 +46,7 @@ class Selection:
     def __post_init__(self) -> None:
         unknown = [layer for layer in self.layers if layer not in LAYERS]
         if not self.layers or unknown:
-            raise ValueError(f"layers must be some of {', '.join(LAYERS)}, got {self.layers}")
+            raise SettingError(f"layers must be some of {', '.join(LAYERS)}, got {self.layers}")
 
     def reason(self, annotation: Mapping[str, Any]) -> str | None:
         """Why a document has no gold for this format (``None``: it has)."""
