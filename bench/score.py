@@ -110,6 +110,7 @@ def _tags(n: int, spans) -> list[str]:
 
 def write_inputs(docs, out: Path) -> dict[str, int]:
     """Each tool's native input, prepared before any timing."""
+    from goldwire.provenance import ANNOTATED, Annotation
     from goldwire.schema import Document, Entity, text_sha256, write_jsonl
 
     gold_docs, pred_lines, nv_true, nv_pred, sq_true, sq_pred = [], [], [], [], [], []
@@ -129,6 +130,7 @@ def write_inputs(docs, out: Path) -> dict[str, int]:
                         Entity(f"e{k}", s, e, lab, text[s:e])
                         for k, (s, e, lab) in enumerate(g_chars)
                     ],
+                    annotation=Annotation.all(ANNOTATED),  # gold: every layer annotated
                 )
             )
             pred_lines.append(
