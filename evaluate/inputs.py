@@ -4,7 +4,7 @@ Gold is a goldwire dataset directory (a ``DatasetDict`` saved with ``save_to_dis
 schema under ``label_schema`` in ``goldwire.json`` at its root; read with the corpus stage's
 :func:`goldwire.corpus.dataset.open_source`) and a split, or a goldwire JSONL file. Which of
 its documents hold gold on which layer is decided once, by
-:func:`goldwire.evaluate.coverage.select`, and kept on the :class:`GoldSet`: a split without
+:func:`goldwire.evaluate.selection.select`, and kept on the :class:`GoldSet`: a split without
 gold on any layer is an error (unless ``include_unannotated``).
 
 Predictions are goldwire JSONL lines (``id``, ``text`` or ``text_sha256``, ``entities``,
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from goldwire.errors import InputError, SchemaError, UsageError
-from goldwire.evaluate.coverage import Coverage, select, status_words
+from goldwire.evaluate.selection import Coverage, select, status_words
 from goldwire.parse import ItemParser, Mode, check_reference
 from goldwire.schema import Document, LabelSchema
 

@@ -50,7 +50,7 @@ def open_gold(
     """Read the gold (dataset directory, JSONL or CoNLL) in the format given or detected.
 
     Goldwire gold is scored layer by layer on the documents with gold on the layer
-    (:mod:`goldwire.evaluate.coverage`); ``include_unannotated`` scores every document on
+    (:mod:`goldwire.evaluate.selection`); ``include_unannotated`` scores every document on
     every layer. CoNLL gold carries no statuses: all of it is gold."""
     fmt = detect_format(path, preds or [], fmt)
     if fmt is Format.CONLL:

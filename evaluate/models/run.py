@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from goldwire.errors import InputError, UsageError
-from goldwire.evaluate.coverage import Coverage, with_gold
+from goldwire.evaluate.selection import Coverage, with_gold
 from goldwire.evaluate.inputs import GoldSet, load_gold, no_gold_message
 from goldwire.evaluate.models import create_model, load_model, model_class, parse_spec
 from goldwire.evaluate.models.base import Model, query_document, read_meta
@@ -55,7 +55,7 @@ from goldwire.schema import Document, write_jsonl
 
 def load_documents(source: str | Path, split: str) -> GoldSet:
     """Every document (with gold or not) and the label schema of a corpus split, or of a
-    goldwire JSONL file; which to use is :func:`goldwire.evaluate.coverage.with_gold`'s."""
+    goldwire JSONL file; which to use is :func:`goldwire.evaluate.selection.with_gold`'s."""
     return load_gold(source, split=split, include_unannotated=True)
 
 

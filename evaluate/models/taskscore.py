@@ -1,7 +1,7 @@
 """Scoring a benchmark task by task (:func:`goldwire.evaluate.models.run.benchmark`).
 
 * :func:`task_gold`: the gold as one task sees it: that layer's annotations only, scored on
-  the documents with gold on that layer (:meth:`goldwire.evaluate.coverage.Coverage.only`);
+  the documents with gold on that layer (:meth:`goldwire.evaluate.selection.Coverage.only`);
 * :func:`caveats`: what the benchmark says before any figure (few documents, stance models
   given the gold mentions);
 * :func:`score_and_report`: each task's runs scored with the evaluate stage and written as
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from goldwire.evaluate.coverage import status_words
+from goldwire.evaluate.selection import status_words
 from goldwire.evaluate.inputs import GoldSet
 from goldwire.evaluate.models.base import Task
 from goldwire.progress import Progress

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from goldwire.evaluate.coverage import select
+from goldwire.evaluate.selection import select
 from goldwire.evaluate.inputs import GoldSet
 from goldwire.evaluate.models.taskscore import task_gold
 from goldwire.provenance import ANNOTATED, Annotation

@@ -7,7 +7,7 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from goldwire.evaluate.coverage import Coverage, select, status_words, with_gold
+from goldwire.evaluate.selection import Coverage, select, status_words, with_gold
 from goldwire.provenance import ANNOTATED, LAYERS, NONE, UNCONFIRMED, Annotation, has_gold
 from goldwire.schema import Document
 
