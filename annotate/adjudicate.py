@@ -28,8 +28,8 @@ key: their label and their item's provenance). Gold entities are renumbered ``T1
 ... in (start, end) order. The gold document's ``annotation``: status ``adjudicated`` for
 every layer with at least one counting copy, ``none`` for the others; ``annotators``: whose
 copies counted; ``adjudication``: the strategy; ``tool`` and ``guidelines``: the copies'
-common value (several joined with ``"; "``). ``meta`` gets ``annotators`` and
-``adjudication`` too (what ``goldwire corpus attach-gold`` reads). A document no copy of
+common value (several joined with ``"; "``). ``meta`` is the first counting copy's, without
+that copy's Doccano bookkeeping (``doccano_example``, ``doccano_confirmed``). A document no copy of
 which counts is left out of gold (``documents_left_out``).
 
 **Conflicts** (``conflicts.jsonl`` beside the gold file): one record per key with a
@@ -100,6 +100,8 @@ if TYPE_CHECKING:
     from goldwire.annotate.review_merge import ReviewReport
 
 CONFLICTS_FILE = "conflicts.jsonl"
+#: meta keys of a pulled copy that describe that copy only (its Doccano example, its state)
+PULL_META = frozenset({"doccano_example", "doccano_confirmed"})
 OUTCOMES = tuple(f.value for f in Fate)
 
 DEFINITIONS = {
@@ -307,7 +309,8 @@ def adjudicate_document(doc_id: str, by_layer: Mapping[str, Mapping[str, Documen
         tool=common([d.annotation.tool for d in copies.values()]),
         guidelines=common([d.annotation.guidelines for d in copies.values()]),
     )  # fmt: skip
-    meta = {**base.meta, "annotators": ",".join(copies), "adjudication": strategy.describe()}
+    # one annotator's Doccano bookkeeping is not the gold's; who and how are in annotation
+    meta = {k: v for k, v in base.meta.items() if k not in PULL_META}
     gold = dataclasses.replace(
         base, entities=entities, stances=stances, doc_stances=doc_stances, meta=meta,
         paragraphs=list(base.paragraphs), annotation=annotation,

@@ -32,14 +32,19 @@ from typing import Any
 
 from goldwire import SCHEMA_VERSION
 from goldwire.errors import UsageError
-from goldwire.provenance import ADJUDICATED, ANNOTATED, LAYERS, NONE, Annotation, reader_status
+from goldwire.provenance import (
+    ADJUDICATED,
+    ANNOTATED,
+    ITEM_DEFAULTS,
+    LAYERS,
+    NONE,
+    Annotation,
+    reader_status,
+)
 from goldwire.schema import LabelSchema, features
 
 #: the schema versions goldwire migrates on load
 MIGRATES = (1,)
-#: what the item fields added by schema version 2 hold when nothing was recorded
-ITEM_DEFAULTS: dict[str, Any] = {"provenance": "", "suggested": None, "votes": [],
-                                 "adjudicated_by": ""}  # fmt: skip
 
 
 def v1_features(labels: LabelSchema):

@@ -152,8 +152,8 @@ class Annotation:
 
     @classmethod
     def all(cls, status: str, **kwargs: Any) -> Annotation:
-        """Every layer with the same status."""
-        return cls(status, status, status, **kwargs)
+        """Every layer with the same status (a layer named in ``kwargs`` takes its own)."""
+        return cls(**{**dict.fromkeys(LAYERS, status), **kwargs})
 
     def status(self, layer: str) -> str:
         return getattr(self, layer)
@@ -213,6 +213,11 @@ def _status(value: Any, layer: str) -> str:
     if not isinstance(value, str):
         raise TypeError(f"annotation status of {layer} must be a string, got {value!r}")
     return value
+
+
+#: An item's provenance fields when nothing is recorded (every dataset row has them all).
+ITEM_DEFAULTS: dict[str, Any] = {"provenance": "", "suggested": None, "votes": [],
+                                 "adjudicated_by": ""}  # fmt: skip
 
 
 def item_provenance_json(item: Any) -> dict[str, Any]:
@@ -282,6 +287,7 @@ def annotation_features() -> dict[str, Any]:
 __all__ = [
     "ADJUDICATED",
     "ANNOTATED",
+    "ITEM_DEFAULTS",
     "LAYERS",
     "NONE",
     "NO_GOLD",

@@ -26,6 +26,7 @@ from typing import Any
 from goldwire import SCHEMA_VERSION
 from goldwire.errors import SchemaError, SpanError
 from goldwire.provenance import (
+    ITEM_DEFAULTS,
     Annotation,
     Suggested,
     Vote,
@@ -353,7 +354,7 @@ class Document:
         row = self.to_json()
         row["meta"] = [{"key": k, "value": v} for k, v in self.meta.items()]
         for key in ("entities", "stances", "doc_stances"):  # every feature's key, set or not
-            row[key] = [{**_NO_PROVENANCE, **item} for item in row[key]]
+            row[key] = [{**ITEM_DEFAULTS, **item} for item in row[key]]
         return row
 
     @classmethod
@@ -379,10 +380,6 @@ class Document:
                 for d in row.get("doc_stances") or []
             ]
         return cls.from_json(data, where=f"document {row.get('id')}")
-
-
-_NO_PROVENANCE: dict[str, Any] = {"provenance": "", "suggested": None, "votes": [],
-                                  "adjudicated_by": ""}  # fmt: skip
 
 
 def _label_name(value: Any, names: list[str]) -> str:

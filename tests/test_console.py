@@ -6,6 +6,7 @@ import json
 
 from goldwire.console import console
 from goldwire.files import is_stdout
+from goldwire.provenance import ANNOTATED, Annotation
 from goldwire.schema import Document, Entity, write_jsonl
 from gwtest import SEED_ARTICLES
 
@@ -18,7 +19,8 @@ def test_only_a_dash_means_standard_output(tmp_path):
 
 def test_score_with_json_dash_prints_nothing_but_json(cli, tmp_path):
     doc = Document(id="a", text="Lavrov met Blinken",
-                   entities=[Entity("e1", 0, 6, "PER", "Lavrov")])  # fmt: skip
+                   entities=[Entity("e1", 0, 6, "PER", "Lavrov")],
+                   annotation=Annotation.all(ANNOTATED))  # gold: say it is  # fmt: skip
     write_jsonl([doc], tmp_path / "gold.jsonl")
     write_jsonl([doc], tmp_path / "pred.jsonl")
     result = cli("evaluate", "score", "--gold", tmp_path / "gold.jsonl", "--pred",

@@ -81,8 +81,8 @@ def test_majority_gold_with_provenance(majority):
     ]
     assert ents(docs["m2"]) == [("T1", "Baku", "GPE", ["alice", "bob"])]  # Yerevan: a tie
     assert ents(docs["m3"]) == [("T1", "Minsk", "GPE", ["carol"])]  # one annotator: 1 > 1/2
-    assert docs["m1"].meta["annotators"] == "alice,bob,carol"
-    assert docs["m2"].meta["adjudication"] == "majority"
+    assert docs["m1"].annotation.annotators == ["alice", "bob", "carol"]
+    assert docs["m2"].annotation.adjudication == "majority"
 
 
 def test_majority_conflicts(majority):
@@ -161,7 +161,7 @@ def test_prefer_user_wins_where_present_and_majority_fills():
     assert ("entity", "minority", "Yerevan talks", "EVENT") in got  # accepted, still listed
     assert ("stance", "overridden", "Armenia->Baku", None) in got
     assert ("entity", "label", "Armenia", "LOC") in got
-    assert docs["m1"].meta["adjudication"] == "prefer:carol"
+    assert docs["m1"].annotation.adjudication == "prefer:carol"
 
 
 def test_single_names_documents_with_several_annotators():
@@ -407,7 +407,7 @@ def test_votes_and_provenance_of_every_gold_item(tmp_path):
     assert (a.entities, a.stances, a.doc_stances) == ("adjudicated", "adjudicated", "none")
     assert a.annotators == ["alice", "bob", "carol"] and a.adjudication == "majority"
     assert a.tool == "doccano 1.8.4; doccano 1.8.5" and a.guidelines == GUIDELINES
-    assert gold.meta["annotators"] == "alice,bob,carol"
+    assert gold.annotation.annotators == ["alice", "bob", "carol"]
     again = Document.from_json(json.loads(json.dumps(gold.to_json())))  # a valid gold record
     assert again.entities[1].votes == armenia.votes
 

@@ -25,11 +25,10 @@ test extra; its own browser download is not used.
 from __future__ import annotations
 
 import secrets
-import shutil
-import warnings
 from pathlib import Path
 
 import pytest
+from gwbrowser import ACTIVE_MENU, attempts, log_in, new_annotator, page_in
 
 from goldwire.annotate import client, pull, push
 from goldwire.annotate.http import connect
@@ -42,18 +41,6 @@ pytestmark = [pytest.mark.doccano, pytest.mark.browser]
 TEXT = "Talks 😀 in Azerbaijan with Armenia."
 HOLDER, TARGET = "Azerbaijan", "Armenia"  # both GPE; HOLDER follows the emoji
 STANCE = "SUPPORT"
-ATTEMPTS = 2  # one retry when the UI's timing fails us
-TIMEOUT_MS = 15_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOGIN_PASSWORD_MAX = 30  # doccano's login form
-ACTIVE_MENU = ".menuable__content__active"
 
 #: (x, y) on the page of the middle of the first and of the last character of [s, e) (UTF-16).
 CHAR_POINTS_JS = """([text, s, e]) => {
@@ -80,25 +67,8 @@ SPAN_LABELS_JS = """(selector) => Array.from(document.querySelectorAll(selector)
             y: r.top + r.height / 2}; })"""
 
 
-def summary(exc: BaseException) -> str:
-    """The first line of an error, with what Playwright was waiting for."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    waiting = [line for line in lines[1:] if line.startswith("- waiting for")][:1]
-    return " ".join([f"{type(exc).__name__}: {lines[0] if lines else ''}", *waiting])
-
-
 def document() -> Document:
     return Document(id="emoji", text=TEXT)
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail(
-            "the browser test needs Chromium: install it with `apt-get install -y chromium` "
-            "(Debian/Ubuntu); Playwright's own browser download is not used"
-        )
-    return path
 
 
 def utf16(text: str, cp: int) -> int:
@@ -123,19 +93,11 @@ def new_project(admin) -> tuple[client.Project, int]:
 
 def annotate_in_browser(browser, url: str, user: Connection, project_id: int, shot: Path) -> None:
     """Log in as ``user``, label HOLDER and TARGET as GPE, link them with STANCE."""
-    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+    page, close = page_in(browser, shot)
     try:
-        page.goto(f"{url}/auth")
-        page.wait_for_load_state("networkidle")
-        page.get_by_label("Username").fill(user.username)
-        page.get_by_label("Password").fill(user.password)
-        page.locator(".v-card").get_by_role("button", name="Login").click()
-        page.wait_for_url("**/projects")
+        log_in(page, url, user)
         page.goto(f"{url}/projects/{project_id}/sequence-labeling?page=1")
         page.locator("#container text").filter(has_text=TARGET).first.wait_for()
 
@@ -181,50 +143,26 @@ def annotate_in_browser(browser, url: str, user: Connection, project_id: int, sh
         pick(STANCE, "relations")
         expect(page.locator("#container svg text", has_text=STANCE)).to_have_count(1)
     finally:
-        try:
-            page.screenshot(path=str(shot))
-        except PlaywrightError:
-            pass
-        context.close()
+        close()
 
 
 def test_annotator_labels_and_links_spans_after_an_emoji_in_the_browser(doccano_server, tmp_path):
-    chromium = chromium_path()
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "the browser test needs the playwright package: install goldwire's test extra "
-            "(`pip install -e '.[test]'`); its Chromium comes from the system, not Playwright"
-        )
     with connect(doccano_server.connection) as admin:
-        # the admin's generated password may be too long for the login form: an annotator
-        password = secrets.token_urlsafe(18)
-        assert len(password) <= LOGIN_PASSWORD_MAX
-        annotator = Connection(admin.url, f"ann-{secrets.token_hex(3)}", password)
-        client.create_user(admin, annotator.username, annotator.password)
+        annotator = new_annotator(admin)
 
-        failures: list[str] = []
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                for attempt in range(1, ATTEMPTS + 1):
-                    project, example_id = new_project(admin)  # a clean slate for each try
-                    client.add_member(admin, project.id, annotator.username)
-                    shot = tmp_path / f"browser-attempt-{attempt}.png"
-                    try:
-                        annotate_in_browser(browser, admin.url, annotator, project.id, shot)
-                        break
-                    except (PlaywrightError, AssertionError) as exc:
-                        failures.append(f"attempt {attempt}: {summary(exc)} (screenshot: {shot})")
-                else:
-                    pytest.fail("the browser could not annotate:\n" + "\n".join(failures))
-            finally:
-                browser.close()
+        def setup():
+            project, example_id = new_project(admin)
+            client.add_member(admin, project.id, annotator.username)
+            return project, example_id
 
-        if failures:
-            warnings.warn(f"the browser test passed on a retry: {failures[0]}", stacklevel=1)
+        (project, example_id), shot = attempts(
+            tmp_path,
+            setup,
+            lambda browser, state, shot: annotate_in_browser(
+                browser, admin.url, annotator, state[0].id, shot
+            ),
+            "annotate",
+        )
 
         # What Doccano stored, as the annotator sees it through the API: UTF-16 offsets.
         with connect(annotator) as own:

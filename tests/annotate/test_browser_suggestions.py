@@ -24,11 +24,10 @@ from __future__ import annotations
 
 import json
 import secrets
-import shutil
-import warnings
 from pathlib import Path
 
 import pytest
+from gwbrowser import ACTIVE_MENU, attempts, log_in, new_annotator, page_in
 
 from goldwire.annotate import client, pull, push
 from goldwire.annotate.http import connect
@@ -45,18 +44,6 @@ NEW_LABEL = "LOC"  # what the annotator makes of RELABELLED
 STANCE = "SUPPORT"  # suggested from KEPT to DELETED: orphaned when DELETED goes
 SOURCE = "ner-test"
 DOC_ID = "suggested"
-ATTEMPTS = 2  # one retry when the UI's timing fails us
-TIMEOUT_MS = 15_000
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-LOGIN_PASSWORD_MAX = 30  # doccano's login form
-ACTIVE_MENU = ".menuable__content__active"
 #: the Material Design icons of doccano's review button: not done, done
 MDI_CLOSE = (
     "M19,6.41L17.59,5L12,10.59L6.41,5L5,6.41L10.59,12L5,17.59L6.41,19L12,13.41L17.59,19L19,17.59"
@@ -82,23 +69,6 @@ SPAN_LABELS_JS = """(selector) => Array.from(document.querySelectorAll(selector)
     const r = g.getBoundingClientRect();
     return {text: g.textContent.trim(), left: r.left, x: r.left + r.width / 2,
             y: r.top + r.height / 2}; })"""
-
-
-def summary(exc: BaseException) -> str:
-    """The first line of an error, with what Playwright was waiting for."""
-    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
-    waiting = [line for line in lines[1:] if line.startswith("- waiting for")][:1]
-    return " ".join([f"{type(exc).__name__}: {lines[0] if lines else ''}", *waiting])
-
-
-def chromium_path() -> str:
-    path = shutil.which("chromium")
-    if path is None:
-        pytest.fail(
-            "the browser test needs Chromium: install it with `apt-get install -y chromium` "
-            "(Debian/Ubuntu); Playwright's own browser download is not used"
-        )
-    return path
 
 
 def utf16(cp: int) -> int:
@@ -145,23 +115,11 @@ def new_project(admin, annotator) -> tuple[client.Project, int, dict[str, int]]:
     return project, int(example["id"]), ids
 
 
-def log_in(page, url: str, user: Connection) -> None:
-    page.goto(f"{url}/auth")
-    page.wait_for_load_state("networkidle")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(user.password)
-    page.locator(".v-card").get_by_role("button", name="Login").click()
-    page.wait_for_url("**/projects")
-
-
 def review_in_browser(browser, url: str, user: Connection, project_id: int, shot: Path) -> None:
     """Log in as ``user``; delete DELETED, relabel RELABELLED as NEW_LABEL, mark done."""
-    from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import expect
 
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
+    page, close = page_in(browser, shot)
     try:
         log_in(page, url, user)
         page.goto(f"{url}/projects/{project_id}/sequence-labeling?page=1")
@@ -207,55 +165,25 @@ def review_in_browser(browser, url: str, user: Connection, project_id: int, shot
         assert response.value.ok, f"POST states: {response.value.status}"
         expect(page.locator(f'.toolbar-control button path[d="{MDI_CHECK}"]')).to_have_count(1)
     finally:
-        try:
-            page.screenshot(path=str(shot))
-        except PlaywrightError:
-            pass
-        context.close()
+        close()
 
 
 def test_annotator_deletes_relabels_and_accepts_suggestions_in_the_browser(
     doccano_server, tmp_path
 ):
-    chromium = chromium_path()
-    try:
-        from playwright.sync_api import Error as PlaywrightError
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail(
-            "the browser test needs the playwright package: install goldwire's test extra "
-            "(`pip install -e '.[test]'`); its Chromium comes from the system, not Playwright"
-        )
     with connect(doccano_server.connection) as admin:
-        # the admin's generated password may be too long for the login form: an annotator
-        password = secrets.token_urlsafe(18)
-        assert len(password) <= LOGIN_PASSWORD_MAX
-        user = Connection(admin.url, f"ann-{secrets.token_hex(3)}", password)
-        client.create_user(admin, user.username, user.password)
-
-        failures: list[str] = []
-        with connect(user) as annotator, sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-            try:
-                for attempt in range(1, ATTEMPTS + 1):
-                    # a clean slate for each try; as_user makes the annotator a member
-                    project, example_id, suggested = new_project(admin, annotator)
-                    shot = tmp_path / f"browser-attempt-{attempt}.png"
-                    try:
-                        review_in_browser(browser, admin.url, user, project.id, shot)
-                        break
-                    except (PlaywrightError, AssertionError) as exc:
-                        failures.append(f"attempt {attempt}: {summary(exc)} (screenshot: {shot})")
-                else:
-                    pytest.fail("the browser could not review:\n" + "\n".join(failures))
-            finally:
-                browser.close()
-
-            if failures:
-                warnings.warn(f"the browser test passed on a retry: {failures[0]}", stacklevel=1)
+        user = new_annotator(admin)
+        with connect(user) as annotator:
+            (project, example_id, suggested), shot = attempts(
+                tmp_path,
+                lambda: new_project(admin, annotator),  # as_user makes them a member
+                lambda browser, state, shot: review_in_browser(
+                    browser, admin.url, user, state[0].id, shot
+                ),
+                "review",
+            )
             see = f"(screenshot of the reviewed page: {shot})"
             check_stored(admin, annotator, project.id, example_id, suggested, see)
-
         out = tmp_path / "pulled"
         report = pull.pull(
             admin, pull.PullOptions(project=project.name, out=out, corpus={DOC_ID: document()})
