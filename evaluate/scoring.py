@@ -22,7 +22,6 @@ from goldwire.evaluate import bootstrap as bs
 from goldwire.evaluate.analysis import Analysis, DocLocator, TokenLocator, analyse
 from goldwire.evaluate.conll import ConllFile, FlatTags, check_aligned
 from goldwire.evaluate.counts import N_COUNTS, Counts
-from goldwire.evaluate.selection import documents_section
 from goldwire.evaluate.docstance import (
     DocStanceSetup,
     doc_stance_counts,
@@ -39,6 +38,7 @@ from goldwire.evaluate.matching import (
     check_min_overlap,
 )
 from goldwire.evaluate.metrics import labelled_statistic
+from goldwire.evaluate.selection import documents_section
 from goldwire.evaluate.stance import (
     AliasTable,
     StanceMode,

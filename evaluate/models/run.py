@@ -40,11 +40,11 @@ from pathlib import Path
 from typing import Any
 
 from goldwire.errors import InputError, UsageError
-from goldwire.evaluate.selection import Coverage, with_gold
 from goldwire.evaluate.inputs import GoldSet, load_gold, no_gold_message
 from goldwire.evaluate.models import create_model, load_model, model_class, parse_spec
 from goldwire.evaluate.models.base import Model, query_document, read_meta
 from goldwire.evaluate.models.taskscore import caveats, score_and_report
+from goldwire.evaluate.selection import Coverage, with_gold
 from goldwire.files import write_json, write_text
 from goldwire.memory import PeakMemory, max_rss_mb
 from goldwire.progress import Progress, no_progress

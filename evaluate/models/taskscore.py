@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from goldwire.evaluate.selection import status_words
 from goldwire.evaluate.inputs import GoldSet
 from goldwire.evaluate.models.base import Task
+from goldwire.evaluate.selection import status_words
 from goldwire.progress import Progress
 from goldwire.schema import Document, Mention, Stance
 

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sklearn.metrics import accuracy_score, f1_score
 
 from goldwire.evaluate.counts import Counts
-from goldwire.evaluate.selection import select
 from goldwire.evaluate.inputs import GoldSet, PredictionSet
 from goldwire.evaluate.scoring import ScoreOptions, compare, score_documents
+from goldwire.evaluate.selection import select
 from goldwire.provenance import ANNOTATED, NONE, Annotation
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, Stance
 

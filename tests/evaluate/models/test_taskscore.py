@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from goldwire.evaluate.selection import select
 from goldwire.evaluate.inputs import GoldSet
 from goldwire.evaluate.models.taskscore import task_gold
+from goldwire.evaluate.selection import select
 from goldwire.provenance import ANNOTATED, Annotation
 from goldwire.schema import Document, read_jsonl
 from gwtest import SEED_GOLD
