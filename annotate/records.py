@@ -363,6 +363,7 @@ class Converter:
         self.project = project
         self.problems = problems
         self._maps: dict[int, OffsetMap] = {}
+        self._unrecorded: set[str] = set()  # users told that a record is missing
 
     def _map(self, example: Example) -> OffsetMap:
         found = self._maps.get(example.id)
@@ -380,6 +381,14 @@ class Converter:
         :mod:`~goldwire.annotate.suggestion_record`); an unreadable record is reported and
         its labels get provenance ``unknown``."""
         if ex.suggestions is None:  # pushed before goldwire kept the record
+            if user not in self._unrecorded and ex.labelled:
+                self._unrecorded.add(user)
+                self.report("no_suggestion_record", ex, user,
+                            f"example {ex.id} (and maybe others of this project) has no "
+                            f"{sr.META_SUGGESTIONS} key: pushed by a goldwire that did not "
+                            "record suggestions, so suggestion and decision cannot be told "
+                            "apart; provenance left empty (push into a new project to record "
+                            "it)")  # fmt: skip
             return Verdicts(None, default="")
         try:
             records = sr.decode(ex.suggestions)

@@ -238,13 +238,20 @@ def test_an_unreadable_record_is_reported_and_its_labels_are_not_judgements():
     assert "example 7" in problems[0].detail
 
 
-def test_a_project_pushed_before_the_record_existed_gives_no_provenance():
+def test_a_project_pushed_before_the_record_existed_gives_no_provenance_and_says_so():
     project = Project(1, "p", "SequenceLabeling", use_relation=True)
     span = {"id": 1, "start_offset": 0, "end_offset": 6, "label": "GPE"}
-    ex = Example(7, "g", "Moscow", None, [span], [], [])
-    convert = Converter(project, [])
-    entities = convert.entities(ex, "alice", convert.verdicts(ex, "alice", True))
-    assert [e.provenance for e in entities.values()] == [""]
+    problems: list = []
+    convert = Converter(project, problems)
+    for eid in (7, 8):
+        ex = Example(eid, f"g{eid}", "Moscow", None, [span], [], [])
+        entities = convert.entities(ex, "alice", convert.verdicts(ex, "alice", True))
+        assert [e.provenance for e in entities.values()] == [""]
+    # once per annotator and project, not once per example
+    assert [(p.kind, p.user, p.document) for p in problems] == [
+        ("no_suggestion_record", "alice", "g7")
+    ]
+    assert "cannot be told apart" in problems[0].detail
 
 
 def test_the_upload_line_carries_the_record_of_its_suggestions(annotated_doc):
