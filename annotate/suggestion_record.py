@@ -4,10 +4,11 @@ kept on the server in each example's metadata, and how a pull tells suggestion f
 **The record.** The meta key ``goldwire_suggestions`` of every example goldwire uploads holds a
 JSON string (empty when the example has no suggestions): ``{owner: record}``, one record per
 Doccano user who owns suggestions on the example. A record (:class:`OwnerRecord`) names its
-``source`` (the model or predictions file) and lists its ``spans`` (offsets in the project's
-unit and label), ``relations`` (``head`` and ``tail``: indices into ``spans``, and ``type``) and
-``categories`` (names). Each item has the Doccano ``id`` of what goldwire created when goldwire
-knows it: suggestions created through the API (``--as-user``, documents already in the
+``source`` (the model or predictions file) and lists its ``spans`` (``[start, end, label]``,
+offsets in the project's unit), ``relations`` (``[head, tail, type]``, head and tail indices
+into ``spans``) and ``categories`` (``[name]``), each followed by its Doccano id and votes
+when known (short lists: the record rides in every upload line and export record). goldwire
+knows the ids of suggestions created through the API (``--as-user``, documents already in the
 project, review candidates) are written first without ids, created, then written again with
 their ids; suggestions that arrive with the import line have none (Doccano's importer returns
 no ids), and are found by position. Review candidates also list the annotators who chose
@@ -48,6 +49,21 @@ META_VOTES = "goldwire_votes"  # review projects: who chose what, for the review
 # --------------------------------------------------------------------------- the record
 
 
+def _tail(ident: int | None, votes: list[str]) -> list[Any]:
+    """The optional end of an item's list: its id, then its votes (only what is known)."""
+    if votes:
+        return [ident, list(votes)]
+    return [] if ident is None else [ident]
+
+
+def _ident(rest: list[Any]) -> int | None:
+    return None if not rest or rest[0] is None else int(rest[0])
+
+
+def _voters(rest: list[Any]) -> list[str]:
+    return [str(v) for v in rest[1]] if len(rest) > 1 else []
+
+
 @dataclass
 class SpanRecord:
     start: int  # the project's unit
@@ -56,12 +72,13 @@ class SpanRecord:
     id: int | None = None
     votes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"start": self.start, "end": self.end, "label": self.label,
-                               "id": self.id}  # fmt: skip
-        if self.votes:
-            out["votes"] = list(self.votes)
-        return out
+    def to_json(self) -> list[Any]:
+        return [self.start, self.end, self.label, *_tail(self.id, self.votes)]
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> SpanRecord:
+        start, end, label, *rest = item
+        return cls(int(start), int(end), str(label), _ident(rest), _voters(rest))
 
 
 @dataclass
@@ -72,12 +89,13 @@ class RelationRecord:
     id: int | None = None
     votes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"head": self.head, "tail": self.tail, "type": self.type,
-                               "id": self.id}  # fmt: skip
-        if self.votes:
-            out["votes"] = list(self.votes)
-        return out
+    def to_json(self) -> list[Any]:
+        return [self.head, self.tail, self.type, *_tail(self.id, self.votes)]
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> RelationRecord:
+        head, tail, type_, *rest = item
+        return cls(int(head), int(tail), str(type_), _ident(rest), _voters(rest))
 
 
 @dataclass
@@ -86,16 +104,20 @@ class CategoryRecord:
     id: int | None = None
     votes: list[str] = field(default_factory=list)
 
-    def to_json(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"label": self.label, "id": self.id}
-        if self.votes:
-            out["votes"] = list(self.votes)
-        return out
+    def to_json(self) -> list[Any]:
+        return [self.label, *_tail(self.id, self.votes)]
+
+    @classmethod
+    def from_json(cls, item: list[Any]) -> CategoryRecord:
+        label, *rest = item
+        return cls(str(label), _ident(rest), _voters(rest))
 
 
 @dataclass
 class OwnerRecord:
-    """The suggestions one user owns on one example."""
+    """The suggestions one user owns on one example. On the wire each item is a short list
+    (``[start, end, label]``, ``[head, tail, type]``, ``[name]``, then its id and votes when
+    known): the record travels in every upload line and every export record."""
 
     source: str = ""
     spans: list[SpanRecord] = field(default_factory=list)
@@ -106,30 +128,20 @@ class OwnerRecord:
         return bool(self.spans or self.relations or self.categories)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "source": self.source,
-            "spans": [s.to_json() for s in self.spans],
-            "relations": [r.to_json() for r in self.relations],
-            "categories": [c.to_json() for c in self.categories],
-        }
+        out: dict[str, Any] = {"source": self.source}
+        for key in ("spans", "relations", "categories"):
+            if getattr(self, key):
+                out[key] = [item.to_json() for item in getattr(self, key)]
+        return out
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> OwnerRecord:
-        def ident(item: dict[str, Any]) -> int | None:
-            return None if item.get("id") is None else int(item["id"])
-
-        def votes(item: dict[str, Any]) -> list[str]:
-            return [str(v) for v in item.get("votes") or []]
-
         return cls(
             str(data.get("source") or ""),
-            [SpanRecord(int(s["start"]), int(s["end"]), str(s["label"]), ident(s), votes(s))
-             for s in data.get("spans") or []],
-            [RelationRecord(int(r["head"]), int(r["tail"]), str(r["type"]), ident(r), votes(r))
-             for r in data.get("relations") or []],
-            [CategoryRecord(str(c["label"]), ident(c), votes(c))
-             for c in data.get("categories") or []],
-        )  # fmt: skip
+            [SpanRecord.from_json(s) for s in data.get("spans") or []],
+            [RelationRecord.from_json(r) for r in data.get("relations") or []],
+            [CategoryRecord.from_json(c) for c in data.get("categories") or []],
+        )
 
 
 def encode(records: dict[str, OwnerRecord]) -> str:
@@ -147,7 +159,7 @@ def decode(value: Any) -> dict[str, OwnerRecord]:
         if not isinstance(data, dict):
             raise ValueError("not a JSON object")
         return {str(owner): OwnerRecord.from_json(r) for owner, r in data.items()}
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError) as exc:
         raise ValueError(f"the {META_SUGGESTIONS} record cannot be read ({exc})") from None
 
 
