@@ -45,7 +45,7 @@ from goldwire.annotate.records import (
 )
 from goldwire.annotate.server_venv import DOCCANO_VERSION
 from goldwire.annotate.settings import display_url, is_managed, resolve_connection
-from goldwire.annotate.suggestion_record import META_SUGGESTIONS
+from goldwire.annotate.suggestion_record import META_SUGGESTIONS, decode
 from goldwire.corpus.dataset import open_documents
 from goldwire.errors import UsageError
 from goldwire.progress import Progress, no_progress
@@ -201,7 +201,12 @@ def _export(
 def _owns_suggestions(record: dict, user: str) -> bool:
     """Whether ``user`` owns suggestions on this example (even if they deleted them all)."""
     value = record.get(META_SUGGESTIONS)
-    return isinstance(value, str) and json.dumps(user) + ":" in value
+    if not value or json.dumps(user) not in value:  # cheap first look
+        return False
+    try:
+        return user in decode(value)
+    except ValueError:
+        return True  # unreadable: the conversion reports it
 
 
 # --------------------------------------------------------------------------- documents

@@ -218,3 +218,17 @@ def test_a_pull_folder_takes_one_project_only(cli, doccano_server, world):
     result = cli("annotate", "pull", "--project", other, "--out", world["out"])
     assert result.exit_code == 2
     assert f"{world['out']} holds pulls of project {world['name']!r}" in result.stderr
+
+
+def test_an_example_counts_for_whoever_owns_suggestions_on_it_even_with_none_left():
+    from goldwire.annotate import suggestion_record as sr
+    from goldwire.annotate.pull import _owns_suggestions
+
+    record = {
+        sr.META_SUGGESTIONS: sr.encode({"alice": sr.OwnerRecord("m", [sr.SpanRecord(0, 4, "GPE")])})
+    }
+    assert _owns_suggestions(record, "alice")  # she deleted them all: her rejections count
+    assert not _owns_suggestions(record, "source")  # a key of the record, not an owner
+    assert not _owns_suggestions(record, "bob")
+    assert not _owns_suggestions({sr.META_SUGGESTIONS: ""}, "alice")
+    assert _owns_suggestions({sr.META_SUGGESTIONS: '{"alice": [broken'}, "alice")
