@@ -84,6 +84,8 @@ from goldwire.annotate.ballots import (
     Tally,
     candidates,
     cast,
+    doc_stance_ballots,
+    entity_ballots,
     labels_json,
     link_stances,
     mention,
@@ -195,10 +197,7 @@ def _unmarked(ballot: Ballot, annotators: tuple[str, ...]) -> list[str]:
 
 def _entities(voting: _Voting, copies: Mapping[str, Document]) -> list[Entity]:
     annotators, text = tuple(copies), voting.text
-    ballots: Ballots = {}
-    for who, doc in copies.items():
-        for e in doc.entities:
-            cast(ballots, (e.start, e.end), e.label, who, e.provenance)
+    ballots = entity_ballots(copies)
     voting.ballots["entities"] = ballots
     gold: list[Entity] = []
     for (start, end), ballot in sorted(ballots.items()):
@@ -258,10 +257,7 @@ def _stances(voting: _Voting, copies: Mapping[str, Document],
 
 def _doc_stances(voting: _Voting, copies: Mapping[str, Document]) -> list[DocStance]:
     annotators = tuple(copies)
-    ballots: Ballots = {}
-    for who, doc in copies.items():
-        for d in doc.doc_stances:
-            cast(ballots, d.target, d.label, who, d.provenance)
+    ballots = doc_stance_ballots(copies)
     voting.ballots["doc_stances"] = ballots
     gold: list[DocStance] = []
     for target, ballot in sorted(ballots.items()):

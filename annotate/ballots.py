@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from goldwire.provenance import LAYERS, Vote
-from goldwire.schema import Entity, Mention, Stance
+from goldwire.schema import Document, Entity, Mention, Stance
 
 Ballot = dict[str, dict[str, str]]  # label -> annotator -> provenance of their item
 Ballots = dict[Hashable, Ballot]  # key -> ballot
@@ -26,6 +26,24 @@ WHAT = {"entities": "entity", "stances": "stance", "doc_stances": "doc_stance"}
 
 def cast(ballots: Ballots, key: Hashable, label: str, who: str, provenance: str) -> None:
     ballots.setdefault(key, {}).setdefault(label, {}).setdefault(who, provenance)
+
+
+def entity_ballots(copies: Mapping[str, Document]) -> Ballots:
+    """The annotators' entities, keyed by their offsets."""
+    ballots: Ballots = {}
+    for who, doc in copies.items():
+        for e in doc.entities:
+            cast(ballots, (e.start, e.end), e.label, who, e.provenance)
+    return ballots
+
+
+def doc_stance_ballots(copies: Mapping[str, Document]) -> Ballots:
+    """The annotators' document stances, keyed by their target."""
+    ballots: Ballots = {}
+    for who, doc in copies.items():
+        for d in doc.doc_stances:
+            cast(ballots, d.target, d.label, who, d.provenance)
+    return ballots
 
 
 def candidates(ballot: Ballot) -> dict[str, frozenset[str]]:

@@ -83,8 +83,7 @@ def pull(
     users = sorted((set(main.by_user) | set(ds.by_user)) - options.exclude)
     report.tool = tool_name(session.url, options.tool_version)
     report.guidelines = guideline_ref(project.guideline)
-    pulled = _Pulled(project, ds_project, main, ds, options, report, report.tool,
-                     report.guidelines)  # fmt: skip
+    pulled = _Pulled(project, ds_project, main, ds, options, report)
     docs: dict[str, list[Document]] = {}
     for i, user in enumerate(users, 1):
         summary = AnnotatorSummary(role=roles.get(user))
@@ -222,8 +221,6 @@ class _Pulled:
     ds: _Export
     options: PullOptions
     report: PullReport
-    tool: str = ""
-    guidelines: str = ""
 
 
 @dataclass
@@ -319,8 +316,8 @@ class _Annotator:
             return None
         annotation = Annotation(
             annotators=[self.user],
-            tool=self.pulled.tool,
-            guidelines=self.pulled.guidelines,
+            tool=self.pulled.report.tool,
+            guidelines=self.pulled.report.guidelines,
         )
         entities: dict[int, Entity] = {}
         stances: list[Stance] = []
@@ -476,6 +473,5 @@ def pull_to_folder(request: PullRequest, progress: Progress = no_progress) -> Pu
     """Read the corpus and label schema, log in, pull into ``request.out``; returns the
     summary."""
     options = request.options()
-    connection = resolve_connection(request.url, request.username, request.password)
-    with connect(connection) as session:
+    with connect(resolve_connection(request.url, request.username, request.password)) as session:
         return pull(session, options, progress)

@@ -389,7 +389,7 @@ class Converter:
                             "record suggestions, so suggestion and decision cannot be told "
                             "apart; provenance left empty (push into a new project to record "
                             "it)")  # fmt: skip
-            return Verdicts(None, default="")
+            return NOT_RECORDED
         try:
             records = sr.decode(ex.suggestions)
         except ValueError as exc:
@@ -406,7 +406,7 @@ class Converter:
     ) -> dict[int, Entity]:
         """The example's spans as entities ``s<span id>``, by span id, with provenance."""
         offsets = self._map(ex)
-        verdicts = verdicts or Verdicts(None, default="")
+        verdicts = verdicts or NOT_RECORDED
         out: dict[int, Entity] = {}
         for span in ex.entities:
             a, b, label = span["start_offset"], span["end_offset"], str(span["label"])
@@ -442,7 +442,7 @@ class Converter:
         verdicts: Verdicts | None = None,
     ) -> list[Stance]:
         """The example's relations between ``entities`` as stances holder -> target."""
-        verdicts = verdicts or Verdicts(None, default="")
+        verdicts = verdicts or NOT_RECORDED
         out = []
         for rel in ex.relations:
             holder, target = entities.get(int(rel["from_id"])), entities.get(int(rel["to_id"]))
@@ -457,15 +457,15 @@ class Converter:
                 )
                 continue
             provenance, suggested = verdicts.relation(int(rel["id"]))
-            out.append(Stance(_mention(holder), _mention(target), str(rel["type"]), [user],
-                              provenance=provenance, suggested=suggested))  # fmt: skip
+            out.append(Stance(entity_mention(holder), entity_mention(target), str(rel["type"]),
+                              [user], provenance=provenance, suggested=suggested))  # fmt: skip
         return out
 
     def doc_stances(
         self, ex: Example, user: str, verdicts: Verdicts | None = None
     ) -> list[DocStance]:
         """The example's categories ``target:label`` as document stances."""
-        verdicts = verdicts or Verdicts(None, default="")
+        verdicts = verdicts or NOT_RECORDED
         out = []
         for name in ex.categories:
             parsed = parse_category(name)
@@ -534,5 +534,10 @@ class Verdicts:
         return v.provenance, Suggested(label, source=self.source)
 
 
-def _mention(e: Entity) -> Mention:
+#: Verdicts where nothing tells suggestion from decision: every label without provenance.
+NOT_RECORDED = Verdicts(None, default="")
+
+
+def entity_mention(e: Entity) -> Mention:
+    """A stance endpoint naming entity ``e`` (its offsets, text and id)."""
     return Mention(e.text, e.start, e.end, e.id)

@@ -31,14 +31,23 @@ from pathlib import Path
 from typing import Any
 
 from goldwire.annotate.adjudicate import adjudicate_set
-from goldwire.annotate.annotations import load_annotations
+from goldwire.annotate.annotations import judged_copy, load_annotations
+from goldwire.annotate.ballots import (
+    Ballot,
+    Ballots,
+    cast,
+    doc_stance_ballots,
+    entity_ballots,
+    voters,
+    votes,
+)
 from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.annotate.push import PushOptions, PushReport, label_schema_for, push
-from goldwire.annotate.records import GUIDELINES
+from goldwire.annotate.records import GUIDELINES, entity_mention
 from goldwire.annotate.settings import Connection, resolve_connection, reviewer_password
 from goldwire.progress import Progress, no_progress
-from goldwire.provenance import Vote, is_judgement
-from goldwire.schema import DocStance, Document, Entity, LabelInfo, LabelSchema, Mention, Stance
+from goldwire.provenance import LAYERS
+from goldwire.schema import DocStance, Document, Entity, LabelInfo, LabelSchema, Stance
 
 REVIEW_GUIDELINE = """\
 # Review round (goldwire)
@@ -60,25 +69,27 @@ The annotation guidelines follow.
 # --------------------------------------------------------------------------- candidates
 
 
-def _votes(who: Iterable[tuple[str, str, str]]) -> list[Vote]:
-    return [Vote(a, label, prov) for a, label, prov in sorted(set(who))]
+def _chosen(ballot: Ballot, label: str) -> dict[str, Any]:
+    """Who chose ``label`` in ``ballot``: the annotators and their votes."""
+    return {"annotators": voters(ballot, label),
+            "votes": [v for v in votes(ballot) if v.label == label]}  # fmt: skip
 
 
 def candidates(copies: Mapping[str, Document]) -> Document:
-    """One document holding every distinct candidate of the annotators' ``copies`` (the
-    items that count: unreviewed suggestions are not candidates), each with the votes of
-    the annotators who chose it. Entities are ``C1``, ``C2``, ... in (start, end, label)
-    order; a stance links the candidate entities of its annotator's own labels."""
+    """One document holding every distinct candidate of the annotators' ``copies`` (what is
+    a judgement of them: :func:`~goldwire.annotate.annotations.judged_copy`; an unreviewed
+    suggestion is no candidate), each with the votes of the annotators who chose it.
+    Entities are ``C1``, ``C2``, ... in (start, end, label) order; a stance links the
+    candidate entities of its annotator's own labels."""
+    copies = {who: judged_copy(doc, frozenset(LAYERS))[0] for who, doc in copies.items()}
     base = next(iter(copies.values()))
-    spans: dict[tuple[int, int, str], list[tuple[str, str, str]]] = {}
-    for who, doc in copies.items():
-        for e in doc.entities:
-            if is_judgement(e.provenance):
-                spans.setdefault((e.start, e.end, e.label), []).append((who, e.label, e.provenance))
+    spans = entity_ballots(copies)
+    keys = sorted((start, end, label) for (start, end), ballot in spans.items()
+                  for label in ballot)  # fmt: skip
     entities = {
-        key: Entity(f"C{i}", key[0], key[1], key[2], base.text[key[0] : key[1]],
-                    sorted({v[0] for v in votes}), votes=_votes(votes))
-        for i, (key, votes) in enumerate(sorted(spans.items()), 1)
+        (a, b, label): Entity(f"C{i}", a, b, label, base.text[a:b],
+                              **_chosen(spans[(a, b)], label))
+        for i, (a, b, label) in enumerate(keys, 1)
     }  # fmt: skip
     return Document(
         id=base.id,
@@ -86,19 +97,21 @@ def candidates(copies: Mapping[str, Document]) -> Document:
         text_sha256=base.text_sha256,
         entities=list(entities.values()),
         stances=_stance_candidates(copies, entities),
-        doc_stances=_doc_stance_candidates(copies),
+        doc_stances=[
+            DocStance(target, label, **_chosen(ballot, label))
+            for target, ballot in sorted(doc_stance_ballots(copies).items())
+            for label in sorted(ballot)
+        ],
     )
 
 
 def _stance_candidates(
     copies: Mapping[str, Document], entities: Mapping[tuple[int, int, str], Entity]
 ) -> list[Stance]:
-    pairs: dict[tuple[str, str, str], list[tuple[str, str, str]]] = {}
+    pairs: Ballots = {}
     for who, doc in copies.items():
         labels = {(e.start, e.end): e.label for e in doc.entities}
         for s in doc.stances:
-            if not is_judgement(s.provenance):
-                continue
             h, t = doc.resolve(s.holder), doc.resolve(s.target)
             if not (h.has_span and t.has_span):
                 continue  # a name-only endpoint cannot be a Doccano relation
@@ -106,30 +119,13 @@ def _stance_candidates(
                     for m in (h, t)]  # fmt: skip
             if ends[0] is None or ends[1] is None:
                 continue  # its span was not a candidate (an unreviewed suggestion)
-            key = (ends[0].id, ends[1].id, s.label)
-            pairs.setdefault(key, []).append((who, s.label, s.provenance))
+            cast(pairs, (ends[0].id, ends[1].id), s.label, who, s.provenance)
     by_id = {e.id: e for e in entities.values()}
     return [
-        Stance(_mention(by_id[h]), _mention(by_id[t]), label, sorted({v[0] for v in votes}),
-               votes=_votes(votes))
-        for (h, t, label), votes in sorted(pairs.items())
-    ]  # fmt: skip
-
-
-def _doc_stance_candidates(copies: Mapping[str, Document]) -> list[DocStance]:
-    found: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
-    for who, doc in copies.items():
-        for d in doc.doc_stances:
-            if is_judgement(d.provenance):
-                found.setdefault((d.target, d.label), []).append((who, d.label, d.provenance))
-    return [
-        DocStance(target, label, sorted({v[0] for v in votes}), votes=_votes(votes))
-        for (target, label), votes in sorted(found.items())
+        Stance(entity_mention(by_id[h]), entity_mention(by_id[t]), label, **_chosen(ballot, label))
+        for (h, t), ballot in sorted(pairs.items())
+        for label in sorted(ballot)
     ]
-
-
-def _mention(e: Entity) -> Mention:
-    return Mention(e.text, e.start, e.end, e.id)
 
 
 def review_labels(labels: LabelSchema, docs: Iterable[Document]) -> LabelSchema:

@@ -337,6 +337,24 @@ class RecordWriter:
         client.update_example_meta(self.session, self.project_id, self.example_id, meta)
 
 
+def _keep(record: sr.OwnerRecord, spans: list[bool], relations: list[bool],
+          categories: list[bool]) -> sr.OwnerRecord:  # fmt: skip
+    """The items of ``record`` marked to keep (a kept relation's spans are kept)."""
+    index: dict[int, int] = {}
+    kept = []
+    for i, (span, keep) in enumerate(zip(record.spans, spans, strict=True)):
+        if keep:
+            index[i] = len(kept)
+            kept.append(span)
+    return sr.OwnerRecord(
+        record.source,
+        kept,
+        [dataclasses.replace(r, head=index[r.head], tail=index[r.tail])
+         for r, keep in zip(record.relations, relations, strict=True) if keep],
+        [c for c, keep in zip(record.categories, categories, strict=True) if keep],
+    )  # fmt: skip
+
+
 def _with_ids(
     record: sr.OwnerRecord,
     span_ids: list[int | None],
@@ -344,42 +362,30 @@ def _with_ids(
     category_ids: list[int | None],
 ) -> sr.OwnerRecord:
     """The record of what was created, with the Doccano ids (failed creations left out)."""
-    index: dict[int, int] = {}
-    spans = []
-    for i, (span, made) in enumerate(zip(record.spans, span_ids, strict=True)):
-        if made is not None:
-            index[i] = len(spans)
-            spans.append(dataclasses.replace(span, id=made))
-    relations = [
-        dataclasses.replace(r, id=made, head=index[r.head], tail=index[r.tail])
-        for r, made in zip(record.relations, relation_ids, strict=True)
-        if made is not None
-    ]
-    categories = [
-        dataclasses.replace(c, id=made)
-        for c, made in zip(record.categories, category_ids, strict=True)
-        if made is not None
-    ]
-    return sr.OwnerRecord(record.source, spans, relations, categories)
+    named = sr.OwnerRecord(
+        record.source,
+        [dataclasses.replace(x, id=i) for x, i in zip(record.spans, span_ids, strict=True)],
+        [dataclasses.replace(x, id=i) for x, i in zip(record.relations, relation_ids,
+                                                      strict=True)],
+        [dataclasses.replace(x, id=i) for x, i in zip(record.categories, category_ids,
+                                                      strict=True)],
+    )  # fmt: skip
+    made = [[i is not None for i in ids] for ids in (span_ids, relation_ids, category_ids)]
+    return _keep(named, *made)
 
 
 def _arrived(record: sr.OwnerRecord, spans: set, categories: set[str],
              relations: int) -> sr.OwnerRecord:  # fmt: skip
     """The record without what the importer dropped (spans and categories not there; all
-    relations when fewer arrived than were sent: which ones is not known). Imported
-    suggestions have no ids: they stay without."""
+    relations when fewer arrived than were sent: which ones is not known)."""
     kept = [(s.start, s.end, s.label) in spans for s in record.spans]
-    some_lost = relations < len(record.relations)
-    made = _with_ids(
+    all_relations = relations >= len(record.relations)
+    return _keep(
         record,
-        [0 if k else None for k in kept],
-        [None if some_lost or not (kept[r.head] and kept[r.tail]) else 0
-         for r in record.relations],
-        [0 if c.label in categories else None for c in record.categories],
-    )  # fmt: skip
-    for item in (*made.spans, *made.relations, *made.categories):
-        item.id = None
-    return made
+        kept,
+        [all_relations and kept[r.head] and kept[r.tail] for r in record.relations],
+        [c.label in categories for c in record.categories],
+    )
 
 
 def votes_text(doc: Document, s: Suggestions) -> str | None:
