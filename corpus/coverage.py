@@ -10,7 +10,7 @@ the counts come from the dataset's ``annotation`` column only.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -80,13 +80,16 @@ def count(annotations: Iterable[Mapping[str, Any]]) -> Coverage:
     return cov
 
 
+def annotations(ds, batch_size: int = 1000) -> Iterator[Mapping[str, Any]]:
+    """The ``annotation`` of every row of a ``datasets.Dataset`` of goldwire rows, in order
+    (read in batches of that column alone)."""
+    for batch in ds.select_columns(["annotation"]).iter(batch_size=batch_size):
+        yield from (annotation or {} for annotation in batch["annotation"])
+
+
 def split_coverage(ds, batch_size: int = 1000) -> Coverage:
     """The coverage of one ``datasets.Dataset`` of goldwire rows (its ``annotation`` column)."""
-    cov = Coverage()
-    for batch in ds.select_columns(["annotation"]).iter(batch_size=batch_size):
-        for annotation in batch["annotation"]:
-            cov.add(annotation or {})
-    return cov
+    return count(annotations(ds, batch_size))
 
 
 def corpus_coverage(dd) -> dict[str, Any]:
@@ -117,6 +120,7 @@ def coverage_rows(coverage: Mapping[str, Any]) -> list[tuple[str, str, int, int,
 
 __all__ = [
     "Coverage",
+    "annotations",
     "corpus_coverage",
     "count",
     "coverage_rows",

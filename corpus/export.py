@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from goldwire.corpus.coverage import annotations
 from goldwire.errors import SettingError, UsageError
 from goldwire.files import atomic_open, write_jsonl
 from goldwire.provenance import LAYERS, has_gold
@@ -144,7 +145,7 @@ def export_parquet(source, out: Path, split: str, selection: Selection,
     ds = source.dataset[split]
     rows = [
         i
-        for i, annotation in enumerate(_annotations(ds))
+        for i, annotation in enumerate(annotations(ds))
         if counts.take(selection.reason(annotation), selection.include_all)
     ]
     if len(rows) < ds.num_rows:
@@ -157,11 +158,6 @@ def export_parquet(source, out: Path, split: str, selection: Selection,
         shard = ds.shard(num_shards=shards, index=i, contiguous=True)
         shard.to_parquet(str(out / split / f"part-{i:05d}.parquet"))
     return counts
-
-
-def _annotations(ds) -> Iterator[dict[str, Any]]:
-    for batch in ds.select_columns(["annotation"]).iter(batch_size=1000):
-        yield from (a or {} for a in batch["annotation"])
 
 
 @dataclass(frozen=True)

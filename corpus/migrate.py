@@ -28,7 +28,7 @@ import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from goldwire import SCHEMA_VERSION
 from goldwire.errors import UsageError
@@ -39,9 +39,11 @@ from goldwire.provenance import (
     LAYERS,
     NONE,
     Annotation,
-    reader_status,
 )
 from goldwire.schema import LabelSchema, features
+
+if TYPE_CHECKING:
+    from goldwire.corpus.readers.base import Reader
 
 #: the schema versions goldwire migrates on load
 MIGRATES = (1,)
@@ -62,36 +64,34 @@ def v1_features(labels: LabelSchema):
     return Features(out)
 
 
-def reader_layers() -> dict[str, str]:
-    """Reader name -> the layer whose gold its public corpus brings."""
+def gold_readers() -> dict[str, Reader]:
+    """The readers whose public corpus brings gold on one layer, by name."""
     from goldwire.corpus.readers import READERS
 
-    return {name: r.gold_layer for name, r in READERS.items() if r.gold_layer}
+    return {name: r for name, r in READERS.items() if r.gold_layer}
 
 
 def v1_annotation(meta: dict[str, str], items: dict[str, int],
-                  layers: dict[str, str] | None = None) -> Annotation:  # fmt: skip
+                  readers: dict[str, Reader] | None = None) -> Annotation:  # fmt: skip
     """A version 1 document's annotation from its ``meta`` and its item count per layer
-    (``layers``: :func:`reader_layers`)."""
+    (``readers``: :func:`gold_readers`)."""
     if "adjudication" in meta:
         annotators = [a for a in meta.get("annotators", "").split(",") if a]
         return Annotation.all(ADJUDICATED, annotators=annotators,
                               adjudication=meta["adjudication"])  # fmt: skip
-    layers = reader_layers() if layers is None else layers
+    readers = gold_readers() if readers is None else readers
     reader = meta.get("original_reader") or meta.get("reader", "")
-    if reader in layers:
-        annotation = Annotation()
-        annotation.set_status(layers[reader], reader_status(reader))
-        return annotation
+    if reader in readers:
+        return readers[reader].annotation()  # what that reader gives today
     return Annotation(*(ANNOTATED if items.get(layer) else NONE for layer in LAYERS))
 
 
-def _migrate_batch(batch: dict[str, list], layers: dict[str, str]) -> dict[str, list]:
+def _migrate_batch(batch: dict[str, list], readers: dict[str, Reader]) -> dict[str, list]:
     annotations = []
     for i, pairs in enumerate(batch["meta"]):
         meta = {kv["key"]: kv["value"] for kv in pairs or []}
         counts = {layer: len(batch[layer][i] or []) for layer in LAYERS}
-        annotations.append(v1_annotation(meta, counts, layers).to_json())
+        annotations.append(v1_annotation(meta, counts, readers).to_json())
     for layer in LAYERS:
         batch[layer] = [[{**item, **ITEM_DEFAULTS} for item in items or []]
                         for items in batch[layer]]  # fmt: skip
@@ -105,7 +105,7 @@ def migrate_splits(dd, labels: LabelSchema, work: Path | None = None) -> dict[st
     from datasets.utils.logging import disable_progress_bar
 
     disable_progress_bar()
-    feats, layers = features(labels), reader_layers()
+    feats, readers = features(labels), gold_readers()
     out = {}
     for split, ds in dd.items():
         if not ds.num_rows:  # `map` leaves an empty split's columns as they were
@@ -113,7 +113,7 @@ def migrate_splits(dd, labels: LabelSchema, work: Path | None = None) -> dict[st
             continue
         cache = {"keep_in_memory": True} if work is None else {
             "cache_file_name": str(work / f"{split}.arrow")}  # fmt: skip
-        out[split] = ds.map(_migrate_batch, batched=True, fn_kwargs={"layers": layers},
+        out[split] = ds.map(_migrate_batch, batched=True, fn_kwargs={"readers": readers},
                             features=feats, load_from_cache_file=False,
                             new_fingerprint=uuid.uuid4().hex, **cache)  # fmt: skip
     return DatasetDict(out)
@@ -194,7 +194,7 @@ __all__ = [
     "migrate_corpus",
     "migrate_splits",
     "migrated_meta",
-    "reader_layers",
+    "gold_readers",
     "v1_annotation",
     "v1_features",
 ]
