@@ -37,6 +37,12 @@ UnconfirmedOption = Annotated[
         "Suggestions left unreviewed never count.",
     ),
 ]
+StrategyOption = Annotated[str, typer.Option("--strategy", help="majority | prefer:USER | single.")]
+MinAgreeOption = Annotated[
+    int,
+    typer.Option("--min-agree", min=1,
+                 help="majority only: also need at least N annotators to agree."),
+]  # fmt: skip
 
 
 _JSON_HELP = "here ('-': standard output, the tables then go to standard error)."
@@ -223,15 +229,8 @@ def adjudicate_cmd(
         typer.Option("--out", "-o", help="Gold JSONL to write; conflicts.jsonl goes beside it.",
                      show_default=False),
     ],
-    strategy: Annotated[
-        str,
-        typer.Option("--strategy", help="majority | prefer:USER | single."),
-    ] = "majority",
-    min_agree: Annotated[
-        int,
-        typer.Option("--min-agree", min=1,
-                     help="majority only: also need at least N annotators to agree."),
-    ] = 1,
+    strategy: StrategyOption = "majority",
+    min_agree: MinAgreeOption = 1,
     include_unconfirmed: UnconfirmedOption = False,
     review: Annotated[
         Path | None,

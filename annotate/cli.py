@@ -16,6 +16,13 @@ from typing import Annotated
 
 import typer
 
+from goldwire.annotate.agreement_cli import (
+    FolderArgument,
+    MinAgreeOption,
+    StrategyOption,
+    UnconfirmedOption,
+)
+
 app = typer.Typer(
     help="Annotate in Doccano: run a server, push documents, pull annotations back.\n\n"
     "Example: goldwire annotate server start",
@@ -483,27 +490,12 @@ ReviewerOption = Annotated[
         show_default=False,
     ),
 ]
-StrategyOption = Annotated[
-    str, typer.Option("--strategy", help="majority | prefer:USER | single (as adjudicate).")
-]
-MinAgreeOption = Annotated[
-    int, typer.Option("--min-agree", min=1, help="majority only: at least N must agree.")
-]
-UnconfirmedOption = Annotated[
-    bool,
-    typer.Option(
-        "--include-unconfirmed",
-        help="Also count examples an annotator did not mark done (never an unreviewed suggestion).",
-    ),
-]
 ReviewJsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
 
 
 @app.command("review")
 def review_cli(
-    folder: Annotated[
-        Path, typer.Argument(help="Pull folder of the annotators (annotators/<user>.jsonl).")
-    ],
+    folder: FolderArgument,
     *,
     project: ProjectOption,
     reviewer: ReviewerOption,

@@ -14,14 +14,16 @@ twice the observed one: the p-value of "the better system is better only by chan
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 
 from goldwire.errors import UsageError
 from goldwire.evaluate.metrics import Statistic
 
+T = TypeVar("T")
 CHUNK_ELEMENTS = 1 << 19  # indices drawn per step: bounds the bootstrap's extra memory
 
 
@@ -130,16 +132,17 @@ def _stacked(blocks: Sequence[Block]) -> tuple[np.ndarray, list[slice]]:
     return matrix, slices
 
 
-def _by_units(blocks: Sequence[Block]) -> list[list[Block]]:
-    """Blocks grouped by their number of units, groups in order of first appearance.
+def _by_units(items: Sequence[T], block: Callable[[T], Block] = lambda b: b) -> list[list[T]]:
+    """Blocks (or items holding one: ``block``) grouped by their number of units, groups in
+    order of first appearance.
 
     Sections of different layers may cover different documents (each layer is scored on the
     documents with gold on it); each group is resampled on its own, with the same seed, so
     blocks over the same documents share their draws, and when every block covers the same
     documents (the common case) there is one group, resampled exactly as one matrix."""
-    groups: dict[int, list[Block]] = {}
-    for block in blocks:
-        groups.setdefault(block.counts.shape[0], []).append(block)
+    groups: dict[int, list[T]] = {}
+    for item in items:
+        groups.setdefault(block(item).counts.shape[0], []).append(item)
     return list(groups.values())
 
 
@@ -195,11 +198,8 @@ def paired_test(
                 "documents; a paired test needs both scored on the same gold"
             )
     out: dict[str, dict[str, Comparison]] = {}
-    groups: dict[int, list[tuple[Block, Block]]] = {}
-    for a, b in pairs:
-        groups.setdefault(a.counts.shape[0], []).append((a, b))
-    for n_units, group in groups.items():
-        if resamples == 0 or n_units == 0:
+    for group in _by_units(pairs, lambda pair: pair[0]):
+        if resamples == 0 or group[0][0].counts.shape[0] == 0:
             out.update(_point_comparisons(group))
         else:
             out.update(_paired_group(group, resamples, seed, confidence))

@@ -426,10 +426,8 @@ def _pick(
     gold: GoldSet, preds: PredictionSet, layer: str
 ) -> tuple[list[Document], list[Document | None]]:
     """The gold and predicted documents a layer is scored on."""
-    positions = gold.coverage.layers[layer].docs
-    if len(positions) == len(gold.docs):
-        return gold.docs, preds.docs
-    return [gold.docs[i] for i in positions], [preds.docs[i] for i in positions]
+    coverage = gold.coverage.layers[layer]
+    return coverage.take(gold.docs), coverage.take(preds.docs)
 
 
 def score_conll(

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from goldwire.provenance import LAYERS, has_gold
 from goldwire.schema import Document
@@ -27,6 +27,7 @@ from goldwire.schema import Document
 if TYPE_CHECKING:
     from goldwire.evaluate.inputs import GoldSet, PredictionSet
 
+T = TypeVar("T")
 FIRST_IDS = 20  # ids of left-out documents kept for the results
 NOUNS = {"entities": "entities", "stances": "stances", "doc_stances": "document stances"}
 
@@ -47,6 +48,12 @@ class LayerCoverage:
     @property
     def noun(self) -> str:
         return NOUNS.get(self.name, self.name)
+
+    def take(self, items: Sequence[T]) -> list[T]:
+        """The items at this layer's positions (``items`` aligned with the documents)."""
+        if len(self.docs) == len(items):
+            return list(items)
+        return [items[i] for i in self.docs]
 
 
 @dataclass(frozen=True)
@@ -283,7 +290,4 @@ def with_gold(
     """The documents with gold on one layer (all with ``include_unannotated``), and the
     coverage that says which were left out (what training uses)."""
     coverage = select(docs, (layer,), include_unannotated=include_unannotated)
-    positions = coverage.layers[layer].docs
-    if len(positions) == len(docs):
-        return list(docs), coverage
-    return [docs[i] for i in positions], coverage
+    return coverage.layers[layer].take(docs), coverage
