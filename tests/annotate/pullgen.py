@@ -105,3 +105,30 @@ def write_pull(folder: Path, user: str, docs: list[dict[str, Any]],
         summary = {"project": {"name": "review"}, "pulled_at": pulled_at, "annotators": {}}
         (folder / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
     return path
+
+
+SUGGESTION_TEXT = "CSTO backs Armenia against Baku in Yerevan talks."
+
+
+def write_suggestion_folder(folder: Path) -> None:
+    """A pull folder of two annotators who used model suggestions (the counts the tests
+    derive by hand):
+
+    * alice d1 (confirmed): ORG accepted, GPE edited (suggested LOC), GPE human, the stance
+      accepted; 1 suggestion rejected, 1 relation orphaned;
+    * alice d2 (unconfirmed): ORG accepted, GPE unreviewed; 2 rejected;
+    * bob d1 (confirmed): ORG accepted, GPE and LOC human; 3 rejected.
+    """
+    text = SUGGESTION_TEXT
+    write_pull(folder, "alice", [
+        pulled("d1", text, "alice", entities=((0, 4, "ORG", ACCEPTED),
+                                              (11, 18, "GPE", EDITED, "LOC"), (27, 31, "GPE")),
+               stances=((0, 1, "SUPPORT", ACCEPTED),), rejected=1, orphaned=1),
+        pulled("d2", text, "alice", entities=((0, 4, "ORG", ACCEPTED),
+                                              (27, 31, "GPE", UNREVIEWED)),
+               confirmed=False, rejected=2),
+    ])  # fmt: skip
+    write_pull(folder, "bob", [
+        pulled("d1", text, "bob", entities=((0, 4, "ORG", ACCEPTED), (11, 18, "GPE", HUMAN),
+                                            (27, 31, "LOC")), rejected=3),
+    ])  # fmt: skip

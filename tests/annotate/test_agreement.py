@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pullgen import ACCEPTED, EDITED, UNREVIEWED, pulled, write_pull
+from pullgen import ACCEPTED, EDITED, UNREVIEWED, pulled, write_pull, write_suggestion_folder
 
 from goldwire.annotate.agreement import (
     AgreementResult,
@@ -397,21 +397,6 @@ def test_pairs_count_documents_per_layer(tmp_path):
 # --------------------------------------------------------------------------- suggestions
 
 
-def _suggestion_folder(folder: Path) -> None:
-    write_pull(folder, "alice", [
-        pulled("d1", TEXT, "alice", entities=((0, 4, "ORG", ACCEPTED),
-                                              (11, 18, "GPE", EDITED, "LOC"), (27, 31, "GPE")),
-               stances=((0, 1, "SUPPORT", ACCEPTED),), rejected=1, orphaned=1),
-        pulled("d2", TEXT, "alice", entities=((0, 4, "ORG", ACCEPTED),
-                                              (27, 31, "GPE", UNREVIEWED)),
-               confirmed=False, rejected=2),
-    ])  # fmt: skip
-    write_pull(folder, "bob", [
-        pulled("d1", TEXT, "bob", entities=((0, 4, "ORG", ACCEPTED), (11, 18, "GPE"),
-                                            (27, 31, "LOC")), rejected=3),
-    ])  # fmt: skip
-
-
 def _count_by_reading(folder: Path, include_unconfirmed: bool) -> dict[str, tuple[int, int, int]]:
     """(accepted, edited, rejected) per annotator, read straight from the JSON lines."""
     out = {}
@@ -431,7 +416,7 @@ def _count_by_reading(folder: Path, include_unconfirmed: bool) -> dict[str, tupl
 
 @pytest.mark.parametrize("include", [False, True])
 def test_acceptance_rate_matches_a_count_of_the_files(tmp_path, include):
-    _suggestion_folder(tmp_path)
+    write_suggestion_folder(tmp_path)
     data = agreement(tmp_path, include_unconfirmed=include).to_json()
     counts = _count_by_reading(tmp_path, include)
     for name, (acc, edit, rej) in counts.items():
@@ -443,7 +428,7 @@ def test_acceptance_rate_matches_a_count_of_the_files(tmp_path, include):
 
 
 def test_acceptance_rate_by_hand(tmp_path):
-    _suggestion_folder(tmp_path)
+    write_suggestion_folder(tmp_path)
     data = agreement(tmp_path).to_json()
     alice, bob = (data["suggestions"]["by_annotator"][n] for n in ("alice", "bob"))
     assert (alice["accepted"], alice["edited"], alice["rejected"], alice["orphaned"]) == (
@@ -466,7 +451,7 @@ def test_acceptance_rate_by_hand(tmp_path):
 
 
 def test_cli_include_unconfirmed_and_json_to_stdout(run, tmp_path):
-    _suggestion_folder(tmp_path)
+    write_suggestion_folder(tmp_path)
     result = run("agreement", tmp_path, "--include-unconfirmed", "--json", "-")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)

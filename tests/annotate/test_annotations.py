@@ -5,7 +5,7 @@ the use of suggestions per annotator."""
 from __future__ import annotations
 
 import pytest
-from pullgen import ACCEPTED, EDITED, HUMAN, UNREVIEWED, pulled, write_pull
+from pullgen import ACCEPTED, UNREVIEWED, pulled, write_pull, write_suggestion_folder
 
 from goldwire.annotate.annotations import (
     Counting,
@@ -118,18 +118,7 @@ def test_suggestion_use_by_hand(tmp_path):
     # alice d1 (confirmed): accepted 2 (ORG, the stance), edited 1, human 1, rejected 1,
     #   orphaned 1; d2 (unconfirmed): accepted 1, unreviewed 1, rejected 2
     # bob d1 (confirmed): accepted 1, human 2, rejected 3
-    write_pull(tmp_path, "alice", [
-        pulled("d1", TEXT, "alice", entities=((0, 4, "ORG", ACCEPTED),
-                                              (11, 18, "GPE", EDITED, "LOC"), (27, 31, "GPE")),
-               stances=((0, 1, "SUPPORT", ACCEPTED),), rejected=1, orphaned=1),
-        pulled("d2", TEXT, "alice", entities=((0, 4, "ORG", ACCEPTED),
-                                              (27, 31, "GPE", UNREVIEWED)),
-               confirmed=False, rejected=2),
-    ])  # fmt: skip
-    write_pull(tmp_path, "bob", [
-        pulled("d1", TEXT, "bob", entities=((0, 4, "ORG", ACCEPTED), (11, 18, "GPE", HUMAN),
-                                            (27, 31, "LOC")), rejected=3),
-    ])  # fmt: skip
+    write_suggestion_folder(tmp_path)
     use = suggestion_use(load_annotations(tmp_path))
     assert use["alice"] == SuggestionUse(human=1, accepted=2, edited=1, rejected=1, orphaned=1)
     assert use["bob"] == SuggestionUse(human=2, accepted=1, rejected=3)
