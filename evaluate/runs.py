@@ -69,9 +69,18 @@ def score_run(
     if not Path(pred).is_file():
         raise InputError(f"{pred}: no such file; give the predictions file to score")
     if gold.conll is not None:
-        return score_conll(gold.conll, read_conll(pred), options)
-    assert gold.docs is not None
-    return score_documents(gold.docs, load_predictions(pred, gold.docs, lenient=lenient), options)
+        result = score_conll(gold.conll, read_conll(pred), options)
+    else:
+        assert gold.docs is not None
+        preds = load_predictions(pred, gold.docs, lenient=lenient)
+        result = score_documents(gold.docs, preds, options)
+    docs = result.documents
+    if not docs.get("gold"):  # scored like nervaluate and seqeval: zero counts, said once
+        unit = docs.get("unit", "document")
+        docs.setdefault("notes", []).append(
+            f"the gold holds no {unit}s: nothing was scored, every count is zero; check --gold"
+        )
+    return result
 
 
 def parse_run(spec: str) -> tuple[str, str]:

@@ -180,6 +180,11 @@ def _group_rows(counts: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
     return np.add.reduceat(counts, starts, axis=0)
 
 
+def _flat(table: np.ndarray) -> np.ndarray:
+    """Units x (columns x counts) as one row per unit; zero units give zero rows."""
+    return table.reshape(table.shape[0], int(np.prod(table.shape[1:])))
+
+
 def _present(gold: SpanArrays, pred: SpanArrays) -> list[int]:
     return sorted(set(np.unique(gold.label).tolist()) | set(np.unique(pred.label).tolist()))
 
@@ -202,7 +207,7 @@ def entity_sections(
         overall = al.assign(scheme).unit_counts(n_units)
         per = al.assign(scheme, per_label=True).unit_label_counts(n_units, len(labels))
         table = np.concatenate([overall[:, None, :], per[:, present, :]], axis=1)
-        table = _group_rows(table.reshape(n_units, -1), groups)
+        table = _group_rows(_flat(table), groups)
         name = f"entities.{scheme.value}"
         sections.append(
             Section(name, "labelled", names, bs.Block(name, table, labelled_statistic(names)))
@@ -227,7 +232,7 @@ def conlleval_section(
     per = al.assign(Scheme.STRICT, per_label=True).unit_label_counts(n_units, len(labels))
     per = per[:, present, :]
     table = np.concatenate([per.sum(axis=1, keepdims=True), per], axis=1)
-    table = _group_rows(table.reshape(n_units, -1), groups)
+    table = _group_rows(_flat(table), groups)
     return Section(
         name,
         "labelled",

@@ -391,3 +391,23 @@ def test_gold_without_any_gold_is_one_error_line(cli, tmp_path):
     )
     result = cli("evaluate", "score", "--gold", path, "--pred", pred, "--include-unannotated")
     assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".conll"])
+def test_empty_gold_and_prediction_files_score_zero_counts_with_a_note(cli, tmp_path, suffix):
+    # nervaluate and seqeval report no counts for empty input; goldwire says so in one note
+    gold, pred = tmp_path / f"gold{suffix}", tmp_path / f"pred{suffix}"
+    gold.write_bytes(b"")
+    pred.write_bytes(b"")
+    out = tmp_path / "r.json"
+    result = cli("evaluate", "score", "--gold", gold, "--pred", pred, "--json", out)
+    assert result.exit_code == 0, result.output
+    unit = "sentence" if suffix == ".conll" else "document"
+    note = f"the gold holds no {unit}s: nothing was scored, every count is zero; check --gold"
+    assert note in " ".join(result.stdout.split())
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["documents"]["gold"] == 0
+    assert data["documents"]["notes"] == [note]
+    for section in data["sections"].values():
+        assert set(section["micro"]["counts"].values()) == {0}
+        assert section["micro"]["f1"]["value"] == 0.0
