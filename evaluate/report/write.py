@@ -348,28 +348,36 @@ def report_content(report: Report) -> list[Content]:
 # --------------------------------------------------------------------------- renderers
 
 
-def _md_cell(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+# Markdown's inline syntax, escaped with a backslash (CommonMark escapes any ASCII punctuation)
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]|])")
+
+
+def _md(text: str) -> str:
+    """Plain text as inert Markdown: HTML as entities (no raw HTML reaches a renderer that
+    allows it), inline syntax (links, emphasis, code, table pipes) escaped, one line."""
+    text = html.escape(text, quote=False)
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(text.splitlines()))
 
 
 def render_markdown(content: list[Content], image_paths: dict[str, str]) -> str:
+    """Every text of ``content`` is plain text: the renderer adds the only markup."""
     lines: list[str] = []
     for item in content:
         if isinstance(item, Heading):
-            lines += ["#" * item.level + " " + item.text, ""]
+            lines += ["#" * item.level + " " + _md(item.text), ""]
         elif isinstance(item, Para):
-            lines += [item.text, ""]
+            lines += [_md(item.text), ""]
         elif isinstance(item, Caveat):
-            lines += [f"**Caveat.** {item.text}", ""]
+            lines += [f"**Caveat.** {_md(item.text)}", ""]
         elif isinstance(item, Table):
             if item.title:
-                lines += [f"**{item.title}**", ""]
-            lines.append("| " + " | ".join(_md_cell(h) or " " for h in item.header) + " |")
+                lines += [f"**{_md(item.title)}**", ""]
+            lines.append("| " + " | ".join(_md(h) or " " for h in item.header) + " |")
             lines.append("|" + "|".join("---" for _ in item.header) + "|")
-            lines += ["| " + " | ".join(_md_cell(c) for c in row) + " |" for row in item.rows]
+            lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in item.rows]
             lines.append("")
         elif isinstance(item, Image):
-            lines += [f"![{item.title}]({image_paths[item.key]})", ""]
+            lines += [f"![{_md(item.title)}]({image_paths[item.key]})", ""]
     return "\n".join(lines)
 
 

@@ -112,7 +112,7 @@ def test_caveats_come_right_under_the_title_in_every_rendering(tmp_path):
     md = (out / "report.md").read_text(encoding="utf-8")
     assert md.startswith(
         "# goldwire evaluation report\n\n**Caveat.** Only 1 document.\n\n"
-        "**Caveat.** Gold <mentions>.\n\nGold: "
+        "**Caveat.** Gold &lt;mentions&gt;.\n\nGold: "
     )
     html = (out / "report.html").read_text(encoding="utf-8")
     title = html.index("</h1>")
@@ -125,3 +125,57 @@ def test_caveats_come_right_under_the_title_in_every_rendering(tmp_path):
     content = report_content(plain)
     md = render_markdown(content, {c.key: f"{c.key}.png" for c in content if hasattr(c, "png")})
     assert plain.caveats == [] and "Caveat" not in md and "Caveat" not in render_html(content)
+
+
+HOSTILE = [
+    "<script>alert(1)</script>",
+    '<img src=x onerror="alert(2)">',
+    "[click](javascript:alert(3))",
+    "`code` *em* _em_ | pipe \\ back",
+    "<a href='javascript:alert(4)'>x</a>",
+]
+
+
+def test_markdown_report_is_inert_in_a_commonmark_renderer_with_html_on():
+    from markdown_it import MarkdownIt
+
+    text = " ".join(HOSTILE) + " tail"
+    start = text.index("script")
+    gold = GoldSet(
+        [Document(id="d0", text=text, entities=[Entity("e", start, start + 6, "ORG", "script")])],
+        None,
+        "gold",
+    )
+    result = score_documents(
+        gold, PredictionSet("p", [Document(id="d0", text=text)]), ScoreOptions(resamples=0)
+    )
+    content = report_content(build_report([("<b>run</b>", result)], caveats=HOSTILE))
+    md = render_markdown(content, {c.key: f"{c.key}.png" for c in content if hasattr(c, "png")})
+    rendered = MarkdownIt("commonmark", {"html": True}).enable("table").render(md)
+    tags = _tags(rendered)
+    table = {"table", "thead", "tbody", "tr", "th", "td"}
+    assert "td" in {t for t, _ in tags}, "the tables render as tables"
+    assert {t for t, _ in tags} <= {"h1", "h2", "h3", "p", "strong", "img"} | table, tags
+    assert [a for t, a in tags if a] == [], "only plain tags; the text brought no attributes"
+    # the text itself survives, shown as written
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in rendered
+    assert "[click](javascript:alert(3))" in rendered
+    assert "`code` *em* _em_ | pipe \\ back" in rendered
+    assert "&lt;b&gt;run&lt;/b&gt;" in rendered
+
+
+def _tags(rendered: str) -> list[tuple[str, list]]:
+    """Every start tag a browser would build from ``rendered``, with its attributes (an
+    ``img`` of our own plots keeps its src and alt: left out)."""
+    from html.parser import HTMLParser
+
+    found: list[tuple[str, list]] = []
+
+    class Collect(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            own_plot = tag == "img" and [k for k, _ in attrs] == ["src", "alt"]
+            aligned = tag in ("th", "td") and attrs in ([], [("style", "text-align:left")])
+            found.append((tag, [] if own_plot or aligned else attrs))
+
+    Collect().feed(rendered)
+    return found
