@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -263,14 +262,21 @@ def attach_gold(
     """Write a new version of ``corpus_dir`` at ``out_dir`` whose documents carry the gold.
 
     ``card_path`` (default ``out_dir/README.md``) receives the refreshed data card, which is
-    also written into the dataset folder. Raises InputError when no gold document matches.
+    also written into the dataset folder. Raises InputError when no gold document matches,
+    OutputError (before reading anything) when ``out_dir`` is neither new, empty nor a goldwire
+    corpus, or overlaps the corpus, the gold or the agreement file.
     """
     from goldwire.corpus.dataset import load_corpus
+    from goldwire.corpus.writing import check_corpus_out
 
     corpus_dir, gold_jsonl, out_dir = Path(corpus_dir), Path(gold_jsonl), Path(out_dir)
     if out_dir.resolve() == corpus_dir.resolve():
         raise UsageError(f"{out_dir}: --out must differ from the corpus; attach-gold writes a "
                          "new corpus version and leaves the old one as it is")  # fmt: skip
+    inputs = [("corpus", corpus_dir), ("gold file", gold_jsonl)]
+    if agreement_json:
+        inputs.append(("agreement file", Path(agreement_json)))
+    check_corpus_out(out_dir, inputs)
     dd, labels, meta = load_corpus(corpus_dir)
     report = AttachReport(str(corpus_dir), str(gold_jsonl), str(out_dir))
     agreement = read_agreement(Path(agreement_json)) if agreement_json else None
@@ -303,15 +309,12 @@ def _write_new_version(dd, labels, meta, merged: dict[str, Document], found, cor
     """Stage the new version (data, manifest and build report of the source, ``goldwire.json``
     with the gold, the card) and move it into place; returns where the card is."""
     from goldwire.corpus.coverage import corpus_coverage
-    from goldwire.corpus.writing import staging_dir, write_version
+    from goldwire.corpus.writing import write_version
+    from goldwire.outputs import staging
     from goldwire.schema import features
 
-    work = staging_dir(out_dir, "attaching")
-    try:
+    with staging(out_dir, "attaching") as work:
         splits = _write_version(dd, merged, found, features(labels), work)
         report.coverage = corpus_coverage(splits)
         return write_version(work, splits, corpus_dir, {**meta, "gold": report.to_json()},
                              out_dir, card)  # fmt: skip
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise

@@ -25,7 +25,6 @@ discover, start (the engine's), stage, decide, write, card (and the move into pl
 from __future__ import annotations
 
 import os
-import shutil
 import time
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -38,12 +37,13 @@ from goldwire.corpus.manifest import EXACT, KEPT, NEAR, GlobalResult, Manifest, 
 from goldwire.corpus.split import SPLITS
 from goldwire.corpus.writing import (
     STAGED,
+    check_corpus_out,
     publish,
-    staging_dir,
     write_build_files,
     write_report,
 )
 from goldwire.errors import UsageError
+from goldwire.outputs import staging
 from goldwire.progress import Progress, no_progress
 
 __all__ = ["BuildConfig", "build_corpus", "discover"]
@@ -85,8 +85,11 @@ def build_corpus(config: BuildConfig, progress: Progress = no_progress) -> Build
 
     ``progress`` hears ``("reading files", done, total)`` as files are staged. The card goes
     into the dataset folder and, if ``config.card`` is set, there too. Under ``config.strict``
-    the first rejection raises an InputError and nothing is written.
+    the first rejection raises an InputError and nothing is written. ``config.out`` must be
+    nothing yet, an empty folder or a goldwire corpus, and overlap no input: else an
+    OutputError before anything is read (:func:`goldwire.corpus.writing.check_corpus_out`).
     """
+    check_corpus_out(config.out, [("input", p) for p in config.inputs])
     clock = _Clock()
     files = discover(config.inputs)
     if not files:
@@ -98,28 +101,26 @@ def build_corpus(config: BuildConfig, progress: Progress = no_progress) -> Build
     manifest = Manifest() if config.fresh else Manifest.load(manifest_path)
     report.incremental = bool(manifest.entries)
     engine = get_engine(config)
-    work = staging_dir(config.out, "building")
-    clock.lap("discover")
     try:
-        engine.start(config)
-        clock.lap("start")
-        staged = engine.stage(files, config, work, report, progress)
-        clock.lap("stage")
-        ids, sources = staged.ids, staged.sources
-        result = decide(ids, staged.sigs, staged.preset, manifest, config.ratios, config.minhash)
-        del staged  # the signatures
-        by_split = _tally(result, ids, sources, report)
-        clock.lap("decide")
-        engine.write(work, by_split, work / STAGED, config)
-        write_build_files(work / STAGED, result.manifest, config, report)
-        clock.lap("write")
-        report.seconds = clock.total()
-        write_report(work / STAGED, report)
-        publish(work, config.out, config.card)
-        clock.lap("card")
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
+        with staging(config.out, "building") as work:
+            clock.lap("discover")
+            engine.start(config)
+            clock.lap("start")
+            staged = engine.stage(files, config, work, report, progress)
+            clock.lap("stage")
+            ids, sources = staged.ids, staged.sources
+            result = decide(ids, staged.sigs, staged.preset, manifest, config.ratios,
+                            config.minhash)  # fmt: skip
+            del staged  # the signatures
+            by_split = _tally(result, ids, sources, report)
+            clock.lap("decide")
+            engine.write(work, by_split, work / STAGED, config)
+            write_build_files(work / STAGED, result.manifest, config, report)
+            clock.lap("write")
+            report.seconds = clock.total()
+            write_report(work / STAGED, report)
+            publish(work, config.out, config.card)
+            clock.lap("card")
     finally:
         engine.close()
         clock.lap("stop")

@@ -17,6 +17,10 @@ Documents are read through :mod:`goldwire.corpus.dataset`; JSONL and CoNLL files
 through :mod:`goldwire.files` (each appears whole or not at all), the Parquet shards by
 ``datasets`` (a split with no document to write has no shard). :data:`EXPORTERS` is the
 dispatch table behind ``--format``.
+
+``--out`` follows :mod:`goldwire.outputs`' rule: nothing yet, an empty folder or a folder an
+earlier export wrote (:data:`EXPORT`), never the dataset folder being read, a folder inside it
+or one holding it; the export writes its files into that folder.
 """
 
 from __future__ import annotations
@@ -27,13 +31,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from goldwire import __version__
 from goldwire.corpus.coverage import annotations
 from goldwire.errors import SettingError, UsageError
-from goldwire.files import atomic_open, write_jsonl
+from goldwire.files import atomic_open, write_json, write_jsonl
+from goldwire.outputs import OutputKind, check_output, no_space_named
 from goldwire.provenance import LAYERS, has_gold
 
 DEFAULT_SHARD_ROWS = 50_000
 NO_GOLD = "no layer carries gold"
+#: what ``--out`` of an export may already be (besides nothing or an empty folder): a folder
+#: an earlier export wrote, recognised by the hidden marker each export writes into it
+EXPORT = OutputKind("goldwire export", ".goldwire-export.json")
 
 
 @dataclass(frozen=True)
@@ -176,11 +185,17 @@ EXPORTERS: dict[str, Exporter] = {
 def export(dataset_dir: Path, out: Path, fmt: str, splits: list[str] | None = None, *,
            include_all: bool = False) -> ExportReport:  # fmt: skip
     """Write the gold documents of ``splits`` (default: all) of a dataset in ``fmt``; with
-    ``include_all`` every document, those without gold marked."""
+    ``include_all`` every document, those without gold marked.
+
+    ``out`` must be new, empty or an earlier export (it holds :data:`EXPORT`'s marker, which
+    every export writes), and neither the dataset folder, inside it nor holding it:
+    OutputError before anything is read. A full disk is one DiskFullError naming ``out``."""
     from goldwire.corpus.dataset import open_source
 
     if fmt not in EXPORTERS:
         raise UsageError(f"unknown export format {fmt!r}; choose one of {', '.join(EXPORTERS)}")
+    out = Path(out)
+    check_output(out, EXPORT, [("dataset", Path(dataset_dir))])
     source = open_source(dataset_dir, hint="a goldwire dataset folder (`goldwire corpus build`)")
     if not source.is_corpus:
         raise UsageError(f"{dataset_dir}: not a dataset folder; export reads a goldwire "
@@ -193,13 +208,16 @@ def export(dataset_dir: Path, out: Path, fmt: str, splits: list[str] | None = No
     exporter = EXPORTERS[fmt]
     selection = Selection(exporter.layers, include_all)
     report = ExportReport(fmt, str(out), include_all)
-    out.mkdir(parents=True, exist_ok=True)
-    for split in chosen:
-        report.splits[split] = exporter.write(source, out, split, selection)
+    with no_space_named(out):
+        write_json(out / EXPORT.marker, {"written_by": "goldwire corpus export",
+                                         "goldwire_version": __version__})  # fmt: skip
+        for split in chosen:
+            report.splits[split] = exporter.write(source, out, split, selection)
     return report
 
 
 __all__ = [
+    "EXPORT",
     "EXPORTERS",
     "NO_GOLD",
     "ExportReport",

@@ -24,7 +24,6 @@ The ``meta`` keys are kept as they are.
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -158,30 +157,30 @@ def migrate_corpus(src: str | Path, out: str | Path, *,
                    card_path: str | Path | None = None) -> MigrateReport:  # fmt: skip
     """Write a schema version 2 copy of the version 1 corpus ``src`` at ``out`` (data in the
     same layout, its manifest and build report, ``goldwire.json`` with ``migrated_from``, a
-    new data card; ``card_path`` receives a copy of the card)."""
+    new data card; ``card_path`` receives a copy of the card). ``out`` must be new, empty or a
+    goldwire corpus, and neither ``src``, inside it nor holding it (OutputError, before
+    anything is read)."""
     from goldwire.corpus.coverage import corpus_coverage
     from goldwire.corpus.dataset import read_meta
-    from goldwire.corpus.writing import staging_dir, write_version
+    from goldwire.corpus.writing import check_corpus_out, write_version
+    from goldwire.outputs import staging
 
     src, out = Path(src), Path(out)
     if out.resolve() == src.resolve():
         raise UsageError(f"{out}: --out must differ from the corpus; migrate writes a new "
                          "corpus folder and leaves the old one as it is")  # fmt: skip
+    check_corpus_out(out, [("corpus", src)])
     meta = read_meta(src)
     if meta["schema_version"] == SCHEMA_VERSION:
         raise UsageError(f"{src}: already schema version {SCHEMA_VERSION}; there is nothing "
                          "to migrate")  # fmt: skip
     labels = LabelSchema.from_dict(meta["label_schema"])
     report = MigrateReport(str(src), str(out), meta["schema_version"])
-    work = staging_dir(out, "migrating")
-    try:
+    with staging(out, "migrating") as work:
         splits = load_migrated(src, meta, labels, work)
         report.coverage = corpus_coverage(splits)
         card = write_version(work, splits, src, migrated_meta(meta), out,
                              Path(card_path) if card_path else None)  # fmt: skip
-    except BaseException:
-        shutil.rmtree(work, ignore_errors=True)
-        raise
     report.card = str(card)
     return report
 

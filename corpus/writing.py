@@ -8,13 +8,18 @@ everything succeeded (:func:`move_into_place`). ``attach-gold`` and ``migrate`` 
 version of an existing corpus the same way with :func:`write_version` (their splits, the
 source's manifest and build report, their ``goldwire.json``). Every file goes through
 :mod:`goldwire.files`.
+
+What ``--out`` may be is :mod:`goldwire.outputs`' rule with the kind :data:`CORPUS` (a folder
+whose ``goldwire.json`` parses): :func:`check_corpus_out` before any work, and again at the
+move into place; the staging folders carry :mod:`goldwire.outputs`' marker, so a later run
+removes those a killed process left.
 """
 
 from __future__ import annotations
 
-import os
+import json
 import shutil
-import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +29,27 @@ from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dataset import CARD, GOLDWIRE_META, MANIFEST, REPORT
 from goldwire.corpus.manifest import Manifest
 from goldwire.files import write_json, write_text
+from goldwire.outputs import Input, OutputKind, check_output, no_space_named, replace_folder
+from goldwire.outputs import staging_dir as staging_dir
 
 STAGED = "dataset"  # the new version's folder inside the staging folder
 
 
-def staging_dir(out: Path, what: str) -> Path:
-    """A temporary folder next to ``out`` (same file system, so the final move is a rename)."""
-    parent = out.resolve().parent
-    parent.mkdir(parents=True, exist_ok=True)
-    return Path(tempfile.mkdtemp(prefix=f".{out.name}.{what}-", dir=parent))
+def _meta_parses(folder: Path) -> bool:
+    try:
+        meta = json.loads((folder / GOLDWIRE_META).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return False
+    return isinstance(meta, dict) and "schema_version" in meta
+
+
+CORPUS = OutputKind("goldwire corpus", GOLDWIRE_META, _meta_parses)
+
+
+def check_corpus_out(out: Path, inputs: Iterable[Input] = ()) -> None:
+    """Raise OutputError unless ``out`` may receive a corpus: nothing yet, an empty folder or
+    a goldwire corpus, overlapping none of ``inputs`` (see :mod:`goldwire.outputs`)."""
+    check_output(out, CORPUS, inputs)
 
 
 def build_meta(config: BuildConfig, splits: dict[str, int]) -> dict[str, Any]:
@@ -112,22 +129,12 @@ def publish(work: Path, out: Path, card: Path | None = None) -> Path:
     move_into_place(work, out)
     if card is None:
         return out / CARD
-    return write_text(card, text)
+    with no_space_named(card, "choose another --card-dir"):
+        return write_text(card, text)
 
 
 def move_into_place(work: Path, out: Path) -> None:
-    """Move ``work/dataset`` to ``out``; an old ``out`` is removed only afterwards."""
-    new = work / STAGED
-    backup = None
-    if out.exists():
-        backup = out.with_name(f".{out.name}.old-{os.getpid()}")
-        out.rename(backup)
-    try:
-        new.rename(out)
-    except BaseException:
-        if backup is not None:
-            backup.rename(out)
-        raise
-    if backup is not None:
-        shutil.rmtree(backup, ignore_errors=True)
+    """Move ``work/dataset`` to ``out``; an old ``out`` (a goldwire corpus or an empty
+    folder, else OutputError) is removed only afterwards."""
+    replace_folder(work / STAGED, out, CORPUS)
     shutil.rmtree(work, ignore_errors=True)

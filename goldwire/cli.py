@@ -3,10 +3,19 @@
 This is the one place where goldwire errors become exit codes: a GoldwireError is printed as
 one line on stderr (no traceback unless ``--debug``). Sub-app modules import only typer and
 the standard library at module level, so ``goldwire --help`` starts fast.
+
+Stopping: Ctrl-C (SIGINT) prints ``interrupted`` and exits 130; :func:`main` makes SIGTERM and
+SIGHUP raise :class:`~goldwire.errors.Terminated` (a KeyboardInterrupt) in the main thread,
+so the same cleanups run (a build's staging folder is removed, the old output stays), then
+prints ``terminated`` and exits 128 + the signal number. A second such signal stops at once,
+without cleanup. Worker processes forked by the command die on the signal as usual.
+(:class:`_Stopper`).
 """
 
 from __future__ import annotations
 
+import os
+import signal
 import sys
 from typing import Annotated
 
@@ -14,7 +23,9 @@ import typer
 from typer.core import TyperGroup
 
 from goldwire import __version__
-from goldwire.errors import GoldwireError
+from goldwire.errors import GoldwireError, Terminated
+
+STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
 class _GoldwireGroup(TyperGroup):
@@ -28,6 +39,9 @@ class _GoldwireGroup(TyperGroup):
                 raise
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(exc.exit_code) from None
+        except Terminated as exc:
+            typer.echo("terminated", err=True)
+            raise typer.Exit(128 + exc.signum) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
             raise typer.Exit(130) from None
@@ -84,7 +98,45 @@ def _mount() -> None:
 _mount()
 
 
+class _Stopper:
+    """The handler of SIGTERM and SIGHUP. In the ``goldwire`` process: raise Terminated, once
+    (the signals then stop the process at once). In a process forked from it (a build's
+    workers): die as without a handler. Python drops an exception raised where it ignores
+    exceptions (an at-fork hook, ``__del__``) and tells :meth:`unraisable`, which sends the
+    signal again so the command still stops."""
+
+    def __init__(self, main_pid: int) -> None:
+        self.main_pid = main_pid
+        self.next_hook = sys.unraisablehook
+
+    def install(self) -> None:
+        for s in STOP_SIGNALS:
+            signal.signal(s, self)
+        sys.unraisablehook = self.unraisable
+
+    def __call__(self, signum: int, _frame) -> None:
+        if os.getpid() != self.main_pid:
+            signal.signal(signum, signal.SIG_DFL)
+            os.kill(os.getpid(), signum)
+            return
+        for s in STOP_SIGNALS:
+            signal.signal(s, signal.SIG_DFL)
+        raise Terminated(signum)
+
+    def unraisable(self, info) -> None:
+        if not isinstance(info.exc_value, Terminated) or os.getpid() != self.main_pid:
+            self.next_hook(info)
+            return
+        import threading
+
+        self.install()  # once more: the dropped one set the default handlers
+        later = threading.Timer(0.01, os.kill, (self.main_pid, info.exc_value.signum))
+        later.daemon = True
+        later.start()
+
+
 def main() -> None:
+    _Stopper(os.getpid()).install()
     app(prog_name="goldwire")
 
 

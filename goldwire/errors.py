@@ -24,6 +24,26 @@ class SettingError(UsageError, ValueError):
     built, so library callers may also catch it as a ``ValueError``."""
 
 
+class OutputError(UsageError):
+    """An output path (``--out``) that goldwire may not write: a folder or file it did not
+    write, or one that overlaps an input; raised before any work starts."""
+
+
+class DiskFullError(GoldwireError):
+    """The device filled up (ENOSPC, EDQUOT) while goldwire wrote an output; the old output
+    is left as it was."""
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM or SIGHUP reached the ``goldwire`` command: raised in the main thread so every
+    cleanup that runs on Ctrl-C (``except BaseException``) runs too; the CLI exits with
+    128 + ``signum``. Not a GoldwireError: nothing went wrong, the command was stopped."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class InputError(GoldwireError):
     """An input file or record cannot be used; the message names it and the fix."""
 

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import errno
 import json
 
 import pytest
 
+from goldwire.corpus import writing
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dedup import MinHashConfig
-from goldwire.corpus.writing import build_meta, move_into_place, staging_dir
+from goldwire.corpus.writing import build_meta, check_corpus_out, move_into_place, staging_dir
+from goldwire.errors import DiskFullError, OutputError
+from goldwire.outputs import STAGING_MARKER
+
+OLD_META = '{"schema_version": 2, "name": "old"}'
+
+
+def _old_corpus(out):
+    """A folder that is a goldwire corpus as far as the output rule goes."""
+    out.mkdir()
+    (out / "goldwire.json").write_text(OLD_META, encoding="utf-8")
+    (out / "old.txt").write_text("old", encoding="utf-8")
 
 
 def test_staging_dir_is_a_hidden_sibling_of_the_output(tmp_path):
@@ -21,8 +34,7 @@ def test_staging_dir_is_a_hidden_sibling_of_the_output(tmp_path):
 
 def test_move_into_place_replaces_the_old_version(tmp_path):
     out = tmp_path / "corpus"
-    out.mkdir()
-    (out / "old.txt").write_text("old", encoding="utf-8")
+    _old_corpus(out)
     work = staging_dir(out, "building")
     (work / "dataset").mkdir()
     (work / "dataset" / "new.txt").write_text("new", encoding="utf-8")
@@ -33,12 +45,71 @@ def test_move_into_place_replaces_the_old_version(tmp_path):
 
 def test_a_failed_move_keeps_the_old_version(tmp_path):
     out = tmp_path / "corpus"
-    out.mkdir()
-    (out / "old.txt").write_text("old", encoding="utf-8")
+    _old_corpus(out)
     work = staging_dir(out, "building")  # no work/dataset: the rename fails
     with pytest.raises(FileNotFoundError):
         move_into_place(work, out)
-    assert [p.name for p in out.iterdir()] == ["old.txt"]
+    assert sorted(p.name for p in out.iterdir()) == ["goldwire.json", "old.txt"]
+
+
+def test_move_into_place_never_replaces_a_folder_goldwire_did_not_write(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "thesis.tex").write_text("years of work", encoding="utf-8")
+    (out / "goldwire.json").write_text("not json", encoding="utf-8")  # a name is no proof
+    work = staging_dir(out, "building")
+    (work / "dataset").mkdir()
+    with pytest.raises(OutputError):
+        move_into_place(work, out)
+    assert (out / "thesis.tex").read_text(encoding="utf-8") == "years of work"
+
+
+def test_staging_folders_carry_a_marker_naming_their_process(tmp_path):
+    import os
+    import socket
+
+    work = staging_dir(tmp_path / "c", "building")
+    marker = json.loads((work / STAGING_MARKER).read_text(encoding="utf-8"))
+    assert (marker["pid"], marker["host"]) == (os.getpid(), socket.gethostname())
+    assert marker["out"] == str((tmp_path / "c").resolve())
+
+
+def test_corpus_out_may_be_new_empty_or_a_corpus(tmp_path):
+    check_corpus_out(tmp_path / "new")
+    (tmp_path / "empty").mkdir()
+    check_corpus_out(tmp_path / "empty")
+    _old_corpus(tmp_path / "corpus")
+    check_corpus_out(tmp_path / "corpus")
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "a.txt").write_text("a", encoding="utf-8")
+    with pytest.raises(OutputError) as err:
+        check_corpus_out(tmp_path / "notes")
+    assert str(err.value) == (
+        f"{tmp_path / 'notes'}: the folder is not empty and not a goldwire corpus (no usable "
+        "goldwire.json); goldwire replaces only a folder it wrote: pick another folder or "
+        "empty it"
+    )
+
+
+def test_a_full_disk_while_writing_the_card_copy_names_the_card(tmp_path, monkeypatch):
+    out, card = tmp_path / "c", tmp_path / "cards" / "c" / "README.md"
+    work = staging_dir(out, "building")
+    (work / "dataset").mkdir()
+    monkeypatch.setattr("goldwire.corpus.card.card_text", lambda staged: "# card\n")
+
+    def full(path, text, **kwargs):
+        if path == card:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path, text, **kwargs)
+
+    real = writing.write_text
+    monkeypatch.setattr(writing, "write_text", full)
+    with pytest.raises(DiskFullError) as err:
+        writing.publish(work, out, card)
+    assert str(err.value) == (
+        f"no space left on device while writing {card}; free space or choose another --card-dir"
+    )
+    assert (out / "README.md").read_text(encoding="utf-8") == "# card\n"  # the move was done
 
 
 def test_build_meta_records_the_settings(tmp_path):
