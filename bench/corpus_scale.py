@@ -398,7 +398,7 @@ def child_inputs(args) -> dict[str, Any]:
     config = BuildConfig(
         inputs=(args.articles,), out=args.work / "unused", workers=args.workers, fresh=True
     )
-    files = discover(config.inputs)
+    files = discover(config.inputs).files
     report = BuildReport("inputs", "", files_found=len(files))
     spool = args.work / "spool"
     spool.mkdir(parents=True, exist_ok=True)

@@ -18,20 +18,20 @@
    folder only when everything succeeded.
 
 Every count reconciles: ``documents.seen == kept + exact + near + rejected`` and
-``files.found == files.read + files.rejected``. The report's ``phases`` time each step:
+``files.found == files.read + files.rejected + files.skipped`` (the walk of the inputs:
+:mod:`goldwire.corpus.discover`). The report's ``phases`` time each step:
 discover, start (the engine's), stage, decide, write, card (and the move into place), stop.
 """
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+from collections.abc import Sequence
 
-from goldwire.corpus.build_report import BuildReport
+from goldwire.corpus.build_report import BuildReport, account_walk
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dataset import MANIFEST
+from goldwire.corpus.discover import discover
 from goldwire.corpus.engines import get_engine
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, GlobalResult, Manifest, decide
 from goldwire.corpus.split import SPLITS
@@ -47,21 +47,6 @@ from goldwire.outputs import staging
 from goldwire.progress import Progress, no_progress
 
 __all__ = ["BuildConfig", "build_corpus", "discover"]
-
-
-def discover(inputs: Iterable[Path]) -> list[Path]:
-    """Files under the inputs, sorted; hidden files and folders are skipped."""
-    files: list[Path] = []
-    for root in inputs:
-        if root.is_file():
-            files.append(root)
-        elif root.is_dir():
-            for dirpath, dirnames, filenames in os.walk(root):
-                dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-                files.extend(Path(dirpath) / f for f in sorted(filenames) if not f.startswith("."))
-        else:
-            raise UsageError(f"{root}: no such file or folder; check the input path")
-    return files
 
 
 class _Clock:
@@ -91,12 +76,14 @@ def build_corpus(config: BuildConfig, progress: Progress = no_progress) -> Build
     """
     check_corpus_out(config.out, [("input", p) for p in config.inputs])
     clock = _Clock()
-    files = discover(config.inputs)
+    found = discover(config.inputs, follow_symlinks=config.follow_symlinks)
+    files = found.files
     if not files:
         raise UsageError(
             f"no input files under {', '.join(map(str, config.inputs))}; give files or folders"
         )
-    report = BuildReport(config.dataset_name, str(config.out), files_found=len(files))
+    report = BuildReport(config.dataset_name, str(config.out), files_found=found.found)
+    account_walk(report, found, config)
     manifest_path = config.manifest or (config.out / MANIFEST)
     manifest = Manifest() if config.fresh else Manifest.load(manifest_path)
     report.incremental = bool(manifest.entries)

@@ -1,10 +1,15 @@
 """The build report: what a corpus build read, kept and rejected, and how long it took.
 
-:func:`account_file` counts one file's outcome; the build fills the duplicates and splits.
-Every count reconciles (:meth:`BuildReport.reconciles`):
-``documents.seen == kept + exact + near + rejected`` and
-``files.found == files.read + files.rejected``. :meth:`BuildReport.to_json` is what
-``build_report.json`` and ``goldwire corpus build --json`` hold.
+:func:`account_walk` counts what the walk of the inputs found but did not read (skipped
+entries, unreadable folders: :mod:`goldwire.corpus.discover`); :func:`account_file` counts one
+file's outcome; the build fills the duplicates and splits. Every count reconciles
+(:meth:`BuildReport.reconciles`): ``documents.seen == kept + exact + near + rejected`` and
+``files.found == files.read + files.rejected + files.skipped``. :meth:`BuildReport.to_json` is
+what ``build_report.json`` and ``goldwire corpus build --json`` hold.
+
+File names in the report are valid UTF-8 (:func:`goldwire.console.stored_name`: a byte that
+is not UTF-8 is written as the four characters ``\\xNN``); the messages show names with
+:func:`goldwire.console.shown_name` (escaped when they hold control characters).
 """
 
 from __future__ import annotations
@@ -13,7 +18,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
+from goldwire.console import stored_name
 from goldwire.corpus.config import BuildConfig
+from goldwire.corpus.discover import Discovery
+from goldwire.corpus.readers import Rejection
 from goldwire.corpus.steps import FileResult
 from goldwire.errors import InputError
 
@@ -25,6 +33,8 @@ class BuildReport:
     files_found: int = 0
     files_read: int = 0
     files_rejected: int = 0
+    # entries found but not read by design (hidden, symlinked folders, FIFOs): source, reason
+    skipped: list[dict[str, str]] = field(default_factory=list)
     file_formats: dict[str, str] = field(default_factory=dict)  # path -> reader (auto says which)
     encodings: Counter = field(default_factory=Counter)
     documents_seen: int = 0
@@ -45,12 +55,16 @@ class BuildReport:
     phases: dict[str, float] = field(default_factory=dict)
 
     @property
+    def files_skipped(self) -> int:
+        return len(self.skipped)
+
+    @property
     def rejections_by_reason(self) -> Counter:
         return Counter(r["reason"] for r in self.rejections)
 
     def reconciles(self) -> bool:
         return (
-            self.files_found == self.files_read + self.files_rejected
+            self.files_found == self.files_read + self.files_rejected + self.files_skipped
             and self.documents_seen
             == self.kept + self.exact_duplicates + self.near_duplicates + self.rejected
             and sum(self.splits.values()) == self.kept
@@ -64,6 +78,8 @@ class BuildReport:
                 "found": self.files_found,
                 "read": self.files_read,
                 "rejected": self.files_rejected,
+                "skipped": self.files_skipped,
+                "skipped_by_reason": dict(Counter(s["reason"] for s in self.skipped)),
                 "formats": dict(Counter(self.file_formats.values())),
                 "reader_by_file": self.file_formats,
                 "encodings": dict(self.encodings),
@@ -79,6 +95,7 @@ class BuildReport:
             "near_duplicate_clusters": self.near_duplicate_clusters,
             "rejections_by_reason": dict(self.rejections_by_reason),
             "rejections": self.rejections,
+            "skipped": self.skipped,
             "duplicates": self.duplicates,
             "warnings": self.warnings,
             "reconciles": self.reconciles(),
@@ -96,7 +113,7 @@ def account_file(report: BuildReport, res: FileResult, n_docs: int, config: Buil
     A file that yields no document at all is a rejected file; otherwise its bad items are
     rejected documents of a file that was read. Under ``--strict`` the first rejection raises.
     """
-    report.file_formats[res.path] = res.reader or "none"
+    report.file_formats[stored_name(res.path)] = res.reader or "none"
     file_level = not n_docs and bool(res.rejections)
     if file_level:
         report.files_rejected += 1
@@ -105,8 +122,25 @@ def account_file(report: BuildReport, res: FileResult, n_docs: int, config: Buil
         report.documents_seen += res.documents_seen
         report.encodings[res.encoding or "unknown"] += 1
     for rej in res.rejections:
-        if config.strict:
-            raise InputError(f"{rej.message} (stopped by --strict)")
-        report.rejections.append(rej.to_json())
+        _reject(report, rej, config)
         if not file_level:
             report.rejected += 1
+
+
+def account_walk(report: BuildReport, found: Discovery, config: BuildConfig) -> None:
+    """Count what the walk found but will not read: unreadable folders are rejections (under
+    ``--strict`` the first one raises), skipped entries are listed with their reason."""
+    for rej in found.unreadable:
+        _reject(report, rej, config)
+        report.files_rejected += 1
+    report.skipped.extend(
+        {"source": stored_name(s.source), "reason": s.reason, "message": stored_name(s.message)}
+        for s in found.skipped
+    )
+
+
+def _reject(report: BuildReport, rej: Rejection, config: BuildConfig) -> None:
+    if config.strict:
+        raise InputError(f"{rej.message} (stopped by --strict)")
+    data = rej.to_json()
+    report.rejections.append({k: stored_name(v) for k, v in data.items()})

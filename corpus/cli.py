@@ -93,6 +93,21 @@ LayoutOption = Annotated[
     ),
 ]
 StrictOption = Annotated[bool, typer.Option(help="Stop at the first bad file or document.")]
+EncodingOption = Annotated[
+    str | None,
+    typer.Option(
+        help="Encoding of every input file (e.g. cp1251), instead of detecting it; a byte "
+        "that is not valid in it rejects the file."
+    ),
+]
+FollowSymlinksOption = Annotated[
+    bool,
+    typer.Option(
+        "--follow-symlinks",
+        help="Walk into symbolic links to folders (each folder is read once); default: "
+        "they are listed as skipped.",
+    ),
+]
 ThresholdOption = Annotated[
     float, typer.Option(min=0.01, max=1.0, help="MinHash Jaccard threshold.")
 ]
@@ -127,6 +142,8 @@ def build_cli(
     ray_address: RayAddressOption = None,
     layout: LayoutOption = None,
     strict: StrictOption = False,
+    encoding: EncodingOption = None,
+    follow_symlinks: FollowSymlinksOption = False,
     near_dup_threshold: ThresholdOption = 0.8,
     no_near_dups: NoNearDupsOption = False,
     split_ratios: SplitRatiosOption = "0.8,0.1,0.1",
@@ -151,16 +168,17 @@ def build_cli(
     if json_out:
         write_json(json_out, data)
     _print_report(data, _console(json_out))
-    _console(json_out).print(f"dataset: {config.out}\ndata card: {config.card}")
+    _console(json_out).print(f"dataset: {config.out}\ndata card: {config.card}", markup=False)
 
 
 def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, workers, engine,
-                  ray_address, layout, strict, near_dup_threshold, no_near_dups, split_ratios,
-                  labels, fresh, card_dir, json_out):  # fmt: skip
+                  ray_address, layout, strict, encoding, follow_symlinks, near_dup_threshold,
+                  no_near_dups, split_ratios, labels, fresh, card_dir, json_out):  # fmt: skip
     """The build's settings from the options of ``build`` (all of them, by name; ``json_out``
     is the command's own)."""
     from goldwire.corpus.build import BuildConfig
     from goldwire.corpus.dedup import MinHashConfig
+    from goldwire.corpus.normalize import check_encoding
     from goldwire.corpus.readers import ReadOptions
     from goldwire.corpus.split import SplitRatios
     from goldwire.schema import LabelSchema
@@ -184,6 +202,8 @@ def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, 
         ray_address=ray_address,
         progress=engine is Engine.ray,
         card=card_dir / corpus_name / "README.md",
+        encoding=check_encoding(encoding) if encoding else None,
+        follow_symlinks=follow_symlinks,
     )
 
 
@@ -206,9 +226,12 @@ def _default_name(first: Path) -> str:
 
 
 def _print_report(data: dict, console) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
-    table = Table(title=f"build report: {data['name']}", show_header=True)
+    from goldwire.console import shown_name
+
+    table = Table(title=escape(f"build report: {shown_name(data['name'])}"), show_header=True)
     table.add_column("what")
     table.add_column("count", justify="right")
     files, docs = data["files"], data["documents"]
@@ -216,6 +239,7 @@ def _print_report(data: dict, console) -> None:
         ("files found", files["found"]),
         ("files read", files["read"]),
         ("files rejected", files["rejected"]),
+        ("files skipped", files["skipped"]),
         ("documents seen", docs["seen"]),
         ("documents kept", docs["kept"]),
         ("exact duplicates", docs["exact_duplicates"]),
@@ -231,19 +255,25 @@ def _print_report(data: dict, console) -> None:
         console.print(f"[bold]rejected ({len(data['rejections'])}):[/bold]")
         for r in data["rejections"]:
             console.print(
-                f"  [red]{r['reason']}[/red] {r['message']}", highlight=False, soft_wrap=True
+                f"  [red]{r['reason']}[/red] {escape(r['message'])}",
+                highlight=False,
+                soft_wrap=True,
             )
+    if data["skipped"]:
+        reasons = ", ".join(f"{k} ({v})" for k, v in files["skipped_by_reason"].items())
+        console.print(f"skipped (not read): {reasons}; listed in the build report", highlight=False)
     if data["duplicates"]:
         dup = Table(title="duplicates removed", show_header=True)
         for col in ("kind", "source", "id", "duplicate of"):
             dup.add_column(col)
         for d in data["duplicates"][:50]:
-            dup.add_row(d["kind"], d["source"], d["id"], d["duplicate_of"] or "")
+            dup.add_row(d["kind"], escape(shown_name(d["source"])), d["id"],
+                        d["duplicate_of"] or "")  # fmt: skip
         if len(data["duplicates"]) > 50:
             dup.caption = f"... and {len(data['duplicates']) - 50} more in build_report.json"
         console.print(dup)
     for w in data["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"[yellow]warning:[/yellow] {escape(w)}")
     if not data["reconciles"]:
         console.print("[red]counts do not reconcile; this is a goldwire bug[/red]")
 

@@ -31,6 +31,9 @@ class BuildConfig:
     ray_address: str | None = None  # a running Ray cluster; None starts a local instance
     progress: bool = False  # engines without per-file progress (Ray) show their own bars
     card: Path | None = None  # a copy of the data card (the dataset folder always has one)
+    # the encoding of every input file (--encoding), instead of sniffing; None: sniff
+    encoding: str | None = None
+    follow_symlinks: bool = False  # walk into symbolic links to folders (loops are guarded)
 
     @property
     def dataset_name(self) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from goldwire.console import shown_name, stored_name
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dedup import signature
 from goldwire.corpus.normalize import decode_bytes, normalize_text
@@ -88,28 +89,45 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
             None,
             None,
             [],
-            [Rejection(source, "unreadable", f"{source}: cannot read ({exc.strerror})")],
-        )
+            [Rejection(source, "unreadable",
+                       f"{shown_name(source)}: cannot read ({exc.strerror or exc})")],
+        )  # fmt: skip
     return process_bytes(path, data, config)
 
 
 def process_bytes(path: Path, data: bytes, config: BuildConfig) -> FileResult:
-    """Decode, parse and finalise every document of one file's bytes (pure)."""
+    """Decode, parse and finalise every document of one file's bytes (pure).
+
+    Nothing in one file stops the build: any exception (not a BaseException such as
+    KeyboardInterrupt) becomes a Rejection of the file, or of the record it came from."""
     source = str(path)
     result = FileResult(source, None, None, [], [])
+    try:
+        _process(path, data, config, result)
+    except Exception as exc:  # noqa: BLE001 - one bad file is a rejection, never a crash
+        result.documents_seen += 1  # counted as a document when the file has some
+        result.rejections.append(
+            Rejection(source, "unparseable", f"{shown_name(source)}: {_failure(exc)}")
+        )
+    return result
+
+
+def _process(path: Path, data: bytes, config: BuildConfig, result: FileResult) -> None:
+    source = result.path
+    shown = shown_name(source)
     reader = _declared_encoding_reader(path, data, config)
     try:
-        if reader is not None and reader.encoding:  # the reader's own encoding: no sniffing
-            text, encoding = data.decode(reader.encoding), reader.encoding
+        if config.encoding is None and reader is not None and reader.encoding:
+            text, encoding = data.decode(reader.encoding), reader.encoding  # no sniffing
         else:
-            text, encoding = decode_bytes(data, source)
+            text, encoding = decode_bytes(data, shown, config.encoding)
     except UnicodeDecodeError as exc:
-        result.rejections.append(Rejection(source, "undecodable", f"{source}: {exc}"))
-        return result
+        result.rejections.append(Rejection(source, "undecodable", f"{shown}: {exc}"))
+        return
     except InputError as exc:
         reason = getattr(exc, "reason", "undecodable")
         result.rejections.append(Rejection(source, reason, str(exc)))
-        return result
+        return
     result.encoding = encoding
     text = normalize_text(text)
     if reader is None and config.format == "auto":
@@ -119,39 +137,71 @@ def process_bytes(path: Path, data: bytes, config: BuildConfig) -> FileResult:
                 Rejection(
                     source,
                     "unknown-format",
-                    f"{source}: no reader recognises this file; pass --format "
+                    f"{shown}: no reader recognises this file; pass --format "
                     f"({', '.join(READERS)})",
                 )
             )
-            return result
+            return
     elif reader is None:
         reader = get_reader(config.format)
     result.reader = reader.name
     _parse(reader, path, text, encoding, config, result)
-    return result
 
 
 def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildConfig,
            result: FileResult) -> None:  # fmt: skip
-    """The reader's documents, finalised and encoded into ``result`` (or rejected)."""
+    """The reader's documents, finalised and encoded into ``result`` (or rejected); a reader
+    that fails part way keeps the documents it gave, and the rest is one rejection."""
     source = str(path)
-    try:
-        items = list(reader.read(path, text, config.read))
-    except InputError as exc:
-        result.rejections.append(Rejection(source, "unparseable", str(exc)))
-        return
-    for item in items:
+    shown = shown_name(source)
+    items = iter(reader.read(path, text, config.read))
+    while True:
+        try:
+            item = next(items)
+        except StopIteration:
+            return
+        except InputError as exc:
+            rej = Rejection(source, "unparseable", str(exc))
+            result.rejections.append(_named(rej, source, shown))
+            return
+        except Exception as exc:  # noqa: BLE001 - a reader's failure rejects the rest
+            where = f" after document {result.documents_seen}" if result.documents_seen else ""
+            result.documents_seen += 1
+            message = f"{shown}: the {reader.name} reader stopped{where}; the rest {_failure(exc)}"
+            result.rejections.append(Rejection(source, "unparseable", message))
+            return
         result.documents_seen += 1
         if isinstance(item, Rejection):
-            result.rejections.append(item)
+            result.rejections.append(_named(item, source, shown))
             continue
         try:
             row = finalize(item, encoding, config)
+            sig = signature(row["text"], config.minhash) if config.minhash else None
+            result.docs.append((_features_for(config.labels).encode_example(row), sig))
         except SchemaError as exc:
-            result.rejections.append(Rejection(item.source or source, "schema", str(exc)))
-            continue
-        sig = signature(row["text"], config.minhash) if config.minhash else None
-        result.docs.append((_features_for(config.labels).encode_example(row), sig))
+            rej = Rejection(item.source or source, "schema", str(exc))
+            result.rejections.append(_named(rej, source, shown))
+        except Exception as exc:  # noqa: BLE001 - one bad record is a rejection
+            where = item.source or source
+            rej = Rejection(where, "schema", f"{where}: {_failure(exc)}")
+            result.rejections.append(_named(rej, source, shown))
+
+
+def _named(rej: Rejection, raw: str, shown: str) -> Rejection:
+    """The rejection with its file named safely in the message (readers write ``str(path)``)."""
+    if shown != raw:
+        rej.message = rej.message.replace(raw, shown)
+    return rej
+
+
+def _failure(exc: Exception) -> str:
+    """One line on an unexpected failure: what it was and what to do."""
+    if isinstance(exc, RecursionError):
+        what = "RecursionError: nested too deeply"
+    else:
+        detail = " ".join(str(exc).split())[:200]
+        what = f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
+    return f"cannot be read ({stored_name(shown_name(what))}); fix or remove this input"
 
 
 def _declared_encoding_reader(path: Path, data: bytes, config: BuildConfig) -> Reader | None:
@@ -172,7 +222,11 @@ def _declared_encoding_reader(path: Path, data: bytes, config: BuildConfig) -> R
 
 
 def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any]:
-    """Fill id, hash, language and encoding; check every span; return the dataset row."""
+    """Fill id, hash, language and encoding; check every span; return the dataset row.
+
+    A SchemaError when the text is not NFC or a field cannot be written as UTF-8 (a lone
+    surrogate, from a JSON ``\\ud800`` escape), naming the record and the field."""
+    _check_utf8(doc.source, "text", doc.text)
     if not unicodedata.is_normalized("NFC", doc.text):
         raise SchemaError(
             f"{doc.source}: the reader produced text that is not NFC; this is a goldwire bug, "
@@ -185,7 +239,31 @@ def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any
         doc.language = detect_language(doc.text)
     doc.meta.setdefault("encoding", encoding)
     doc.validate(config.labels)
-    return doc.to_row()
+    doc.source = stored_name(doc.source)
+    row = doc.to_row()
+    _check_utf8(doc.source, "", row)
+    return row
+
+
+def _check_utf8(source: str, where: str, value: Any) -> None:
+    """SchemaError naming the first string in ``value`` that UTF-8 cannot hold."""
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = ascii(value[exc.start])
+            raise SchemaError(
+                f"{source}: field {where or 'value'} holds {bad} at character {exc.start}, a "
+                "lone surrogate that UTF-8 cannot hold (a JSON \\ud800-style escape without "
+                "its pair?); fix the escape in the input"
+            ) from None
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _check_utf8(source, f"{where}.{key}" if where else str(key), key)
+            _check_utf8(source, f"{where}.{key}" if where else str(key), item)
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            _check_utf8(source, f"{where}[{i}]", item)
 
 
 @functools.lru_cache(maxsize=4)

@@ -20,7 +20,9 @@ Two kinds of objects:
 
 The body's paragraphs are separated by blank lines; a body without blank lines has one
 paragraph per line. A line that is not JSON, not an object, or has no text is a Rejection
-naming ``file:line`` and the fix; the rest of the file goes on.
+naming ``file:line`` and the fix; the rest of the file goes on. So is a line nested too
+deeply for the JSON parser, one holding a lone surrogate escape (``"\\ud800"``: UTF-8 cannot
+hold it), and a line whose reading fails in any other way.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from goldwire.console import shown_name
 from goldwire.corpus.normalize import normalize_text, split_paragraphs
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.readers.wiretext import wire_document
@@ -66,6 +69,7 @@ GOLDWIRE_KEYS = ("text_sha256", "entities")
 # normalisation turns them into "\n"; up to this many following lines are joined back
 MAX_JOINED_LINES = 20
 _MISSING = object()
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
 
 
 def field_keys(fields: tuple[tuple[str, str], ...]) -> dict[str, tuple[str, ...]]:
@@ -198,20 +202,52 @@ class JsonlReader(Reader):
                     item,
                 )
                 continue
-            lineno += joined
-            if not isinstance(obj, dict):
+            except RecursionError:
                 yield Rejection(
                     str(path),
-                    "schema",
-                    f"{where}: a JSON {_json_type(obj)}, not an object; each line must be one "
-                    'article object such as {"title": ..., "text": ...}',
+                    "unparseable",
+                    f"{where}: JSON nested too deeply to read; each line must be one article "
+                    "object of moderate depth",
                     item,
                 )
                 continue
-            if _is_goldwire(obj):
-                yield self._goldwire(obj, str(path), where, item)
-            else:
-                yield self._article(obj, str(path), where, item, keys, options)
+            lineno += joined
+            try:
+                yield self._record(obj, line, str(path), where, item, keys, options)
+            except Exception as exc:  # noqa: BLE001 - one bad line is a rejection
+                detail = shown_name(" ".join(str(exc).split())[:200])
+                yield Rejection(
+                    str(path),
+                    "schema",
+                    f"{where}: cannot be read ({type(exc).__name__}: {detail}); "
+                    "fix or remove this line",
+                    item,
+                )
+
+    def _record(self, obj: Any, line: str, source: str, where: str, item: str,
+                keys: dict[str, tuple[str, ...]], options: ReadOptions
+                ) -> Document | Rejection:  # fmt: skip
+        """One line's JSON value as a document, or the Rejection saying why not."""
+        if not isinstance(obj, dict):
+            return Rejection(
+                source,
+                "schema",
+                f"{where}: a JSON {_json_type(obj)}, not an object; each line must be one "
+                'article object such as {"title": ..., "text": ...}',
+                item,
+            )
+        surrogate = _SURROGATE_ESCAPE.search(line)
+        if surrogate is not None and not _utf8_ok(obj):
+            return Rejection(
+                source,
+                "schema",
+                f"{where}: a lone surrogate escape such as {surrogate.group()!r} (half of a "
+                "UTF-16 pair) that UTF-8 cannot hold; fix the escape or remove it",
+                item,
+            )
+        if _is_goldwire(obj):
+            return self._goldwire(obj, source, where, item)
+        return self._article(obj, source, where, item, keys, options)
 
     # ---- goldwire documents, kept as they are
 
@@ -359,6 +395,14 @@ def _meta(obj: dict[str, Any], used: set[str]) -> dict[str, str]:
     if unused:
         meta["unused_fields"] = ",".join(unused)
     return meta
+
+
+def _utf8_ok(obj: Any) -> bool:
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _is_goldwire(obj: dict[str, Any]) -> bool:

@@ -23,7 +23,13 @@ Per story:
   control characters (``&#2;`` start of text, ``&#3;`` end of text, ``&#5;``, ``&#22;``,
   ``&#31;``, ``&#127;`` and so on, teletype transmission codes) are removed;
 * stories without a ``<BODY>`` (``TYPE="BRIEF"``: a title only; ``TYPE="UNPROC"``: unparsed
-  text) or with an empty one become ``no-body`` Rejections whose item is ``NEWID <n>``.
+  text) or with an empty one become ``no-body`` Rejections whose item is ``NEWID <n>``;
+* a damaged file loses no story silently: a ``<REUTERS>`` without its ``</REUTERS>`` (the
+  story runs to the next ``<REUTERS`` or the end of the file) is an ``unterminated-story``
+  Rejection, a ``<BODY>`` without its ``</BODY>`` an ``unterminated-body`` one, a numeric
+  reference that is no character (``&#55296;``, a surrogate; ``&#99999999999;``) a
+  ``bad-reference`` one, and a story whose reading fails in any other way an ``unparseable``
+  one; the other stories of the file are read.
 
 Encoding. The files are ASCII except for one byte: ``reut2-017.sgm`` has a single ``0xFC``
 (in story NEWID 17980, where the transmission garbled: ``growth.\\xfc&#5;&#30;side``), which
@@ -41,27 +47,38 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+from goldwire.console import shown_name
 from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.readers.wiretext import wire_document
 from goldwire.corpus.wire import WireParts, parse_dateline
 from goldwire.schema import Document
 
-_STORY = re.compile(r"<REUTERS\b([^>]*)>(.*?)</REUTERS>", re.S | re.I)
+_OPEN = re.compile(r"<REUTERS\b([^>]*)>", re.I)
+_CLOSE = re.compile(r"</REUTERS\s*>", re.I)
 _ATTR = re.compile(r'([A-Z]+)\s*=\s*"([^"]*)"', re.I)
 _D = re.compile(r"<D>(.*?)</D>", re.S | re.I)
 _NUMREF = re.compile(r"&#(\d+);")
+_MAX_CODE = 0x10FFFF
 _DATE = re.compile(r"(\d{1,2})-([A-Za-z]{3})-(\d{4})")
 _MONTHS = {m: i for i, m in enumerate(
     "jan feb mar apr may jun jul aug sep oct nov dec".split(), 1)}  # fmt: skip
 LIST_TAGS = ("topics", "places", "people", "orgs", "exchanges", "companies")
 
 
+class BadReference(ValueError):
+    """A numeric character reference that names no character."""
+
+
 def unescape(text: str) -> str:
-    """SGML entities: control-character references removed, ``&lt; &gt; &amp;`` unescaped."""
+    """SGML entities: control-character references removed, ``&lt; &gt; &amp;`` unescaped;
+    BadReference for a reference that names no character (a surrogate, beyond U+10FFFF)."""
 
     def numref(m: re.Match[str]) -> str:
-        code = int(m.group(1))
+        digits = m.group(1).lstrip("0") or "0"
+        code = int(digits) if len(digits) <= 7 else _MAX_CODE + 1
+        if code > _MAX_CODE or 0xD800 <= code <= 0xDFFF:
+            raise BadReference(m.group()[:16])
         return "" if code < 32 or code == 127 else chr(code)
 
     text = _NUMREF.sub(numref, text)
@@ -107,10 +124,23 @@ def iso_date(raw: str) -> str | None:
 
 
 def stories(text: str) -> Iterator[tuple[dict[str, str], str]]:
-    """``(attributes, inner SGML)`` for each ``<REUTERS>`` element, attribute names lowercase."""
-    for m in _STORY.finditer(text):
+    """``(attributes, inner SGML)`` for each whole ``<REUTERS>`` element, attribute names
+    lowercase (the reader also sees the unterminated ones: :func:`elements`)."""
+    for attrs, inner, closed in elements(text):
+        if closed:
+            yield attrs, inner
+
+
+def elements(text: str) -> Iterator[tuple[dict[str, str], str, bool]]:
+    """``(attributes, inner SGML, closed)`` for each ``<REUTERS>`` element; one without
+    ``</REUTERS>`` runs to the next ``<REUTERS`` or the end (``closed`` False)."""
+    opens = list(_OPEN.finditer(text))
+    for i, m in enumerate(opens):
+        end = opens[i + 1].start() if i + 1 < len(opens) else len(text)
+        close = _CLOSE.search(text, m.end(), end)
         attrs = {k.lower(): v for k, v in _ATTR.findall(m.group(1))}
-        yield attrs, m.group(2)
+        inner = text[m.end() : close.start() if close else end]
+        yield attrs, inner, close is not None
 
 
 class ReutersReader(Reader):
@@ -126,53 +156,95 @@ class ReutersReader(Reader):
     def read(self, path: Path, text: str, options: ReadOptions) -> Iterator[Document | Rejection]:
         source = str(path)
         found = False
-        for attrs, story in stories(text):
+        for attrs, story, closed in elements(text):
             found = True
-            newid = attrs.get("newid", "")
-            item = f"NEWID {newid}"
-            body = tag("BODY", story)
-            body_paras = body_paragraphs(normalize_text(unescape(body))) if body else []
-            if not body_paras:
-                text_tag = re.search(r'<TEXT\b[^>]*TYPE\s*=\s*"([^"]*)"', story, re.I)
-                kind = text_tag.group(1) if text_tag else "NORM"
+            item = f"NEWID {attrs.get('newid', '')}"
+            try:
+                yield self._story(source, attrs, story, closed, options)
+            except BadReference as exc:
                 yield Rejection(
                     source,
-                    "no-body",
-                    f"{source}: story NEWID {newid} (TYPE={kind}) has no <BODY> text; "
-                    "(BRIEF stories are a title only, UNPROC ones unparsed text)",
+                    "bad-reference",
+                    f"{source}: story {item} has the character reference {exc}, which names "
+                    "no character; fix or remove it",
                     item,
                 )
-                continue
-            title = " ".join(normalize_text(unescape(tag("TITLE", story) or "")).split())
-            dateline_tag = " ".join(normalize_text(unescape(tag("DATELINE", story) or "")).split())
-            if dateline_tag:
-                body_paras[0] = f"{dateline_tag} {body_paras[0]}"
-            dl = parse_dateline(body_paras[0]) if dateline_tag else None
-            parts = WireParts(title, "", body_paras, dl)
-            meta = {
-                "newid": newid,
-                "oldid": attrs.get("oldid", ""),
-                "lewissplit": attrs.get("lewissplit", ""),
-                "cgisplit": attrs.get("cgisplit", ""),
-                "topics_attr": attrs.get("topics", ""),  # YES | NO | BYPASS (ModApte uses it)
-            }
-            for name in LIST_TAGS:
-                meta[name] = ",".join(
-                    unescape(d).strip() for d in _D.findall(tag(name.upper(), story) or "")
+            except Exception as exc:  # noqa: BLE001 - one bad story is a rejection
+                detail = shown_name(" ".join(str(exc).split())[:200])
+                yield Rejection(
+                    source,
+                    "unparseable",
+                    f"{source}: story {item} cannot be read ({type(exc).__name__}: {detail}); "
+                    "fix or remove it",
+                    item,
                 )
-            doc = wire_document(parts, source, self.name, options, meta)
-            # 327 tags end in the wire's control codes and routing (&#5;&#5;&#5;F): cut them
-            date_raw = " ".join((tag("DATE", story) or "").split("&#", 1)[0].split())
-            doc.published = iso_date(date_raw)
-            doc.published_raw = date_raw or None
-            doc.agency = "Reuters"
-            doc.language = options.language or "en"
-            if doc.dateline is None and "," in dateline_tag:
-                doc.dateline = dateline_tag.split(",", 1)[0].strip(" *") or None
-            yield doc
         if not found:
             yield Rejection(
                 source,
                 "unparseable",
                 f"{source}: no <REUTERS> story found; is this a Reuters-21578 .sgm file?",
             )
+
+    def _story(self, source: str, attrs: dict[str, str], story: str, closed: bool,
+               options: ReadOptions) -> Document | Rejection:  # fmt: skip
+        newid = attrs.get("newid", "")
+        item = f"NEWID {newid}"
+        if not closed:
+            return Rejection(
+                source,
+                "unterminated-story",
+                f"{source}: story NEWID {newid} has no </REUTERS> (the file is cut or "
+                "damaged); restore the file from the collection",
+                item,
+            )
+        body = tag("BODY", story)
+        if body is None and re.search(r"<BODY\b", story, re.I):
+            return Rejection(
+                source,
+                "unterminated-body",
+                f"{source}: story NEWID {newid} has a <BODY> without </BODY> (the story is "
+                "cut or damaged); restore the file from the collection",
+                item,
+            )
+        body_paras = body_paragraphs(normalize_text(unescape(body))) if body else []
+        if not body_paras:
+            text_tag = re.search(r'<TEXT\b[^>]*TYPE\s*=\s*"([^"]*)"', story, re.I)
+            kind = text_tag.group(1) if text_tag else "NORM"
+            return Rejection(
+                source,
+                "no-body",
+                f"{source}: story NEWID {newid} (TYPE={kind}) has no <BODY> text; "
+                "(BRIEF stories are a title only, UNPROC ones unparsed text)",
+                item,
+            )
+        return self._document(source, attrs, story, body_paras, options)
+
+    def _document(self, source: str, attrs: dict[str, str], story: str, body_paras: list[str],
+                  options: ReadOptions) -> Document:  # fmt: skip
+        title = " ".join(normalize_text(unescape(tag("TITLE", story) or "")).split())
+        dateline_tag = " ".join(normalize_text(unescape(tag("DATELINE", story) or "")).split())
+        if dateline_tag:
+            body_paras[0] = f"{dateline_tag} {body_paras[0]}"
+        dl = parse_dateline(body_paras[0]) if dateline_tag else None
+        parts = WireParts(title, "", body_paras, dl)
+        meta = {
+            "newid": attrs.get("newid", ""),
+            "oldid": attrs.get("oldid", ""),
+            "lewissplit": attrs.get("lewissplit", ""),
+            "cgisplit": attrs.get("cgisplit", ""),
+            "topics_attr": attrs.get("topics", ""),  # YES | NO | BYPASS (ModApte uses it)
+        }
+        for name in LIST_TAGS:
+            meta[name] = ",".join(
+                unescape(d).strip() for d in _D.findall(tag(name.upper(), story) or "")
+            )
+        doc = wire_document(parts, source, self.name, options, meta)
+        # 327 tags end in the wire's control codes and routing (&#5;&#5;&#5;F): cut them
+        date_raw = " ".join((tag("DATE", story) or "").split("&#", 1)[0].split())
+        doc.published = iso_date(date_raw)
+        doc.published_raw = date_raw or None
+        doc.agency = "Reuters"
+        doc.language = options.language or "en"
+        if doc.dateline is None and "," in dateline_tag:
+            doc.dateline = dateline_tag.split(",", 1)[0].strip(" *") or None
+        return doc
