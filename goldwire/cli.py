@@ -103,11 +103,13 @@ class _Stopper:
     (the signals then stop the process at once). In a process forked from it (a build's
     workers): die as without a handler. Python drops an exception raised where it ignores
     exceptions (an at-fork hook, ``__del__``) and tells :meth:`unraisable`, which sends the
-    signal again so the command still stops."""
+    signal again so the command still stops; once stopping, what Python ignores while the
+    interrupted objects are torn down (a half-built process pool) is not printed either."""
 
     def __init__(self, main_pid: int) -> None:
         self.main_pid = main_pid
         self.next_hook = sys.unraisablehook
+        self.stopping = False
 
     def install(self) -> None:
         for s in STOP_SIGNALS:
@@ -121,11 +123,14 @@ class _Stopper:
             return
         for s in STOP_SIGNALS:
             signal.signal(s, signal.SIG_DFL)
+        self.stopping = True
         raise Terminated(signum)
 
     def unraisable(self, info) -> None:
-        if not isinstance(info.exc_value, Terminated) or os.getpid() != self.main_pid:
+        if os.getpid() != self.main_pid or not self.stopping:
             self.next_hook(info)
+            return
+        if not isinstance(info.exc_value, Terminated):
             return
         import threading
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import typer.main
 
 from goldwire.cli import app
@@ -51,3 +52,144 @@ def test_goldwire_error_is_one_line_with_exit_code(cli, tmp_path):
         f"error: {tmp_path / 'nothing'}: not a goldwire dataset (no goldwire.json); "
         "build one with `goldwire corpus build`\n"
     )
+
+
+# --------------------------------------------------------------------------- outputs, signals
+
+
+def _snapshot(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _articles(folder, n: int):
+    from gwtest import tass_article
+
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"a{i:05d}.txt").write_text(tass_article(i), encoding="utf-8")
+    return folder
+
+
+def test_build_refuses_to_replace_a_folder_it_did_not_write(cli, tmp_path):
+    out = tmp_path / "photos"
+    out.mkdir()
+    (out / "cat.jpg").write_bytes(b"\xff\xd8")
+    src = _articles(tmp_path / "in", 1)
+    result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {out}: the folder is not empty and not a goldwire corpus (no usable "
+        "goldwire.json); goldwire replaces only a folder it wrote: pick another folder or "
+        "empty it\n"
+    )
+    assert _snapshot(out) == {"cat.jpg": b"\xff\xd8"}
+    result = cli("corpus", "build", src, "--out", src, "--card-dir", tmp_path / "cards")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --out {src} is the input {src}; writing it would replace the input: pick "
+        "another --out\n"
+    )
+    assert sorted(p.name for p in src.iterdir()) == ["a00000.txt"]
+
+
+def test_build_on_a_full_disk_is_one_line(cli, tmp_path, monkeypatch):
+    import errno
+
+    from goldwire.corpus import build
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(build, "write_report", full)
+    src, out = _articles(tmp_path / "in", 2), tmp_path / "corpus"
+    result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: no space left on device while writing {out}; free space or choose another --out\n"
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_a_later_build_removes_staging_its_killed_predecessor_left(cli, tmp_path):
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from goldwire.outputs import STAGING_MARKER
+
+    src, out = _articles(tmp_path / "in", 2), tmp_path / "corpus"
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale, foreign = tmp_path / ".corpus.building-abc", tmp_path / ".corpus.building-xyz"
+    for folder in (stale, foreign):
+        folder.mkdir()
+        (folder / "spool.arrow").write_bytes(b"\0" * 100)
+    marker = {"pid": dead.pid, "host": socket.gethostname(), "started": 0.0,
+              "out": str(out.resolve())}  # fmt: skip
+    (stale / STAGING_MARKER).write_text(json.dumps(marker), encoding="utf-8")
+    result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [foreign.name, "cards", "corpus", "in"]
+
+
+@pytest.fixture(scope="module")
+def many_articles(tmp_path_factory):
+    """Enough articles that a build is still staging a second after it starts."""
+    return _articles(tmp_path_factory.mktemp("many") / "in", 3000)
+
+
+@pytest.mark.parametrize(("signame", "workers"), [("SIGTERM", "1"), ("SIGHUP", "2")])
+def test_a_terminated_build_leaves_no_staging_and_the_old_corpus(
+    many_articles, tmp_path, signame, workers
+):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from goldwire.corpus.build import BuildConfig, build_corpus
+
+    out = tmp_path / "corpus"
+    build_corpus(BuildConfig(inputs=(many_articles / "a00000.txt",), out=out, minhash=None))
+    before = _snapshot(out)
+    cmd = [sys.executable, "-m", "goldwire", "corpus", "build", str(many_articles), "--out",
+           str(out), "--card-dir", str(tmp_path / "cards"), "--workers", workers]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".corpus.building-*/spool.arrow")):
+        assert proc.poll() is None, proc.communicate()
+        assert time.monotonic() < deadline, "the build never started staging"
+        time.sleep(0.01)
+    proc.send_signal(getattr(signal, signame))
+    _, stderr = proc.communicate(timeout=60)
+    assert proc.returncode == 128 + getattr(signal, signame), stderr
+    assert stderr == "terminated\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
+    assert _snapshot(out) == before
+
+
+def test_a_dropped_termination_is_delivered_again(tmp_path):
+    import subprocess
+    import sys
+
+    script = (
+        "import os, signal, time\n"
+        "from goldwire.cli import _Stopper\n"
+        "from goldwire.errors import Terminated\n"
+        "_Stopper(os.getpid()).install()\n"
+        "class Drop:\n"
+        "    def __del__(self):\n"  # Python ignores exceptions raised here
+        "        os.kill(os.getpid(), signal.SIGTERM)\n"
+        "        sum(range(100000))\n"
+        "try:\n"
+        "    Drop()\n"
+        "    time.sleep(10)\n"
+        "    print('not stopped')\n"
+        "except Terminated as exc:\n"
+        "    print('stopped', exc.signum)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=tmp_path)  # fmt: skip
+    assert (proc.stdout, proc.stderr) == ("stopped 15\n", "")

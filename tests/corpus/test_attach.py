@@ -4,6 +4,7 @@ suggestions) and the data card refreshed; atomic output; the CLI command."""
 
 from __future__ import annotations
 
+import errno
 import json
 import shutil
 from pathlib import Path
@@ -17,7 +18,7 @@ from goldwire.corpus.attach import attach_gold
 from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import iter_documents, load_corpus
 from goldwire.corpus.split import SplitRatios
-from goldwire.errors import InputError, SchemaError, UsageError
+from goldwire.errors import DiskFullError, InputError, OutputError, SchemaError, UsageError
 from goldwire.provenance import Annotation, Provenance, Vote
 from goldwire.schema import Document, Entity, Mention, Stance, read_jsonl, write_jsonl
 from gwtest import SEED_ARTICLES, SEED_GOLD, tass_article
@@ -215,6 +216,70 @@ def test_failed_write_keeps_the_old_version(corpus, tmp_path, monkeypatch):
         attach_gold(corpus, SEED_GOLD / "seed.jsonl", out)
     assert sorted(p.relative_to(out) for p in out.rglob("*")) == before
     assert [p.name for p in tmp_path.iterdir()] == ["v2"]  # no temporary folder left
+
+
+def test_out_holding_the_gold_file_is_refused_and_the_gold_kept(corpus, tmp_path):
+    folder = tmp_path / "pull"
+    folder.mkdir()
+    gold = folder / "gold.jsonl"
+    shutil.copyfile(SEED_GOLD / "seed.jsonl", gold)
+    before = gold.read_bytes()
+    with pytest.raises(OutputError) as err:
+        attach_gold(corpus, gold, folder)
+    assert str(err.value) == (
+        f"the gold file {gold} is inside --out {folder}; writing --out would replace it: pick "
+        "another --out"
+    )
+    assert gold.read_bytes() == before and sorted(p.name for p in folder.iterdir()) == [
+        "gold.jsonl"
+    ]
+
+
+def test_out_foreign_or_inside_the_corpus_is_refused_before_reading(corpus, tmp_path):
+    garbage = tmp_path / "garbage.jsonl"
+    garbage.write_text("{not json\n", encoding="utf-8")  # never read: the checks come first
+    with pytest.raises(OutputError) as err:
+        attach_gold(corpus, garbage, corpus / "v2")
+    assert str(err.value) == (
+        f"--out {corpus / 'v2'} is inside the corpus {corpus}; pick an --out outside the inputs"
+    )
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.md").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=f"^{mine}: the folder is not empty and not a goldwire "
+                       "corpus .* pick another folder or empty it$"):  # fmt: skip
+        attach_gold(corpus, garbage, mine)
+    assert (mine / "notes.md").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_full_disk_keeps_the_old_version(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "v2"
+    attach_gold(corpus, SEED_GOLD / "seed.jsonl", out)
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(attach_mod, "_write_version", full)
+    with pytest.raises(DiskFullError) as err:
+        attach_gold(corpus, SEED_GOLD / "seed.jsonl", out)
+    assert str(err.value) == (
+        f"no space left on device while writing {out}; free space or choose another --out"
+    )
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
+    assert [p.name for p in tmp_path.iterdir()] == ["v2"]  # no staging left
+
+
+def test_cli_refuses_an_out_holding_the_gold(cli, corpus, tmp_path):
+    gold = tmp_path / "gold.jsonl"
+    shutil.copyfile(SEED_GOLD / "seed.jsonl", gold)
+    result = cli("corpus", "attach-gold", corpus, gold, "--out", tmp_path)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: the gold file {gold} is inside --out {tmp_path}; writing --out would replace "
+        "it: pick another --out\n"
+    )
+    assert gold.read_bytes() == (SEED_GOLD / "seed.jsonl").read_bytes()
 
 
 def test_agreement_file_must_be_an_agreement_report(corpus, tmp_path):

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
+import errno
 import json
 from pathlib import Path
 
 import pytest
 
+from goldwire.corpus import export as export_mod
 from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import iter_documents, open_source
-from goldwire.corpus.export import Selection, export, export_parquet
-from goldwire.errors import UsageError
+from goldwire.corpus.export import EXPORT, Selection, export, export_parquet
+from goldwire.errors import DiskFullError, OutputError, UsageError
 from goldwire.provenance import LAYERS, Annotation
 from goldwire.schema import Document, Entity, Mention, Stance, read_jsonl, write_jsonl
 from gwtest import SEED_ARTICLES, tass_article
@@ -199,4 +201,76 @@ def test_cli_errors_are_one_line(cli, tmp_path):
     assert result.exit_code == 2
     assert (
         result.stderr == "error: --field takes GOLDWIRE=KEY, e.g. --field text=body; got 'text'\n"
+    )
+
+
+# --------------------------------------------------------------------------- --out
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def test_export_never_writes_into_the_dataset_it_reads(corpus):
+    before = _files(corpus)
+    with pytest.raises(OutputError) as err:
+        export(corpus, corpus, "parquet")
+    assert str(err.value) == (
+        f"--out {corpus} is the dataset {corpus}; writing it would replace the input: pick "
+        "another --out"
+    )
+    with pytest.raises(OutputError) as err:
+        export(corpus, corpus / "exports", "jsonl")
+    assert str(err.value) == (
+        f"--out {corpus / 'exports'} is inside the dataset {corpus}; pick an --out outside "
+        "the inputs"
+    )
+    assert _files(corpus) == before
+
+
+def test_export_goes_to_a_new_or_empty_folder_or_an_earlier_export(corpus, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "train.jsonl").write_text("my own data\n", encoding="utf-8")
+    with pytest.raises(OutputError) as err:
+        export(corpus, mine, "jsonl")
+    assert str(err.value) == (
+        f"{mine}: the folder is not empty and not a goldwire export (no usable "
+        ".goldwire-export.json); goldwire replaces only a folder it wrote: pick another "
+        "folder or empty it"
+    )
+    assert (mine / "train.jsonl").read_text(encoding="utf-8") == "my own data\n"
+    (tmp_path / "empty").mkdir()
+    export(corpus, tmp_path / "empty", "jsonl", include_all=True)
+    assert (tmp_path / "empty" / EXPORT.marker).is_file()
+    report = export(corpus, tmp_path / "empty", "conll", include_all=True)  # an earlier export
+    assert report.written == 13
+    names = sorted(p.name for p in (tmp_path / "empty").iterdir())
+    assert names == sorted([EXPORT.marker] + [f"{s}.{x}" for s in ("train", "validation", "test")
+                                              for x in ("jsonl", "conll")])  # fmt: skip
+
+
+def test_export_on_a_full_disk_keeps_the_earlier_files(corpus, tmp_path, monkeypatch):
+    out = tmp_path / "e"
+    export(corpus, out, "jsonl", include_all=True)
+    before = _files(out)
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(export_mod, "write_jsonl", full)
+    with pytest.raises(DiskFullError) as err:
+        export(corpus, out, "jsonl", include_all=True)
+    assert str(err.value) == (
+        f"no space left on device while writing {out}; free space or choose another --out"
+    )
+    assert _files(out) == before
+
+
+def test_cli_export_into_its_dataset_is_one_line(cli, corpus):
+    result = cli("corpus", "export", corpus, "--format", "jsonl", "--out", corpus)
+    assert result.exit_code == 2
+    assert result.output == (
+        f"error: --out {corpus} is the dataset {corpus}; writing it would replace the input: "
+        "pick another --out\n"
     )

@@ -3,6 +3,7 @@ see its HOW.md): loaded migrated in memory, and written as a version 2 copy."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import shutil
@@ -10,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from goldwire.corpus import migrate as migrate_mod
 from goldwire.corpus.dataset import GOLDWIRE_META, iter_documents, load_corpus, read_meta
 from goldwire.corpus.migrate import migrate_corpus, v1_annotation, v1_features
-from goldwire.errors import DatasetError, UsageError
+from goldwire.errors import DatasetError, DiskFullError, OutputError, UsageError
 from goldwire.provenance import Annotation
 from goldwire.schema import LabelSchema, features
 from gwtest import TEST_DATA
@@ -114,6 +116,38 @@ def test_migrate_refuses_its_source_and_a_current_corpus(tmp_path):
         str(err.value)
         == f"{tmp_path / 'v2'}: already schema version 2; there is nothing to migrate"
     )
+
+
+def test_migrate_refuses_an_out_holding_its_source_or_foreign(tmp_path):
+    src = tmp_path / "old" / "c"
+    shutil.copytree(FIXTURE / "arrow", src)
+    before = _snapshot(src)
+    with pytest.raises(OutputError) as err:
+        migrate_corpus(src, tmp_path / "old")
+    assert str(err.value) == (
+        f"the corpus {src} is inside --out {tmp_path / 'old'}; writing --out would replace it: "
+        "pick another --out"
+    )
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "plan.txt").write_text("plan", encoding="utf-8")
+    with pytest.raises(OutputError, match="not empty and not a goldwire corpus"):
+        migrate_corpus(src, tmp_path / "docs")
+    assert _snapshot(src) == before
+    assert (tmp_path / "docs" / "plan.txt").read_text(encoding="utf-8") == "plan"
+
+
+def test_migrate_on_a_full_disk_leaves_no_staging(tmp_path, monkeypatch):
+    def full(*args, **kwargs):
+        raise OSError(errno.EDQUOT, "Disk quota exceeded")
+
+    monkeypatch.setattr(migrate_mod, "load_migrated", full)
+    with pytest.raises(DiskFullError) as err:
+        migrate_corpus(FIXTURE / "arrow", tmp_path / "v2")
+    assert str(err.value) == (
+        f"no space left on device while writing {tmp_path / 'v2'}; free space or choose "
+        "another --out"
+    )
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_version_goldwire_cannot_migrate_is_refused(tmp_path):

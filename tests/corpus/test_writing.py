@@ -122,3 +122,76 @@ def test_build_meta_records_the_settings(tmp_path):
     plain = build_meta(BuildConfig(inputs=(), out=tmp_path / "o", minhash=None), {})
     assert plain["build"]["near_duplicates"] is None and plain["name"] == "o"
     json.dumps(meta)  # all of it is JSON
+
+
+# --------------------------------------------------------------------------- build's --out
+
+
+def _snapshot(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def _articles(folder, n: int):
+    from gwtest import tass_article
+
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"a{i}.txt").write_text(tass_article(i), encoding="utf-8")
+    return folder
+
+
+def test_build_refuses_a_foreign_folder_before_reading(tmp_path):
+    from goldwire.corpus.build import build_corpus
+
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.tex").write_text("years of work", encoding="utf-8")
+    missing = tmp_path / "no-such-input"  # never read: the check comes first
+    with pytest.raises(OutputError) as err:
+        build_corpus(BuildConfig(inputs=(missing,), out=out, minhash=None))
+    assert str(err.value) == (
+        f"{out}: the folder is not empty and not a goldwire corpus (no usable goldwire.json); "
+        "goldwire replaces only a folder it wrote: pick another folder or empty it"
+    )
+    assert _snapshot(out) == {"chapter1.tex": b"years of work"}
+    assert [p.name for p in tmp_path.iterdir()] == ["thesis"]
+
+
+@pytest.mark.parametrize("where", ["same", "inside"])
+def test_build_refuses_an_out_that_is_or_lies_in_its_input(tmp_path, where):
+    from goldwire.corpus.build import build_corpus
+
+    src = _articles(tmp_path / "in", 3)
+    before = _snapshot(src)
+    out = src if where == "same" else src / "corpus"
+    with pytest.raises(OutputError) as err:
+        build_corpus(BuildConfig(inputs=(src,), out=out, minhash=None))
+    expected = {
+        "same": f"--out {src} is the input {src}; writing it would replace the input: pick "
+        "another --out",
+        "inside": f"--out {out} is inside the input {src}; pick an --out outside the inputs",
+    }
+    assert str(err.value) == expected[where]
+    assert _snapshot(src) == before
+
+
+def test_build_on_a_full_disk_keeps_the_old_corpus(tmp_path, monkeypatch):
+    from goldwire.corpus import build
+    from goldwire.corpus.build import build_corpus
+
+    src, out = _articles(tmp_path / "in", 3), tmp_path / "corpus"
+    build_corpus(BuildConfig(inputs=(src,), out=out, minhash=None))
+    before = _snapshot(out)
+    (src / "extra.txt").write_text((src / "a0.txt").read_text() + "\nMore.\n")
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(build, "write_report", full)
+    with pytest.raises(DiskFullError) as err:
+        build_corpus(BuildConfig(inputs=(src,), out=out, minhash=None))
+    assert str(err.value) == (
+        f"no space left on device while writing {out}; free space or choose another --out"
+    )
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "in"]  # no staging left
