@@ -5,8 +5,10 @@ what of them counts as a judgement.
 
     DIR/annotators/<username>.jsonl
 
-Documents are matched by ``id``; every copy of a document must have the same
-``text_sha256``, since offsets only agree when the texts do.
+(a username that is not a safe file name gets a slug with a hash instead; ``summary.json``
+maps every annotator to their file, :mod:`~goldwire.annotate.annotator_names`; annotators
+are known by their real names). Documents are matched by ``id``; every copy of a document
+must have the same ``text_sha256``, since offsets only agree when the texts do.
 
 **What counts** (:class:`Counting`, used by agreement and adjudication alike). An
 annotator's copy of a document counts **per layer** (``entities``, ``stances``,
@@ -40,6 +42,7 @@ from itertools import combinations
 from pathlib import Path
 from typing import Any
 
+from goldwire.annotate.annotator_names import read_file_names
 from goldwire.errors import InputError, UsageError
 from goldwire.provenance import LAYERS, NONE, UNCONFIRMED, Provenance, has_gold, is_judgement
 from goldwire.schema import Document, LabelSchema, Mention, Stance, read_jsonl
@@ -194,7 +197,9 @@ def coverage_json(counting: str, coverage: Mapping[str, Coverage],
 
 
 def annotator_files(folder: str | Path) -> dict[str, Path]:
-    """``{username: path}`` of ``folder/annotators/*.jsonl`` (hidden files skipped)."""
+    """``{username: path}`` of ``folder/annotators/*.jsonl``: the files ``summary.json`` maps
+    to their annotators' real names, then any other visible file under its stem
+    (:func:`~goldwire.annotate.annotator_names.read_file_names`)."""
     folder = Path(folder)
     if not folder.is_dir():
         raise InputError(f"{folder}: no such folder; {PULL_HINT} --out {folder}")
@@ -204,9 +209,7 @@ def annotator_files(folder: str | Path) -> dict[str, Path]:
             f"{folder}: no {ANNOTATORS_DIR}/ folder; a pull folder holds "
             f"{ANNOTATORS_DIR}/<username>.jsonl, one file per annotator ({PULL_HINT})"
         )
-    files = {
-        p.stem: p for p in sorted(sub.glob("*.jsonl")) if not p.name.startswith(".") and p.stem
-    }
+    files = read_file_names(folder, sub)
     if not files:
         raise InputError(
             f"{sub}: no <username>.jsonl files; {PULL_HINT} or copy one JSONL per annotator here"

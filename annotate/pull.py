@@ -17,7 +17,9 @@ categories ``target:label`` as ``doc_stances``), and :mod:`~goldwire.annotate.pu
 writes the folder (``annotators/``, ``summary.json``, ``problems.jsonl``, ``snapshots/``). A
 span or relation that cannot be mapped is reported with its document, annotator and offsets,
 never dropped silently. An annotator removed from the project vanishes from the export: their
-last pulled file stays in ``DIR/annotators``.
+last pulled file stays in ``DIR/annotators``. Every member is accounted for: their work, no
+work, or (a username doccano cannot write as a file name) an ``export_missing`` problem naming
+them. Pulls into one folder take turns (:func:`~goldwire.annotate.pull_folder.pull_lock`).
 
 :func:`pull` pulls over an open session; :func:`pull_to_folder` is the whole
 ``goldwire annotate pull``: read the corpus, log in, pull.
@@ -33,7 +35,13 @@ from pathlib import Path
 from goldwire.annotate import client
 from goldwire.annotate.client import Project
 from goldwire.annotate.http import DoccanoSession, connect
-from goldwire.annotate.pull_folder import AnnotatorSummary, PullReport, check_folder, write_pull
+from goldwire.annotate.pull_folder import (
+    AnnotatorSummary,
+    PullReport,
+    check_folder,
+    pull_lock,
+    write_pull,
+)
 from goldwire.annotate.records import (
     META_ID,
     Converter,
@@ -79,21 +87,57 @@ def pull(
         docstance_project=ds_project.to_dict() if ds_project else None,
     )
     main, ds = _exports(session, project, ds_project, progress)
-    roles = {m.username: m.role for m in client.list_members(session, project.id)}
+    roles = _members(session, project, ds_project, main, ds, options.exclude, report)
     users = sorted((set(main.by_user) | set(ds.by_user)) - options.exclude)
     report.tool = tool_name(session.url, options.tool_version)
     report.guidelines = guideline_ref(project.guideline)
     pulled = _Pulled(project, ds_project, main, ds, options, report)
     docs: dict[str, list[Document]] = {}
     for i, user in enumerate(users, 1):
-        summary = AnnotatorSummary(role=roles.get(user))
+        summary = report.annotators.get(user) or AnnotatorSummary(role=roles.get(user))
         docs[user] = _Annotator(user, pulled, summary).documents()
         report.annotators[user] = summary
         progress("converting", i, len(users))
     report.examples = len(main.gids)
-    write_pull(options.out, docs, report)
+    with pull_lock(options.out):
+        check_folder(options.out, display_url(session.url), project)  # again, in turn
+        write_pull(options.out, docs, report)
     report.seconds = time.monotonic() - began
     return report
+
+
+def _members(
+    session: DoccanoSession,
+    project: Project,
+    ds_project: Project | None,
+    main: _Export,
+    ds: _Export,
+    exclude: frozenset[str],
+    report: PullReport,
+) -> dict[str, str]:
+    """Every member's role; a member (not excluded) whose export file is missing (doccano
+    writes it as ``<username>.jsonl``, so a name like ``../evil`` lands outside the zip) is
+    a problem naming them, and gets a summary entry with ``exported: false``."""
+    roles: dict[str, str] = {}
+    for where, export in ((project, main), (ds_project, ds)):
+        if where is None:
+            continue
+        for member in client.list_members(session, where.id):
+            roles.setdefault(member.username, member.role)
+            if member.username in export.by_user or member.username in exclude:
+                continue
+            report.add(
+                "export_missing",
+                None,
+                f"doccano's export of {where.name!r} has no file for member "
+                f"{member.username!r} (doccano names it after the username, which it could "
+                "not write); their work there is not pulled: rename the user in doccano's "
+                "admin (/admin/) to letters, digits and . _ - and pull again",
+                project=where.name,
+                user=member.username,
+            )
+            report.annotators[member.username] = AnnotatorSummary(role=member.role, exported=False)
+    return roles
 
 
 def tool_name(url: str, version: str | None = None) -> str:

@@ -6,12 +6,19 @@
     DIR/summary.json                  documents, confirmed, spans, relations per annotator
     DIR/problems.jsonl                what could not be mapped, one JSON object per line
     DIR/snapshots/<UTC time>/...      every pull as it was, the same three items
+    DIR/.pull.lock                    held while a pull writes (pulls into DIR take turns)
 
+A username that is not a safe file name (``.mallory``, ``../evil``) gets a slug with a hash
+(:mod:`~goldwire.annotate.annotator_names`); the summary maps every annotator to their file.
 A snapshot is written in full under a hidden name, then renamed; only then are the latest
-files brought up to date. An annotator missing from a later pull (removed from the project)
-keeps their last file in ``DIR/annotators``, marked ``in_project: false`` in the summary. A
-folder holds the pulls of one project only (:func:`check_folder`). The summary is
-:class:`PullReport`, one :class:`AnnotatorSummary` per annotator;
+files brought up to date. An annotator missing from a later pull (removed from the project,
+or a member the export has no file for) keeps their last file in ``DIR/annotators``, marked
+``in_project: false`` (or ``exported: false``) in the summary. A document this pull could not
+map for an annotator (its text edited in doccano, ...) is a problem; the annotator's copy from
+the earlier pull stays in their latest file (``carried`` in the summary, its meta
+``goldwire_carried_from`` naming the snapshot), so a pull never empties the latest files. A
+folder holds the pulls of one project only and nothing else (:func:`check_folder`). The
+summary is :class:`PullReport`, one :class:`AnnotatorSummary` per annotator;
 :mod:`goldwire.annotate.annotations` reads the folder back.
 """
 
@@ -27,16 +34,24 @@ from pathlib import Path
 from typing import Any
 
 from goldwire import files
+from goldwire.annotate import file_lock
 from goldwire.annotate.annotations import ANNOTATORS_DIR
+from goldwire.annotate.annotator_names import SUFFIX, file_names
 from goldwire.annotate.client import Project
 from goldwire.annotate.problems import Problem, ProblemList, write_problems
 from goldwire.errors import UsageError
 from goldwire.provenance import LAYERS, Provenance
-from goldwire.schema import Document, write_jsonl
+from goldwire.schema import Document, read_jsonl, write_jsonl
 
 SNAPSHOTS_DIR = "snapshots"
 SUMMARY = "summary.json"
 PROBLEMS = "problems.jsonl"
+LOCK = ".pull.lock"
+PULL_ENTRIES = frozenset({ANNOTATORS_DIR, SNAPSHOTS_DIR, SUMMARY, PROBLEMS, LOCK})
+LOCK_WAIT = 600.0  # seconds a pull waits for another pull into the same folder
+CARRIED_FROM = "goldwire_carried_from"
+# problems that leave one annotator's copy of one document out of this pull
+LEFT_OUT = frozenset({"text_changed", "text_mismatch", "not_in_corpus", "corpus_text_mismatch"})
 
 
 @dataclass
@@ -50,7 +65,10 @@ class AnnotatorSummary:
     problems: int = 0
     role: str | None = None
     in_project: bool = True
+    exported: bool = True  # False: a member the export had no file for (their work not pulled)
     snapshot: str = ""  # the snapshot this annotator's file comes from
+    file: str = ""  # their file in annotators/ (the username when that is a safe file name)
+    carried: int = 0  # documents this pull could not map, kept from the earlier pull
     # per kind (entities, stances, doc_stances): how many items of each provenance class,
     # suggestion-rejected included; "orphaned": suggested relations gone with their span
     provenance: dict[str, dict[str, int]] = field(default_factory=dict)
@@ -112,7 +130,19 @@ class PullReport(ProblemList):
 
 
 def check_folder(out: Path, url: str, project: Project) -> None:
-    """A pull folder belongs to one project: its annotators' files must not mix."""
+    """``out`` may take this pull: absent, empty, or a pull folder of this project (one
+    project per folder, so annotators' files never mix); anything else is refused."""
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{out} is a file, not a folder; give --out a new or empty folder")
+    if not out.exists():
+        return
+    others = sorted(p.name for p in out.iterdir() if p.name not in PULL_ENTRIES)
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise UsageError(
+            f"{out} is not a pull folder (it holds {shown}); pull into a new or empty --out "
+            "folder, or the folder of an earlier pull of this project"
+        )
     try:
         earlier = json.loads((out / SUMMARY).read_text(encoding="utf-8"))
         where = (earlier["url"], earlier["project"]["id"])
@@ -126,6 +156,19 @@ def check_folder(out: Path, url: str, project: Project) -> None:
         )
 
 
+@contextlib.contextmanager
+def pull_lock(out: Path, timeout: float = LOCK_WAIT):
+    """Hold ``out``'s pull lock (``out/.pull.lock``): pulls into one folder take turns;
+    yields the seconds waited."""
+    out.mkdir(parents=True, exist_ok=True)
+    busy = (
+        f"another goldwire pull into {out} has been writing for {timeout:.0f} s; wait for it "
+        "to finish (or stop it) and pull again"
+    )
+    with file_lock.held(out / LOCK, timeout, busy) as waited:
+        yield waited
+
+
 def _timestamp(out: Path) -> str:
     now = datetime.now(timezone.utc)
     stamp = now.strftime("%Y%m%dT%H%M%SZ")
@@ -137,57 +180,123 @@ def _timestamp(out: Path) -> str:
     return name
 
 
+def _previous(out: Path) -> dict[str, dict[str, Any]]:
+    """The annotators of the folder's summary (empty when there is none)."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        found = json.loads((out / SUMMARY).read_text(encoding="utf-8")).get("annotators", {})
+        return {str(k): v for k, v in found.items() if isinstance(v, dict)}
+    return {}
+
+
+def _earlier_file(name: str, earlier: dict[str, Any]) -> str:
+    """The file an earlier pull wrote for ``name`` (``<name>.jsonl`` before file names were
+    recorded)."""
+    file = earlier.get("file") or name + SUFFIX
+    return file if "/" not in file and file not in (".", "..") else ""
+
+
 def write_pull(out: Path, docs: dict[str, list[Document]], report: PullReport) -> None:
     """Write the snapshot, then bring ``annotators/``, ``summary.json``, ``problems.jsonl``
-    up to date. Annotators missing from this pull keep their earlier file."""
+    up to date. Annotators missing from this pull keep their earlier file; documents this
+    pull left out for an annotator keep their earlier copy. Call it holding
+    :func:`pull_lock`."""
     out.mkdir(parents=True, exist_ok=True)
+    previous = _previous(out)
+    names = file_names({*docs, *report.annotators, *previous})
     report.pulled_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
     name = _timestamp(out)
     report.snapshot = f"{SNAPSHOTS_DIR}/{name}"
+    carried = _carried(out, docs, report, previous)
     partial = out / SNAPSHOTS_DIR / f".{name}.partial"
     shutil.rmtree(partial, ignore_errors=True)
-    for user, user_docs in docs.items():
-        report.annotators[user].snapshot = report.snapshot
-        if user_docs:
-            write_jsonl(user_docs, partial / ANNOTATORS_DIR / f"{user}.jsonl")
     (partial / ANNOTATORS_DIR).mkdir(parents=True, exist_ok=True)
+    for user, user_docs in docs.items():
+        summary = report.annotators[user]
+        summary.snapshot, summary.file = report.snapshot, names[user]
+        summary.carried = len(carried.get(user, ()))
+        if user_docs:
+            write_jsonl(user_docs, partial / ANNOTATORS_DIR / names[user])
     write_problems(partial / PROBLEMS, report.problems)
     files.write_json(partial / SUMMARY, report.to_dict())
     os.replace(partial, out / SNAPSHOTS_DIR / name)
-    _update_latest(out, out / SNAPSHOTS_DIR / name, docs, report)
+    _update_latest(out, out / SNAPSHOTS_DIR / name, docs, carried, report, previous, names)
+
+
+def _carried(
+    out: Path, docs: dict[str, list[Document]], report: PullReport, previous: dict[str, dict]
+) -> dict[str, list[Document]]:
+    """Per annotator, their earlier copies of the documents this pull left out for them
+    (each such problem says so)."""
+    left_out: dict[str, dict[str, Problem]] = {}
+    for problem in report.problems:
+        if problem.kind in LEFT_OUT and problem.user in docs and problem.document:
+            left_out.setdefault(problem.user, {})[problem.document] = problem
+    out_docs: dict[str, list[Document]] = {}
+    for user, problems in left_out.items():
+        earlier = previous.get(user, {})
+        path = out / ANNOTATORS_DIR / _earlier_file(user, earlier)
+        if not earlier or not path.is_file():
+            continue
+        have = {doc.id for doc in docs[user]}
+        for doc in read_jsonl(path):
+            if doc.id in problems and doc.id not in have:
+                doc.meta.setdefault(CARRIED_FROM, earlier.get("snapshot", ""))
+                out_docs.setdefault(user, []).append(doc)
+                problems[doc.id].detail += (
+                    f"; their copy from {doc.meta[CARRIED_FROM] or 'an earlier pull'} stays in "
+                    f"{ANNOTATORS_DIR}/"
+                )
+    return out_docs
 
 
 def _update_latest(
-    out: Path, snapshot: Path, docs: dict[str, list[Document]], report: PullReport
+    out: Path,
+    snapshot: Path,
+    docs: dict[str, list[Document]],
+    carried: dict[str, list[Document]],
+    report: PullReport,
+    previous: dict[str, dict[str, Any]],
+    names: dict[str, str],
 ) -> None:
     latest = out / ANNOTATORS_DIR
     latest.mkdir(parents=True, exist_ok=True)
-    previous = {}
-    with contextlib.suppress(OSError, ValueError):
-        previous = json.loads((out / SUMMARY).read_text(encoding="utf-8")).get("annotators", {})
     for user, user_docs in docs.items():
-        target = latest / f"{user}.jsonl"
-        if user_docs:
-            shutil.copyfile(snapshot / ANNOTATORS_DIR / f"{user}.jsonl", target.with_suffix(".tmp"))
+        target = latest / names[user]
+        if carried.get(user):
+            write_jsonl([*user_docs, *carried[user]], target)
+        elif user_docs:
+            shutil.copyfile(snapshot / ANNOTATORS_DIR / names[user], target.with_suffix(".tmp"))
             os.replace(target.with_suffix(".tmp"), target)
         else:
             target.unlink(missing_ok=True)
-    for path in sorted(latest.glob("*.jsonl")):
-        user = path.stem
-        if user in docs or user.startswith("."):
-            continue
-        earlier = previous.get(user, {})
-        kept = AnnotatorSummary(
-            **{
-                k: v
-                for k, v in earlier.items()
-                if k in AnnotatorSummary.__dataclass_fields__ and k != "provenance"
-            }
-        )
-        kept.provenance = {
-            k: v for k, v in (earlier.get("provenance") or {}).items() if k != "total"
-        }
-        kept.in_project = False
-        report.annotators[user] = kept
+    for user in sorted(set(previous) | set(report.annotators)):
+        if user not in docs:
+            report.annotators[user] = _kept(user, previous.get(user, {}), report, names)
+            _move(latest, _earlier_file(user, previous.get(user, {})), names[user])
+    for user, earlier in previous.items():  # a file renamed since (a name now colliding)
+        if user in docs and _earlier_file(user, earlier) not in ("", names[user]):
+            (latest / _earlier_file(user, earlier)).unlink(missing_ok=True)
     write_problems(out / PROBLEMS, report.problems)
     files.write_json(out / SUMMARY, report.to_dict())
+
+
+def _kept(user: str, earlier: dict[str, Any], report: PullReport, names: dict[str, str]):
+    """The summary of an annotator this pull has no documents for: their earlier counts;
+    ``in_project: false`` unless they are a member the export missed (``exported: false``)."""
+    fields = AnnotatorSummary.__dataclass_fields__
+    kept = AnnotatorSummary(
+        **{k: v for k, v in earlier.items() if k in fields and k != "provenance"}
+    )
+    kept.provenance = {k: v for k, v in (earlier.get("provenance") or {}).items() if k != "total"}
+    now = report.annotators.get(user)
+    kept.in_project = now is not None
+    kept.exported = now.exported if now is not None else kept.exported
+    kept.role = now.role if now is not None and now.role else kept.role
+    kept.file = names[user]
+    return kept
+
+
+def _move(latest: Path, old: str, new: str) -> None:
+    """Rename an annotator's file when their file name changed (e.g. a new name collides)."""
+    if old and old != new and (latest / old).is_file():
+        os.replace(latest / old, latest / new)

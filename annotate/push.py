@@ -37,7 +37,7 @@ from goldwire.annotate.client import LabelKind
 from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.annotate.problems import write_problems
 from goldwire.annotate.push_report import PushReport, TargetReport
-from goldwire.annotate.push_state import Lister, PushState, Target
+from goldwire.annotate.push_state import Lister, PushState, Target, project_name_lock
 from goldwire.annotate.records import GUIDELINES, category_labels, docstance_project
 from goldwire.annotate.settings import (
     Connection,
@@ -99,14 +99,20 @@ def push(
     progress: Progress = no_progress,
 ) -> PushReport:
     """Push ``documents`` into the project ``options.project`` (and its ``-docstance``
-    companion when the label schema has ``doc_stance_targets``); returns what was done."""
+    companion when the label schema has ``doc_stance_targets``); returns what was done.
+    Pushes to one project name take turns (:func:`~.push_state.project_name_lock`), from
+    before the project is looked up, so two pushes never create it twice."""
     began = time.monotonic()
     report = PushReport(url=display_url(session.url), user=session.username or "")
     docs = _unique_documents(documents, report)
     report.documents = len(docs)
     pusher = _Pusher(session, options, report, progress)
-    for target in pusher.targets():
-        pusher.run(target, docs)
+    names = [options.project, docstance_project(options.project)]
+    with project_name_lock(session.url, names, options.state_dir) as waited:
+        if waited >= 1:
+            report.notes.append(f"waited {waited:.0f} s for another push to {options.project!r}")
+        for target in pusher.targets():
+            pusher.run(target, docs)
     report.seconds = time.monotonic() - began
     return report
 

@@ -1,5 +1,7 @@
 """What a push knows about one Doccano project.
 
+* :func:`project_name_lock`: pushes to one project name at one server take turns, from
+  before the project is looked up (or created) to the end.
 * :class:`PushState`, the local record in ``GOLDWIRE_HOME/annotate/push/``: which goldwire
   ids the project held after the last push (with their text hashes and who has labels on
   them), trusted only while the server's example count and newest example are what that push
@@ -18,12 +20,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import KW_ONLY, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from goldwire import files
-from goldwire.annotate import client
+from goldwire.annotate import client, file_lock
 from goldwire.annotate.client import Project
 from goldwire.annotate.http import DoccanoSession
 from goldwire.annotate.push_report import PushReport, TargetReport
@@ -116,6 +119,33 @@ class PushState:
             files.write_json(self.journal, self.pending, indent=None)
         else:
             self.journal.unlink(missing_ok=True)
+
+
+NAME_LOCK_WAIT = 1800.0  # seconds a push waits for another push to the same project name
+
+
+@contextlib.contextmanager
+def project_name_lock(
+    url: str, names: list[str], folder: Path | None = None, timeout: float = NAME_LOCK_WAIT
+) -> Iterator[float]:
+    """Hold the locks of project ``names`` at ``url`` (in a fixed order) while the block runs:
+    pushes to one project name take turns *before* they look the project up, so two of them
+    never both create it. Yields the seconds waited; a push still waiting after ``timeout``
+    seconds stops with one line."""
+    folder = folder or _state_dir()
+    where = display_url(url)
+    key = hashlib.sha1(where.encode()).hexdigest()[:12]
+    waited = 0.0
+    with contextlib.ExitStack() as stack:
+        for name in sorted(set(names)):
+            digest = hashlib.sha1(name.encode("utf-8")).hexdigest()[:12]
+            busy = (
+                f"another goldwire push to project {name!r} at {where} has been running for "
+                f"{timeout:.0f} s; wait for it to finish (or stop it) and push again"
+            )
+            lock = file_lock.held(folder / f"{key}-name-{digest}.lock", timeout, busy)
+            waited += stack.enter_context(lock)
+        yield waited
 
 
 def _marker(count: int, newest: dict[str, Any] | None) -> dict[str, Any]:

@@ -62,3 +62,116 @@ def test_a_folder_takes_the_pulls_of_one_project(tmp_path):
     check_folder(tmp_path, "http://h:1", project)
     with pytest.raises(UsageError, match="holds pulls of project 'p' \\(id 3\\) at http://h:1"):
         check_folder(tmp_path, "http://h:1", Project(4, "q", client.SEQUENCE_LABELING))
+
+
+def _report(tmp_path, users: dict[str, int], project=None) -> PullReport:
+    report = PullReport(url="u", project=project or {"id": 3, "name": "p"}, out=str(tmp_path))
+    report.annotators = {user: AnnotatorSummary(documents=n) for user, n in users.items()}
+    return report
+
+
+def test_unsafe_usernames_get_safe_files_and_readers_get_the_names_back(tmp_path):
+    from goldwire.annotate.annotations import read_annotations
+
+    doc = Document(id="a", text="Lavrov")
+    report = _report(tmp_path, {".mallory": 1, "..": 1, "ann": 1})
+    write_pull(tmp_path, {".mallory": [doc], "..": [doc], "ann": [doc]}, report)
+    names = sorted(p.name for p in (tmp_path / "annotators").iterdir())
+    assert len(names) == 3 and "ann.jsonl" in names
+    assert not any(n.startswith(".") for n in names)
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert {u: s["file"] for u, s in summary["annotators"].items()}["ann"] == "ann.jsonl"
+    assert sorted(read_annotations(tmp_path).annotators) == ["..", ".mallory", "ann"]
+    assert sorted(p.name for p in (tmp_path / report.snapshot / "annotators").iterdir()) == names
+
+
+def test_documents_a_pull_cannot_map_keep_their_earlier_copy_in_the_latest_files(tmp_path):
+    a, b = Document(id="a", text="Lavrov"), Document(id="b", text="Baku")
+    first = _report(tmp_path, {"ann": 2, "bob": 1})
+    write_pull(tmp_path, {"ann": [a, b], "bob": [b]}, first)
+    # b's text was edited in doccano: neither annotator's copy of b maps any more
+    later = _report(tmp_path, {"ann": 1, "bob": 0})
+    later.add("text_changed", "b", "edited; ann's labels on it left out", user="ann")
+    later.add("text_changed", "b", "edited; bob's labels on it left out", user="bob")
+    a2 = Document(id="a", text="Lavrov", meta={"doccano_confirmed": "true"})
+    write_pull(tmp_path, {"ann": [a2], "bob": []}, later)
+    ann = list(read_jsonl(tmp_path / "annotators" / "ann.jsonl"))
+    assert [(d.id, d.meta.get("goldwire_carried_from")) for d in ann] == [
+        ("a", None),
+        ("b", first.snapshot),
+    ]
+    assert ann[0].meta["doccano_confirmed"] == "true"  # this pull's copy of a
+    (bob,) = read_jsonl(tmp_path / "annotators" / "bob.jsonl")  # not emptied, not removed
+    assert (bob.id, bob.meta["goldwire_carried_from"]) == ("b", first.snapshot)
+    snapshot = tmp_path / later.snapshot / "annotators"
+    assert [d.id for d in read_jsonl(snapshot / "ann.jsonl")] == ["a"]  # as pulled
+    assert not (snapshot / "bob.jsonl").exists()
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert (summary["annotators"]["ann"]["carried"], summary["annotators"]["bob"]["carried"]) == (
+        1,
+        1,
+    )
+    problems = [json.loads(x) for x in (tmp_path / "problems.jsonl").read_text().splitlines()]
+    assert all(f"their copy from {first.snapshot} stays in annotators/" in p["detail"]
+               for p in problems)  # fmt: skip
+
+
+def test_an_annotator_with_no_work_left_and_no_problem_loses_the_latest_file(tmp_path):
+    doc = Document(id="a", text="Lavrov")
+    write_pull(tmp_path, {"ann": [doc]}, _report(tmp_path, {"ann": 1}))
+    write_pull(tmp_path, {"ann": []}, _report(tmp_path, {"ann": 0}))  # deleted their labels
+    assert not (tmp_path / "annotators" / "ann.jsonl").exists()
+
+
+def test_a_member_the_export_missed_keeps_their_file_and_is_marked(tmp_path):
+    doc = Document(id="a", text="Lavrov")
+    write_pull(tmp_path, {"ann": [doc], "bob": [doc]}, _report(tmp_path, {"ann": 1, "bob": 1}))
+    later = _report(tmp_path, {"ann": 1})
+    later.annotators["bob"] = AnnotatorSummary(role="annotator", exported=False)
+    write_pull(tmp_path, {"ann": [doc]}, later)
+    assert (tmp_path / "annotators" / "bob.jsonl").exists()
+    bob = json.loads((tmp_path / "summary.json").read_text())["annotators"]["bob"]
+    assert (bob["in_project"], bob["exported"], bob["documents"]) == (True, False, 1)
+
+
+def test_a_renamed_file_follows_its_annotator_when_a_new_name_collides(tmp_path):
+    doc = Document(id="a", text="Lavrov")
+    write_pull(tmp_path, {"Ann": [doc]}, _report(tmp_path, {"Ann": 1}))
+    write_pull(tmp_path, {"ann": [doc]}, _report(tmp_path, {"ann": 1}))  # Ann left, ann joined
+    files = sorted(p.name for p in (tmp_path / "annotators").iterdir())
+    assert len(files) == 2 and "Ann.jsonl" not in files and "ann.jsonl" not in files
+    summary = json.loads((tmp_path / "summary.json").read_text())["annotators"]
+    assert sorted(s["file"] for s in summary.values()) == files
+
+
+def test_only_an_absent_empty_or_pull_folder_takes_a_pull(tmp_path):
+    project = Project(3, "p", client.SEQUENCE_LABELING)
+    check_folder(tmp_path / "new", "http://h:1", project)
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    with pytest.raises(UsageError) as caught:
+        check_folder(tmp_path / "mine", "http://h:1", project)
+    assert str(caught.value) == (
+        f"{tmp_path / 'mine'} is not a pull folder (it holds notes.txt); pull into a new or "
+        "empty --out folder, or the folder of an earlier pull of this project"
+    )
+    with pytest.raises(UsageError, match="is a file, not a folder"):
+        check_folder(tmp_path / "mine" / "notes.txt", "http://h:1", project)
+    (tmp_path / "crashed" / "snapshots").mkdir(parents=True)  # a first pull that died early
+    (tmp_path / "crashed" / ".pull.lock").touch()
+    check_folder(tmp_path / "crashed", "http://h:1", project)
+
+
+def test_a_pull_waits_for_the_folder_lock_a_bounded_time(tmp_path):
+    from goldwire.annotate.pull_folder import pull_lock
+
+    with pull_lock(tmp_path) as waited:
+        assert waited < 1
+        with pytest.raises(UsageError) as caught, pull_lock(tmp_path, timeout=0.2):
+            pass
+    assert str(caught.value) == (
+        f"another goldwire pull into {tmp_path} has been writing for 0 s; wait for it to "
+        "finish (or stop it) and pull again"
+    )
+    with pull_lock(tmp_path, timeout=0.2):  # free again
+        pass
