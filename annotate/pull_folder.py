@@ -136,7 +136,7 @@ def check_folder(out: Path, url: str, project: Project) -> None:
         raise UsageError(f"{out} is a file, not a folder; give --out a new or empty folder")
     if not out.exists():
         return
-    others = sorted(p.name for p in out.iterdir() if p.name not in PULL_ENTRIES)
+    others = sorted(p.name for p in out.iterdir() if not _pull_entry(p.name))
     if others:
         shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
         raise UsageError(
@@ -154,6 +154,14 @@ def check_folder(out: Path, url: str, project: Project) -> None:
             f"at {where[0]}, not of {project.name!r} (id {project.id}) at {url}; pull into "
             "another --out folder"
         )
+
+
+def _pull_entry(name: str) -> bool:
+    """Whether ``name`` is something a pull writes at the top of its folder: its entries, or
+    the temporary file of one being written (``.summary.json.XXXX.tmp``)."""
+    if name in PULL_ENTRIES:
+        return True
+    return any(name.startswith(f".{entry}.") and name.endswith(".tmp") for entry in PULL_ENTRIES)
 
 
 @contextlib.contextmanager

@@ -159,6 +159,7 @@ def test_only_an_absent_empty_or_pull_folder_takes_a_pull(tmp_path):
         check_folder(tmp_path / "mine" / "notes.txt", "http://h:1", project)
     (tmp_path / "crashed" / "snapshots").mkdir(parents=True)  # a first pull that died early
     (tmp_path / "crashed" / ".pull.lock").touch()
+    (tmp_path / "crashed" / ".summary.json.k2x9_a.tmp").touch()  # being written, or left
     check_folder(tmp_path / "crashed", "http://h:1", project)
 
 

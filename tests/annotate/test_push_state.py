@@ -69,3 +69,28 @@ def test_an_index_from_the_local_record_knows_hashes_and_users_but_no_example_id
     assert not index.complete_ids
     index.mark("a", "bob")
     assert index.first("a").users == {"ann", "bob"}
+
+
+def test_pushes_to_one_project_name_take_turns_and_a_waiting_one_gives_up_in_one_line(tmp_path):
+    import pytest
+
+    from goldwire.annotate.push_state import project_name_lock
+    from goldwire.errors import UsageError
+
+    with project_name_lock("http://u:p@h:1/", ["seed", "seed-docstance"], tmp_path) as waited:
+        assert waited < 1
+        with (
+            pytest.raises(UsageError) as caught,
+            project_name_lock("http://h:1", ["seed-docstance", "seed"], tmp_path, timeout=0.2),
+        ):
+            pass
+        with project_name_lock("http://h:1", ["other"], tmp_path, timeout=0.2):
+            pass  # another name is free
+        with project_name_lock("http://h:2", ["seed"], tmp_path, timeout=0.2):
+            pass  # the same name at another server is free
+    assert str(caught.value) == (
+        "another goldwire push to project 'seed' at http://h:1 has been running for 0 s; "
+        "wait for it to finish (or stop it) and push again"
+    )
+    with project_name_lock("http://h:1", ["seed"], tmp_path, timeout=0.2):
+        pass  # released
