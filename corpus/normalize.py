@@ -17,9 +17,9 @@ document's ``meta["encoding"]``:
 4. otherwise the file is rejected as undecodable (never decoded with replacement
    characters behind the user's back).
 
-Empty files (nothing but white space) and binary files are rejected: a NUL anywhere in the
-file (a single ``b"\\x00" in data``, at C speed), or many control characters in its first
-8 KiB, makes it binary.
+Empty files (nothing but white space, Unicode's included) and binary files are rejected: a
+NUL anywhere in the file (a single ``b"\\x00" in data``, at C speed), or many control
+characters in its first 8 KiB, makes it binary.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def decode_bytes(data: bytes, source: str = "input", encoding: str | None = None
     if b"\x00" in data or len(_CONTROL.findall(sample)) > max(8, len(sample) // 100):
         raise _binary(source)
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _checked(data.decode("utf-8"), source), "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
     start = utf8_error.start
@@ -103,7 +103,7 @@ def decode_bytes(data: bytes, source: str = "input", encoding: str | None = None
         raise DecodeError(_broken_utf8(data, source, utf8_error))
     best = _best_cyrillic(data, source)
     if best is not None:
-        return best
+        return _checked(best[0], source), best[1]
     raise DecodeError(
         f"{source}: not valid UTF-8 (byte {start}: 0x{data[start]:02x}) and not Cyrillic "
         "cp1251/koi8-r text; re-save the file as UTF-8, or pass --encoding NAME"

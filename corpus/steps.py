@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -154,11 +155,15 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
     that fails part way keeps the documents it gave, and the rest is one rejection."""
     source = str(path)
     shown = shown_name(source)
-    items = iter(reader.read(path, text, config.read))
+    items = _items(reader, path, text, config)
     while True:
         try:
             item = next(items)
         except StopIteration:
+            if not result.documents_seen:  # a file never vanishes without a word
+                message = (f"{shown}: the {reader.name} reader found no document in this file; "
+                           "check its content or pass another --format")  # fmt: skip
+                result.rejections.append(Rejection(source, "no-documents", message))
             return
         except InputError as exc:
             rej = Rejection(source, "unparseable", str(exc))
@@ -185,6 +190,11 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
             where = item.source or source
             rej = Rejection(where, "schema", f"{where}: {_failure(exc)}")
             result.rejections.append(_named(rej, source, shown))
+
+
+def _items(reader: Reader, path: Path, text: str, config: BuildConfig) -> Iterator[Any]:
+    """The reader's items, lazily: a reader failing when called fails at the first item."""
+    yield from reader.read(path, text, config.read)
 
 
 def _named(rej: Rejection, raw: str, shown: str) -> Rejection:
@@ -226,7 +236,7 @@ def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any
 
     A SchemaError when the text is not NFC or a field cannot be written as UTF-8 (a lone
     surrogate, from a JSON ``\\ud800`` escape), naming the record and the field."""
-    _check_utf8(doc.source, "text", doc.text)
+    _check_utf8(doc)
     if not unicodedata.is_normalized("NFC", doc.text):
         raise SchemaError(
             f"{doc.source}: the reader produced text that is not NFC; this is a goldwire bug, "
@@ -240,30 +250,38 @@ def finalize(doc: Document, encoding: str, config: BuildConfig) -> dict[str, Any
     doc.meta.setdefault("encoding", encoding)
     doc.validate(config.labels)
     doc.source = stored_name(doc.source)
-    row = doc.to_row()
-    _check_utf8(doc.source, "", row)
-    return row
+    return doc.to_row()
 
 
-def _check_utf8(source: str, where: str, value: Any) -> None:
-    """SchemaError naming the first string in ``value`` that UTF-8 cannot hold."""
-    if isinstance(value, str):
+_STRING_FIELDS = ("text", "title", "lead", "agency", "dateline", "published",
+                  "published_raw", "language")  # fmt: skip
+
+
+def _check_utf8(doc: Document) -> None:
+    """SchemaError naming the first field UTF-8 cannot hold (a lone surrogate, from a JSON
+    ``\\ud800`` escape), before it reaches the Arrow writer. One ``encode`` of the fields
+    joined (about 10 microseconds for a Reuters story with its 11 meta fields, some 1% of the
+    per-document step); the fields one by one only to name the bad one.
+    Entity texts are slices of the checked text; file names in ``source`` are stored as
+    :func:`~goldwire.console.stored_name`."""
+    values = [(name, getattr(doc, name)) for name in _STRING_FIELDS]
+    for key, value in doc.meta.items():
+        values += [(f"meta key {key!r}", key), (f"meta {key!r}", value)]
+    try:
+        "".join(v for _, v in values if isinstance(v, str)).encode("utf-8")
+        return
+    except UnicodeEncodeError:
+        pass
+    for name, value in values:
         try:
-            value.encode("utf-8")
+            if isinstance(value, str):
+                value.encode("utf-8")
         except UnicodeEncodeError as exc:
-            bad = ascii(value[exc.start])
             raise SchemaError(
-                f"{source}: field {where or 'value'} holds {bad} at character {exc.start}, a "
-                "lone surrogate that UTF-8 cannot hold (a JSON \\ud800-style escape without "
-                "its pair?); fix the escape in the input"
+                f"{doc.source}: field {name} holds {ascii(value[exc.start])} at character "
+                f"{exc.start}, a lone surrogate that UTF-8 cannot hold (a JSON \\ud800-style "
+                "escape without its pair?); fix the escape in the input"
             ) from None
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            _check_utf8(source, f"{where}.{key}" if where else str(key), key)
-            _check_utf8(source, f"{where}.{key}" if where else str(key), item)
-    elif isinstance(value, list | tuple):
-        for i, item in enumerate(value):
-            _check_utf8(source, f"{where}[{i}]", item)
 
 
 @functools.lru_cache(maxsize=4)

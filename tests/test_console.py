@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from goldwire.console import console
 from goldwire.files import is_stdout
@@ -42,3 +43,32 @@ def test_build_and_info_with_json_dash(cli, tmp_path, monkeypatch):
     result = cli("corpus", "info", out, "--json", "-")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["num_examples"] == 1
+
+
+def test_shown_name_keeps_plain_names_and_escapes_the_rest():
+    from goldwire.console import shown_name
+
+    for plain in ("a.txt", "data/my file (1).txt", "Новости/статья.txt", "it's.txt"):
+        assert shown_name(plain) == plain
+    assert shown_name("a\nb.txt") == "'a\\nb.txt'"
+    assert shown_name("x\x1b[31mred.txt") == "'x\\x1b[31mred.txt'"
+    assert shown_name("bad\udcff.txt") == "'bad\\xff.txt'"  # os.fsdecode of b"bad\xff.txt"
+    assert shown_name("rtl\u202etxt.exe") == "'rtl\\u202etxt.exe'"
+    assert shown_name("it's\tx\\y") == "'it\\'s\\tx\\\\y'"  # quotes and backslashes escaped
+    assert shown_name(Path("d") / "e\rf") == "'d/e\\rf'"
+    for name in ("a\nb", "\x1b[2J", "b\udcff", "\u2028"):
+        shown = shown_name(name)
+        assert shown.isprintable() and "\x1b" not in shown
+
+
+def test_stored_name_is_valid_utf8_and_faithful():
+    import os
+
+    from goldwire.console import stored_name
+
+    assert stored_name("a\nb.txt") == "a\nb.txt"  # the real name when UTF-8 holds it
+    raw = b"caf\xe9-\xff.txt"
+    name = os.fsdecode(raw)
+    assert stored_name(name) == "caf\\xe9-\\xff.txt"
+    assert stored_name(name).encode("utf-8") == b"caf\\xe9-\\xff.txt"
+    assert stored_name("lone \ud800") == "lone \\ud800"

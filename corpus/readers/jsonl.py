@@ -241,7 +241,7 @@ class JsonlReader(Reader):
             return Rejection(
                 source,
                 "schema",
-                f"{where}: a lone surrogate escape such as {surrogate.group()!r} (half of a "
+                f"{where}: a lone surrogate escape such as {surrogate.group()} (half of a "
                 "UTF-16 pair) that UTF-8 cannot hold; fix the escape or remove it",
                 item,
             )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import time
 from pathlib import Path
@@ -68,10 +69,12 @@ def test_ids_are_stable_across_rebuilds_paths_and_workers(tmp_path):
 def test_bad_inputs_report_line_by_line(tmp_path):
     expected = json.loads((TEST_DATA / "bad_inputs_expected.json").read_text(encoding="utf-8"))
     report = _build(TEST_DATA / "bad_inputs", tmp_path / "out").to_json()
-    assert {k: report["files"][k] for k in ("found", "read", "rejected")} == expected["files"]
+    files = {k: report["files"][k] for k in ("found", "read", "rejected", "skipped")}
+    assert files == expected["files"]
     assert report["documents"] == expected["documents"]
     got = sorted([Path(r["source"]).name, r["reason"]] for r in report["rejections"])
     assert got == expected["rejections"]
+    assert [[Path(s["source"]).name, s["reason"]] for s in report["skipped"]] == expected["skipped"]
     for r in report["rejections"]:
         assert r["message"].startswith(r["source"] + ":"), r  # names its file
         assert "\n" not in r["message"]
@@ -188,6 +191,157 @@ def test_progress_counts_the_files_read(tmp_path, workers):
         BuildConfig(inputs=(TEST_DATA / "bad_inputs",), out=tmp_path / "o", workers=workers),
         lambda phase, done, total: calls.append((phase, done, total)),
     )
-    n = report.files_found
-    assert n > 5
+    n = report.files_found - report.files_skipped  # the hidden file is not read
+    assert n > 5 and report.files_skipped == 1
     assert calls == [("reading files", i, n) for i in range(n + 1)]
+
+
+# --------------------------------------------------------------------------- nothing crashes
+
+
+def test_any_failure_in_one_file_is_its_rejection_and_the_rest_is_built(tmp_path, monkeypatch):
+    from goldwire.corpus.readers.wiretext import TextReader
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i, name in enumerate(("a.txt", "boom.txt", "c.txt", "deep.txt")):
+        (src / name).write_text(f"Title {name}\n\nBody {i} " + "words " * 10, encoding="utf-8")
+    real = TextReader.read
+
+    def read(self, path, text, options):
+        if path.name == "boom.txt":
+            raise OverflowError("Python int too large to convert to C int")
+        if path.name == "deep.txt":
+            raise RecursionError("maximum recursion depth exceeded")
+        return real(self, path, text, options)
+
+    monkeypatch.setattr(TextReader, "read", read)
+    report = _build(src, tmp_path / "out")
+    assert (report.files_read, report.files_rejected, report.kept) == (2, 2, 2)
+    assert [(Path(r["source"]).name, r["reason"], r["message"]) for r in report.rejections] == [
+        ("boom.txt", "unparseable", f"{src / 'boom.txt'}: the text reader stopped; the rest "
+         "cannot be read (OverflowError: Python int too large to convert to C int); fix or "
+         "remove this input"),
+        ("deep.txt", "unparseable", f"{src / 'deep.txt'}: the text reader stopped; the rest "
+         "cannot be read (RecursionError: nested too deeply); fix or remove this input"),
+    ]  # fmt: skip
+    assert report.reconciles()
+    with pytest.raises(InputError, match=r"boom\.txt: the text reader stopped.*--strict"):
+        _build(src, tmp_path / "strict", strict=True)
+
+
+def test_a_file_that_gives_no_item_is_rejected_not_silently_read(tmp_path, monkeypatch):
+    from goldwire.corpus.readers.wiretext import TextReader
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("Title\n\nBody words here.", encoding="utf-8")
+    (src / "b.txt").write_text("Title\n\nOther body words here.", encoding="utf-8")
+    real = TextReader.read
+
+    def read(self, path, text, options):
+        return iter(()) if path.name == "a.txt" else real(self, path, text, options)
+
+    monkeypatch.setattr(TextReader, "read", read)
+    report = _build(src, tmp_path / "out")
+    assert (report.files_read, report.files_rejected, report.kept) == (1, 1, 1)
+    assert [(r["reason"], r["message"]) for r in report.rejections] == [
+        ("no-documents", f"{src / 'a.txt'}: the text reader found no document in this file; "
+         "check its content or pass another --format"),
+    ]  # fmt: skip
+
+
+def test_keyboard_interrupt_is_not_swallowed(tmp_path, monkeypatch):
+    from goldwire.corpus.readers.wiretext import TextReader
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("Title\n\nBody words here.", encoding="utf-8")
+
+    def read(self, path, text, options):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(TextReader, "read", read)
+    with pytest.raises(KeyboardInterrupt):
+        _build(src, tmp_path / "out")
+
+
+def test_a_field_utf8_cannot_hold_is_rejected_at_finalize_naming_the_record():
+    from goldwire.corpus.steps import finalize
+    from goldwire.errors import SchemaError
+    from goldwire.schema import Document
+
+    doc = Document(id="", text="Some text.", source="f.jsonl:3", meta={"desk": "a\udc80b"})
+    config = BuildConfig(inputs=(), out=Path("unused"))
+    message = r"^f\.jsonl:3: field meta 'desk' holds '\\udc80' at character 1, a lone surrogate"
+    with pytest.raises(SchemaError, match=message):
+        finalize(doc, "utf-8", config)
+
+
+def test_file_names_with_control_or_undecodable_bytes(tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    body = "Title\n\nA body of plain words for the article.\n"
+    names = {
+        b"empty\xff.txt": "",  # not UTF-8, empty: rejected
+        b"ok\xfe.txt": body,  # not UTF-8, read
+        b"evil\n[red]fake line\x1b[31m.txt": "Other title\n\nA different body here.\n",
+        b"tail.txt": "",
+    }
+    for name, text in names.items():
+        with open(os.path.join(os.fsencode(src), name), "w", encoding="utf-8") as f:
+            f.write(text)
+    report = _build(src, tmp_path / "out")
+    data = report.to_json()
+    assert (data["files"]["read"], data["files"]["rejected"]) == (2, 2) and data["reconciles"]
+    messages = {r["source"]: r["message"] for r in data["rejections"]}
+    assert messages[f"{src}/empty\\xff.txt"] == (
+        f"'{src}/empty\\xff.txt': the file is empty; remove it or give it content"
+    )
+    assert messages[f"{src}/tail.txt"].startswith(f"{src}/tail.txt: the file is empty")
+    json.dumps(data, ensure_ascii=False).encode("utf-8")  # valid UTF-8 throughout
+    on_disk = json.loads((tmp_path / "out" / "build_report.json").read_text(encoding="utf-8"))
+    assert sorted(on_disk["files"]["reader_by_file"]) == sorted([
+        f"{src}/empty\\xff.txt", f"{src}/evil\n[red]fake line\x1b[31m.txt",
+        f"{src}/ok\\xfe.txt", f"{src}/tail.txt",
+    ])  # fmt: skip
+    sources = sorted(d.source for d in iter_documents(tmp_path / "out"))
+    assert sources == [f"{src}/evil\n[red]fake line\x1b[31m.txt", f"{src}/ok\\xfe.txt"]
+
+
+def test_cli_prints_names_safely_and_takes_encoding_and_follow_symlinks(cli, tmp_path):
+    src = tmp_path / "in"
+    (src / "real").mkdir(parents=True)
+    (src / "real" / "ru.txt").write_bytes(
+        "Заголовок новости\n\nМОСКВА, 31 марта. Текст новости о переговорах.\n".encode("cp1251")
+    )
+    (src / "x\n[red]ok\x1b[2J.txt").write_text("", encoding="utf-8")
+    os.symlink(src / "real", src / "link")
+    out = tmp_path / "out"
+    result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards",
+                 "--encoding", "utf-8", "--json", tmp_path / "r.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "\x1b[2J" not in result.output and "x\n" not in result.output
+    assert f"empty '{src}/x\\n[red]ok\\x1b[2J.txt': the file is empty" in result.output
+    data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
+    assert [(Path(r["source"]).name, r["reason"]) for r in data["rejections"]] == [
+        ("x\n[red]ok\x1b[2J.txt", "empty"), ("ru.txt", "undecodable"),
+    ]  # a folder's files come before its subfolders  # fmt: skip
+    assert data["rejections"][1]["message"] == (
+        f"{src}/real/ru.txt: byte 0 (0xc7) is not valid utf-8 (--encoding utf-8); re-save the "
+        "file in utf-8, or build it without --encoding"
+    )
+    assert [(Path(s["source"]).name, s["reason"]) for s in data["skipped"]] == [("link", "symlink")]
+    result = cli("corpus", "build", src, "--out", tmp_path / "out2", "--card-dir",
+                 tmp_path / "cards", "--encoding", "windows-1251", "--follow-symlinks",
+                 "--json", tmp_path / "r2.json")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "r2.json").read_text(encoding="utf-8"))
+    # the folder is read once, through the link (first by name); the real one is skipped
+    assert data["files"]["encodings"] == {"cp1251": 1} and data["documents"]["kept"] == 1
+    assert [(Path(s["source"]).name, s["reason"]) for s in data["skipped"]] == [
+        ("real", "already-read")
+    ]
+    result = cli("corpus", "build", src, "--out", tmp_path / "out3", "--encoding", "nope")
+    assert result.exit_code != 0
+    assert "--encoding nope: not a text encoding Python knows" in result.output

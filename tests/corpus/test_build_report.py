@@ -47,3 +47,40 @@ def test_strict_stops_at_the_first_rejection():
     with pytest.raises(InputError) as err:
         account_file(BuildReport("r", "out"), res, 0, strict)
     assert str(err.value) == "c.txt: entity T1 out of range (stopped by --strict)"
+
+
+def test_the_walk_is_counted_skipped_and_unreadable_folders_included():
+    from goldwire.corpus.build_report import account_walk
+    from goldwire.corpus.discover import Discovery, Skipped
+
+    found = Discovery(
+        files=[Path("a.txt")],
+        skipped=[Skipped(".git", "hidden", ".git: hidden"), Skipped("l", "symlink", "l: link")],
+        unreadable=[Rejection("locked", "unreadable-folder", "locked: cannot list this folder")],
+    )
+    report = BuildReport("r", "out", files_found=found.found)
+    account_walk(report, found, CONFIG)
+    assert report.files_found == 4 and report.files_rejected == 1 and report.files_skipped == 2
+    assert not report.reconciles()  # a.txt is not accounted yet
+    account_file(report, FileResult("a.txt", "text", "utf-8", [], [], 1), 1, CONFIG)
+    report.kept, report.splits = 1, {"train": 1}
+    assert report.reconciles()
+    data = report.to_json()
+    assert data["files"]["skipped"] == 2
+    assert data["files"]["skipped_by_reason"] == {"hidden": 1, "symlink": 1}
+    assert [s["source"] for s in data["skipped"]] == [".git", "l"]
+    with pytest.raises(InputError, match=r"^locked: cannot list this folder \(stopped by"):
+        account_walk(BuildReport("r", "out"), found, BuildConfig(inputs=(), out=Path("u"),
+                                                                 strict=True))  # fmt: skip
+
+
+def test_names_that_are_not_utf8_are_stored_as_escapes():
+    import json
+
+    report = BuildReport("r", "out", files_found=1)
+    name = "bad\udcff.txt"  # os.fsdecode(b"bad\xff.txt")
+    rej = Rejection(name, "empty", "'bad\\xff.txt': the file is empty")
+    account_file(report, FileResult(name, None, None, [], [rej]), 0, CONFIG)
+    assert report.rejections[0]["source"] == "bad\\xff.txt"
+    assert report.file_formats == {"bad\\xff.txt": "none"}
+    json.dumps(report.to_json(), ensure_ascii=False).encode("utf-8")

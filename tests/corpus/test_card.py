@@ -18,10 +18,10 @@ def test_card_is_readable_by_huggingface_hub_and_filled_from_data(tmp_path):
     assert set(data["language"]) == {"en", "ru"}
     assert "stance-detection" in data["tags"]
     assert data["size_categories"] == ["n<1K"]
-    assert sum(s["num_examples"] for s in data["dataset_info"]["splits"]) == 5
+    assert sum(s["num_examples"] for s in data["dataset_info"]["splits"]) == 7
     text = card.text
     assert "| TASS | 5 |" in text  # agencies table from the data
-    assert "7 files rejected" in text
+    assert "12 files rejected" in text
     assert "code-point offsets" in text
     assert "[TO FILL:" in text  # questions that cannot be computed stay marked
     assert (tmp_path / "c" / "README.md").read_text(encoding="utf-8") == path.read_text(

@@ -299,3 +299,38 @@ def test_sniff():
     assert not READER.sniff(Path("a.txt"), "[1, 2]\n")
     assert not READER.sniff(Path("a.txt"), "-DOCSTART- -X- -X- O\n\nEU NNP B-NP B-ORG\n")
     assert detect(Path("a.txt"), '{"text": "y"}\n') is READERS["jsonl"]
+
+
+# --------------------------------------------------------------------------- lines that fail
+
+
+def test_deep_nesting_and_lone_surrogates_reject_their_line_only(tmp_path):
+    good = json.dumps({"title": "Port reopens", "text": "The port reopened on Tuesday."})
+    lines = [
+        "[" * 5000 + "]" * 5000,  # deeper than the JSON parser's recursion
+        json.dumps({"title": "Half", "text": "A lone \ud800 half"}, ensure_ascii=True),
+        json.dumps({"title": "Pair", "text": "An emoji \U0001f600 is fine"}, ensure_ascii=True),
+        good,
+    ]
+    path = tmp_path / "a.jsonl"
+    docs, rejections = by_line(read(path, "\n".join(lines)))
+    assert sorted(docs) == [3, 4] and "\U0001f600" in docs[3].text
+    assert {n: r.reason for n, r in rejections.items()} == {1: "unparseable", 2: "schema"}
+    assert rejections[1].message.startswith(f"{path}:1: JSON nested too deeply to read")
+    assert rejections[2].message.startswith(
+        f"{path}:2: a lone surrogate escape such as \\ud800 (half of a UTF-16 pair)"
+    )
+
+
+def test_any_failure_of_one_line_is_its_rejection(tmp_path, monkeypatch):
+    def boom(*args, **kwargs):
+        raise ValueError("bad\nthing")
+
+    monkeypatch.setattr(JsonlReader, "_article", boom)
+    path = tmp_path / "b.jsonl"
+    items = read(path, '{"text": "one"}\n{"text": "two"}')
+    assert [(r.item, r.reason) for r in items] == [("line 1", "schema"), ("line 2", "schema")]
+    assert (
+        items[0].message
+        == f"{path}:1: cannot be read (ValueError: bad thing); fix or remove this line"
+    )

@@ -149,3 +149,47 @@ def test_real_reut2_000(shared_data):
     assert all(d.published and d.published.startswith("1987-") for d in docs)
     assert all("&#" not in d.text and "&lt;" not in d.text for d in docs)
     assert sum(d.dateline is not None for d in docs) >= 0.99 * len(docs)
+
+
+def _story(newid: int, body: str, close: str = "</REUTERS>") -> str:
+    return (
+        f'<REUTERS TOPICS="NO" NEWID="{newid}">\n<DATE>26-FEB-1987 15:01:01.79</DATE>\n'
+        f"<TEXT>&#2;\n<TITLE>STORY {newid}</TITLE>\n"
+        f"<DATELINE>    HOUSTON, Feb 26 - </DATELINE>{body}</TEXT>\n{close}\n"
+    )
+
+
+def test_damaged_stories_are_named_rejections_and_the_others_are_read(tmp_path):
+    text = (
+        _story(1, "<BODY>Prices rose &#99999999999; today.\n</BODY>")
+        + _story(2, "<BODY>Prices fell &#55296; today.\n</BODY>")
+        + _story(3, "<BODY>Prices held steady today.\n</BODY>")
+        + _story(4, "<BODY>Prices were cut off in\n")
+        + _story(5, "<BODY>Shares closed higher today.\n</BODY>", close="")
+        + _story(6, "<BODY>Bonds were quiet today.\n</BODY>", close="")  # the file ends here
+    )
+    items = READER.read(tmp_path / "r.sgm", text, ReadOptions())
+    got = [(i.meta["newid"], "doc") if isinstance(i, Document) else (i.item, i.reason)
+           for i in items]  # fmt: skip
+    assert got == [
+        ("NEWID 1", "bad-reference"),
+        ("NEWID 2", "bad-reference"),
+        ("3", "doc"),
+        ("NEWID 4", "unterminated-body"),
+        ("NEWID 5", "unterminated-story"),
+        ("NEWID 6", "unterminated-story"),
+    ]
+    rej = list(READER.read(tmp_path / "r.sgm", _story(7, "<BODY>x &#55296;</BODY>"), ReadOptions()))
+    assert rej[0].message == (
+        f"{tmp_path / 'r.sgm'}: story NEWID 7 has the character reference &#55296;, which "
+        "names no character; fix or remove it"
+    )
+
+
+def test_unescape_refuses_references_that_name_no_character():
+    from goldwire.corpus.readers.reuters import BadReference
+
+    assert unescape("a&#65;&#3;b&#0000065;") == "aAbA"
+    for ref in ("&#55296;", "&#57343;", "&#1114112;", "&#99999999999;", "&#" + "9" * 5000 + ";"):
+        with pytest.raises(BadReference):
+            unescape(ref)

@@ -1,0 +1,141 @@
+"""The walk of the inputs: every entry is a file to read, a skipped entry or an unreadable
+folder, and the build report reconciles over all of them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from goldwire.corpus.build import BuildConfig, build_corpus
+from goldwire.corpus.discover import discover
+from goldwire.errors import InputError
+from gwtest import tass_article
+
+
+def _tree(root: Path) -> Path:
+    """b.txt, a.txt, sub/c.txt, sub/deeper/d.txt, zz/e.txt, .hidden.txt, .git/x.txt."""
+    for rel, i in (("b.txt", 1), ("a.txt", 2), ("sub/c.txt", 3), ("sub/deeper/d.txt", 4),
+                   ("zz/e.txt", 5), (".hidden.txt", 6), (".git/x.txt", 7)):  # fmt: skip
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(tass_article(i), encoding="utf-8")
+    return root
+
+
+def _names(paths, root):
+    return [str(Path(p).relative_to(root)) for p in paths]
+
+
+def test_order_is_files_by_name_then_folders_depth_first_like_os_walk(tmp_path):
+    root = _tree(tmp_path / "in")
+    found = discover([root])
+    assert _names(found.files, root) == ["a.txt", "b.txt", "sub/c.txt", "sub/deeper/d.txt",
+                                         "zz/e.txt"]  # fmt: skip
+    walked = []  # the order the build always had: os.walk, hidden names left out
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        walked += [Path(dirpath) / f for f in sorted(filenames) if not f.startswith(".")]
+    assert found.files == walked
+    assert sorted((_names([s.source], root)[0], s.reason) for s in found.skipped) == [
+        (".git", "hidden"), (".hidden.txt", "hidden"),
+    ]  # fmt: skip
+    assert found.found == 7 and not found.unreadable
+
+
+def test_symlinked_folders_are_skipped_or_followed_once(tmp_path):
+    root = _tree(tmp_path / "in")
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "o.txt").write_text(tass_article(9), encoding="utf-8")
+    os.symlink(outside, root / "link")
+    os.symlink(root, root / "sub" / "loop")  # a loop back to the top
+
+    plain = discover([root])
+    assert "link/o.txt" not in _names(plain.files, root)
+    skipped = {_names([s.source], root)[0]: s for s in plain.skipped}
+    assert skipped["link"].reason == skipped["sub/loop"].reason == "symlink"
+    assert "--follow-symlinks" in skipped["link"].message
+
+    followed = discover([root], follow_symlinks=True)
+    names = _names(followed.files, root)
+    assert names == ["a.txt", "b.txt", "link/o.txt", "sub/c.txt", "sub/deeper/d.txt",
+                     "zz/e.txt"]  # fmt: skip
+    skipped = {_names([s.source], root)[0]: s.reason for s in followed.skipped}
+    assert skipped == {".git": "hidden", ".hidden.txt": "hidden", "sub/loop": "already-read"}
+
+
+def test_a_fifo_is_skipped_not_read(tmp_path):
+    root = _tree(tmp_path / "in")
+    os.mkfifo(root / "pipe")  # reading it would block the build
+    found = discover([root])
+    assert [(Path(s.source).name, s.reason) for s in found.skipped if s.reason != "hidden"] == [
+        ("pipe", "not-a-file")
+    ]
+
+
+def _refuse(monkeypatch, folder: Path) -> None:
+    """os.scandir fails for ``folder`` only, as for a folder without read permission (which
+    root can read anyway) or one removed during the walk."""
+    real = os.scandir
+
+    def scandir(path="."):
+        if not isinstance(path, int) and Path(path) == folder:  # rmtree lists by descriptor
+            raise PermissionError(13, "Permission denied", str(path))
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+
+
+def test_an_unreadable_folder_is_a_rejection_and_the_report_reconciles(tmp_path, monkeypatch):
+    root = _tree(tmp_path / "in")
+    _refuse(monkeypatch, root / "sub")
+    found = discover([root])
+    assert _names(found.files, root) == ["a.txt", "b.txt", "zz/e.txt"]
+    [rej] = found.unreadable
+    assert (rej.source, rej.reason) == (str(root / "sub"), "unreadable-folder")
+    assert rej.message.startswith(f"{root / 'sub'}: cannot list this folder (Permission denied)")
+
+    report = build_corpus(BuildConfig(inputs=(root,), out=tmp_path / "out"))
+    data = report.to_json()
+    # 3 files read, 1 folder rejected, 2 hidden entries skipped
+    assert {k: data["files"][k] for k in ("found", "read", "rejected", "skipped")} == {
+        "found": 6, "read": 3, "rejected": 1, "skipped": 2,
+    }  # fmt: skip
+    assert [r["reason"] for r in data["rejections"]] == ["unreadable-folder"]
+    assert data["reconciles"] is True
+    with pytest.raises(InputError, match=r"sub: cannot list this folder .*\(stopped by --strict\)"):
+        build_corpus(BuildConfig(inputs=(root,), out=tmp_path / "strict", strict=True))
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root reads folders without permission")
+def test_a_folder_without_permission_is_rejected(tmp_path):
+    root = _tree(tmp_path / "in")
+    (root / "sub").chmod(0)
+    try:
+        found = discover([root])
+    finally:
+        (root / "sub").chmod(0o755)
+    assert [(Path(r.source).name, r.reason) for r in found.unreadable] == [
+        ("sub", "unreadable-folder")
+    ]
+
+
+def test_a_vanished_folder_is_a_rejection(tmp_path, monkeypatch):
+    """A folder removed between its parent's listing and its own (as root can test)."""
+    root = _tree(tmp_path / "in")
+    real = os.scandir
+
+    def scandir(path="."):
+        if not isinstance(path, int) and Path(path) == root / "zz":
+            (root / "zz" / "e.txt").unlink()
+            (root / "zz").rmdir()
+        return real(path)
+
+    monkeypatch.setattr(os, "scandir", scandir)
+    found = discover([root])
+    assert [(Path(r.source).name, r.reason) for r in found.unreadable] == [
+        ("zz", "unreadable-folder")
+    ]
+    assert "zz/e.txt" not in _names(found.files, root)
