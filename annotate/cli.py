@@ -60,6 +60,8 @@ def _echo_status(status, *, as_json: bool) -> None:
         typer.echo("pids: " + ", ".join(f"{name} {pid}" for name, pid in status.pids.items()))
     if status.username:
         typer.echo(f"admin: {status.username} (password in {status.credentials})")
+    if status.public_hosts:
+        typer.echo("public hosts: " + ", ".join(status.public_hosts))
     for name, log in status.logs.items():
         typer.echo(f"{name} log: {log}")
 
@@ -114,9 +116,23 @@ def start_cli(
     timeout: Annotated[
         float, typer.Option("--timeout", help="Seconds to wait for the server to be healthy.")
     ] = 180.0,
+    public_host: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--public-host",
+            envvar="GOLDWIRE_DOCCANO_PUBLIC_HOST",
+            help="NAME[:PORT] a reverse proxy serves this server under (repeatable): its "
+            "requests are accepted and its https/http origin trusted for CSRF. Without it "
+            "only 127.0.0.1, localhost and [::1] are answered.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
 ) -> None:
     """Install if needed, initialise and start Doccano on 127.0.0.1; harmless when running.
+
+    No other web page may read its API (no cross-origin access); requests for host names
+    other than the loopback ones and --public-host are refused (400).
 
     Example: goldwire annotate server start --port 8000
     """
@@ -124,9 +140,12 @@ def start_cli(
     from goldwire.annotate.settings import check_port, server_paths
 
     port = check_port(port) if port is not None else None
+    server.public_host_settings(public_host or ())  # a bad name fails before the install
     if not server.venv_ready(server_paths().venv) and not as_json:
         typer.echo("installing doccano into its own venv (takes a minute or two)...", err=True)
-    status = server.start(port=port, username=username, timeout=timeout)
+    status = server.start(
+        port=port, username=username, timeout=timeout, public_hosts=public_host or ()
+    )
     if not as_json:
         typer.echo("already running" if status.already_running else "started")
     _echo_status(status, as_json=as_json)
@@ -201,16 +220,34 @@ UsernameOption = Annotated[
         "--username", envvar="GOLDWIRE_DOCCANO_USERNAME", help="Doccano user.", show_default=False
     ),
 ]
-PasswordOption = Annotated[
-    str | None,
+PasswordStdinOption = Annotated[
+    bool,
     typer.Option(
-        "--password",
-        envvar="GOLDWIRE_DOCCANO_PASSWORD",
-        help="Doccano password (prefer the environment variable).",
-        show_default=False,
-        show_envvar=True,
+        "--password-stdin",
+        help="Read the Doccano password from standard input (default: GOLDWIRE_DOCCANO_PASSWORD, "
+        "or the managed server's saved one); a password is never an argument, since every "
+        "local user can read a command line.",
     ),
 ]
+
+
+def _stdin_password(wanted: bool) -> str | None:
+    """The first line of standard input when ``--password-stdin`` is given, else None."""
+    if not wanted:
+        return None
+    import sys
+
+    from goldwire.errors import UsageError
+
+    password = sys.stdin.readline().rstrip("\r\n")
+    if not password:
+        raise UsageError(
+            "--password-stdin read no password from standard input; pipe it in, e.g. "
+            "`pass show doccano | goldwire annotate ... --password-stdin`"
+        )
+    return password
+
+
 ProjectOption = Annotated[
     str, typer.Option("--project", help="Doccano project name.", show_default=False)
 ]
@@ -293,7 +330,7 @@ def push_cli(
     problems: ProblemsOption = None,
     url: UrlOption = None,
     username: UsernameOption = None,
-    password: PasswordOption = None,
+    password_stdin: PasswordStdinOption = False,
     as_json: PushJsonOption = False,
 ) -> None:
     """Push a corpus into a Doccano project; only documents not there yet are uploaded.
@@ -309,6 +346,7 @@ def push_cli(
     from goldwire.annotate.push import PushRequest, push_corpus
     from goldwire.progress import Bars
 
+    password = _stdin_password(password_stdin)
     request = PushRequest(corpus, project, split=split, labels=labels, pre_annotate=pre_annotate,
                           as_user=as_user, suggestions_from=suggestions_from,
                           batch_size=batch_size, full_check=full_check,
@@ -429,7 +467,7 @@ def pull_cli(
     tool_version: ToolVersionOption = None,
     url: UrlOption = None,
     username: UsernameOption = None,
-    password: PasswordOption = None,
+    password_stdin: PasswordStdinOption = False,
     as_json: PullJsonOption = False,
 ) -> None:
     """Pull every annotator's work into one goldwire JSONL per annotator, offsets checked.
@@ -445,6 +483,7 @@ def pull_cli(
     from goldwire.annotate.pull import PullRequest, pull_to_folder
     from goldwire.progress import Bars
 
+    password = _stdin_password(password_stdin)
     request = PullRequest(project, out, corpus=corpus, split=split, labels=labels,
                           exclude=tuple(exclude or ()), tool_version=tool_version, url=url,
                           username=username, password=password)  # fmt: skip
@@ -505,7 +544,7 @@ def review_cli(
     labels: PushLabelsOption = None,
     url: UrlOption = None,
     username: UsernameOption = None,
-    password: PasswordOption = None,
+    password_stdin: PasswordStdinOption = False,
     as_json: ReviewJsonOption = False,
 ) -> None:
     """Push the disputed documents into a review project, every candidate pre-loaded.
@@ -521,6 +560,7 @@ def review_cli(
     from goldwire.annotate.review import ReviewRequest, review
     from goldwire.progress import Bars
 
+    password = _stdin_password(password_stdin)
     request = ReviewRequest(folder, project, reviewer, strategy=strategy, min_agree=min_agree,
                             include_unconfirmed=include_unconfirmed, labels=labels, url=url,
                             username=username, password=password)  # fmt: skip

@@ -1,5 +1,7 @@
 """Plain functions over a :class:`DoccanoSession`: projects, label types, examples, imports,
-exports, users and members, and annotations created as the logged-in user.
+exports, and annotations created as the logged-in user (users and members live in
+:mod:`~goldwire.annotate.members`, waiting for tasks in :mod:`~goldwire.annotate.tasks`; both
+are re-exported here).
 
 Every function takes a logged-in session first, returns plain data and never prints. What
 doccano 1.8.4 does that shapes them (read from its source and checked against a live server):
@@ -34,7 +36,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -42,7 +43,20 @@ from enum import Enum
 from typing import Any
 
 from goldwire.annotate.http import DoccanoSession
+from goldwire.annotate.members import (  # noqa: F401 (re-exported: client.add_member, ...)
+    ROLE_ADMIN,
+    ROLE_ANNOTATOR,
+    ROLE_APPROVER,
+    Member,
+    add_member,
+    create_user,
+    find_user,
+    list_members,
+    remove_members,
+    roles,
+)
 from goldwire.annotate.offsets import Unit
+from goldwire.annotate.tasks import TaskStatus, task_status, wait_task  # noqa: F401 (re-exported)
 from goldwire.errors import ServerError, UsageError
 from goldwire.schema import LabelInfo
 
@@ -58,9 +72,6 @@ IMPORT_TASKS = {
     (SEQUENCE_LABELING, False): SEQUENCE_LABELING,
     (DOCUMENT_CLASSIFICATION, False): DOCUMENT_CLASSIFICATION,
 }
-ROLE_ADMIN = "project_admin"
-ROLE_ANNOTATOR = "annotator"
-ROLE_APPROVER = "annotation_approver"
 UPLOAD_HINT = (
     "the server cannot store uploads; if it is the managed server, restart it with "
     "`goldwire annotate server stop` and `goldwire annotate server start` (newer settings)"
@@ -349,13 +360,6 @@ def delete_examples(session: DoccanoSession, project_id: int, ids: Sequence[int]
 # --------------------------------------------------------------------------- import
 
 
-@dataclass(frozen=True)
-class TaskStatus:
-    ready: bool
-    result: Any = None
-    error: str | None = None
-
-
 def upload_file(session: DoccanoSession, data: bytes, filename: str) -> str:
     """Store ``data`` as a temporary upload (``/v1/fp/process/``); returns its upload id."""
     response = session.request(
@@ -401,34 +405,6 @@ def start_import(
     return str(session.json("POST", f"/v1/projects/{project.id}/upload", json=body)["task_id"])
 
 
-def task_status(session: DoccanoSession, task_id: str) -> TaskStatus:
-    data = session.json("GET", f"/v1/tasks/status/{task_id}")
-    error = data.get("error")
-    if isinstance(error, dict):
-        error = str(error.get("text") or error)
-    return TaskStatus(bool(data.get("ready")), data.get("result"), error or None)
-
-
-def wait_task(
-    session: DoccanoSession, task_id: str, *, timeout: float = 900.0, poll: float = 0.1
-) -> TaskStatus:
-    """Poll a task until it is done (a retried task is not done until its last attempt)."""
-    deadline = time.monotonic() + timeout
-    delay = poll
-    while True:
-        status = task_status(session, task_id)
-        if status.ready:
-            return status
-        if time.monotonic() > deadline:
-            raise ServerError(
-                f"doccano at {session.url} did not finish task {task_id} within {timeout:g} s; "
-                "is its worker running (`goldwire annotate server status`)? Push again later: "
-                "documents that arrived are not uploaded twice"
-            )
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.25)  # a status request is cheap; a late answer idles us
-
-
 # --------------------------------------------------------------------------- export
 
 
@@ -437,7 +413,7 @@ def export_project(
     project_id: int,
     *,
     confirmed_only: bool = False,
-    timeout: float = 900.0,
+    timeout: float | None = None,
 ) -> dict[str, bytes]:
     """Export a project as JSONL: ``{file stem: bytes}`` from the zip the server builds.
 
@@ -456,10 +432,13 @@ def start_export(session: DoccanoSession, project_id: int, *, confirmed_only: bo
 
 
 def fetch_export(
-    session: DoccanoSession, project_id: int, task_id: str, *, timeout: float = 900.0
+    session: DoccanoSession, project_id: int, task_id: str, *, timeout: float | None = None
 ) -> dict[str, bytes]:
-    """Wait for an export task and download its zip: ``{file stem: bytes}``."""
-    status = wait_task(session, task_id, timeout=timeout)
+    """Wait for an export task (at most ``timeout`` s, default a bound scaled to the
+    project's size: :func:`~goldwire.annotate.tasks.task_wait_bound`) and download its zip:
+    ``{file stem: bytes}``."""
+    examples = example_count(session, project_id) if timeout is None else None
+    status = wait_task(session, task_id, examples=examples, timeout=timeout)
     if status.error:
         raise ServerError(
             f"doccano at {session.url} failed to export project {project_id} ({status.error}); "
@@ -492,66 +471,6 @@ def export_lines(data: bytes) -> Iterator[dict[str, Any]]:
     for line in data.split(b"\n"):
         if line.strip():
             yield json.loads(line)
-
-
-# --------------------------------------------------------------------------- users, members
-
-
-@dataclass(frozen=True)
-class Member:
-    id: int
-    user: int
-    username: str
-    role: str
-
-
-def roles(session: DoccanoSession) -> dict[str, int]:
-    return {r["name"]: int(r["id"]) for r in session.json("GET", "/v1/roles")}
-
-
-def find_user(session: DoccanoSession, username: str) -> dict[str, Any] | None:
-    users = session.json("GET", "/v1/users", params={"q": username})
-    return next((u for u in users if u["username"] == username), None)
-
-
-def create_user(
-    session: DoccanoSession, username: str, password: str, *, email: str = ""
-) -> dict[str, Any]:
-    """Create a (non-staff) account; needs a staff login. The password travels in the body."""
-    body = {
-        "username": username,
-        "email": email or f"{username}@example.invalid",
-        "password1": password,
-        "password2": password,
-    }
-    return session.json("POST", "/v1/users/create", json=body)
-
-
-def list_members(session: DoccanoSession, project_id: int) -> list[Member]:
-    data = session.json("GET", f"/v1/projects/{project_id}/members")
-    return [Member(int(m["id"]), int(m["user"]), m["username"], m["rolename"]) for m in data]
-
-
-def add_member(
-    session: DoccanoSession, project_id: int, username: str, role: str = ROLE_ANNOTATOR
-) -> Member:
-    user = find_user(session, username)
-    if user is None:
-        raise UsageError(
-            f"doccano at {session.url} has no user {username!r}; create the account first "
-            "(doccano's admin page, /admin/)"
-        )
-    role_ids = roles(session)
-    body = {"user": user["id"], "role": role_ids[role]}
-    m = session.json("POST", f"/v1/projects/{project_id}/members", json=body)
-    return Member(int(m["id"]), int(m["user"]), m["username"], m["rolename"])
-
-
-def remove_members(session: DoccanoSession, project_id: int, member_ids: Sequence[int]) -> None:
-    if member_ids:
-        session.request(
-            "DELETE", f"/v1/projects/{project_id}/members", json={"ids": list(member_ids)}
-        )
 
 
 # --------------------------------------------------------------------------- annotations

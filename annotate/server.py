@@ -18,24 +18,38 @@ worker, each in its own process group, and waits until ``/v1/health/`` answers 2
 both (the health check runs a task on the worker). Every function returns a value and never
 prints; ``goldwire annotate server`` is the CLI over them.
 
+Hardening, on top of doccano's own settings (which run ``if DEBUG:`` before production turns
+DEBUG off, and so allow every web origin): no cross-origin access at all, only requests for
+the loopback host names (plus ``--public-host`` ones, for a reverse proxy) are answered, no
+development-server origins are CSRF-trusted. doccano's processes get an environment without
+goldwire's variables and anything named like a secret, and create their files with umask 077
+(the home folder 0700, the databases and logs 0600).
+
 CI pre-installs the server venv with ``python -m goldwire.annotate.server install``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import signal
+import re
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goldwire import files
+from goldwire.annotate.server_processes import (  # noqa: F401 (_fingerprint, _proc_stat: tests)
+    _fingerprint,
+    _ownership,
+    _proc_stat,
+    _read_state,
+    _terminate,
+)
 from goldwire.annotate.server_venv import (
     DOCCANO_VERSION,
     VenvInfo,
@@ -96,6 +110,7 @@ class ServerStatus:
     username: str | None = None
     managed: bool = True
     already_running: bool = False
+    public_hosts: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -139,7 +154,41 @@ DJANGO_DRF_FILEPOND_UPLOAD_TMP = str(_HOME / "media" / "filepond-temp-uploads")
 DJANGO_DRF_FILEPOND_ALLOW_EXTERNAL_UPLOAD_DIR = True
 CELERY_BROKER_URL = "sqla+sqlite:///" + str(_HOME / "broker.sqlite3")
 CELERY_BROKER_TRANSPORT_OPTIONS = {{"connect_args": {{"timeout": {timeout}}}}}
+# No cross-origin access: doccano's base settings test DEBUG before production turns it off,
+# so they let every web origin read the API (a login token from 127.0.0.1 included).
+DEBUG = False
+CORS_ORIGIN_ALLOW_ALL = CORS_ALLOW_ALL_ORIGINS = False
+CORS_ALLOWED_ORIGINS = CORS_ORIGIN_WHITELIST = []
+CORS_ALLOWED_ORIGIN_REGEXES = CORS_ORIGIN_REGEX_WHITELIST = []
+# Loopback names plus `--public-host` ones; no dev-server (localhost:3000) origins.
+ALLOWED_HOSTS = {hosts!r}
+CSRF_TRUSTED_ORIGINS = {origins!r}
 '''
+
+#: The Host names the managed server answers besides ``--public-host`` ones.
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
+_HOST_NAME = re.compile(
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?(?::[0-9]{1,5})?"
+)
+
+
+def public_host_settings(public_hosts: Sequence[str] = ()) -> tuple[list[str], list[str]]:
+    """``(ALLOWED_HOSTS, CSRF_TRUSTED_ORIGINS)``: the loopback names, plus each public
+    ``NAME[:PORT]`` (a reverse proxy's) with its https and http origins."""
+    hosts, origins = list(LOOPBACK_HOSTS), []
+    for name in public_hosts:
+        if not _HOST_NAME.fullmatch(name):
+            raise UsageError(
+                f"--public-host {name!r} is not a host name; pass the name (and port) the "
+                "browser uses, like doccano.example.org or doccano.example.org:8443"
+            )
+        host = name.rsplit(":", 1)[0].lower()
+        if host not in hosts:
+            hosts.append(host)
+        origins += [f"https://{name.lower()}", f"http://{name.lower()}"]
+    return hosts, list(dict.fromkeys(origins))
+
 
 INIT_SCRIPT = r"""
 import json, sqlite3, sys
@@ -168,24 +217,49 @@ print(f"admin account {user.username!r} {'created' if created else 'updated'}")
 """
 
 
+#: Names of variables that may hold someone's secret: kept from doccano's processes.
+SECRET_NAME = re.compile(r"PASSWORD|PASSWD|SECRET|TOKEN|CREDENTIAL", re.IGNORECASE)
+
+
 def _server_env(paths: ServerPaths, backend: Path) -> dict[str, str]:
+    """The environment of doccano's processes: ours without goldwire's variables and
+    secrets (see :func:`clean_env`), pointing at this home's settings."""
+    kept = {k: v for k, v in clean_env().items() if not SECRET_NAME.search(k)}
     return {
-        **clean_env(),
+        **kept,
         "PYTHONPATH": f"{backend}{os.pathsep}{paths.root}",
         "DJANGO_SETTINGS_MODULE": paths.settings_module.stem,
         "PYTHONUNBUFFERED": "1",
     }
 
 
-def _prepare_home(paths: ServerPaths) -> None:
+def _prepare_home(paths: ServerPaths, public_hosts: Sequence[str] = ()) -> None:
     for folder in (paths.root, paths.media, paths.logs):
         folder.mkdir(parents=True, exist_ok=True)
-    os.chmod(paths.root, 0o700)
     if not paths.secret_key.exists():
         import secrets
 
         files.write_text(paths.secret_key, secrets.token_urlsafe(50), private=True)
-    files.write_text(paths.settings_module, SETTINGS_TEMPLATE.format(timeout=SQLITE_TIMEOUT))
+    hosts, origins = public_host_settings(public_hosts)
+    text = SETTINGS_TEMPLATE.format(timeout=SQLITE_TIMEOUT, hosts=hosts, origins=origins)
+    files.write_text(paths.settings_module, text)
+    _make_private(paths)
+
+
+#: Files and folders an earlier goldwire (or doccano itself) made readable by others.
+PRIVATE_FILES = ("db.sqlite3", "broker.sqlite3")
+
+
+def _make_private(paths: ServerPaths) -> None:
+    """Mode 0700 for the home, logs and media folders, 0600 for the databases (with their
+    -wal/-shm files) and logs; the processes we start create files with umask 077."""
+    for folder in (paths.root, paths.media, paths.logs):
+        if folder.is_dir():
+            os.chmod(folder, 0o700)
+    names = [f"{n}{end}" for n in PRIVATE_FILES for end in ("", "-wal", "-shm", "-journal")]
+    for path in [*(paths.root / n for n in names), *paths.logs.glob("*.log")]:
+        if path.is_file():
+            os.chmod(path, 0o600)
 
 
 MAX_UI_PASSWORD = 30  # Doccano's login form keeps its button disabled for longer passwords
@@ -223,7 +297,7 @@ def _initialise(paths: ServerPaths, backend: Path, username: str, password: str)
         "password": password,
     }
     log = paths.log("setup")
-    with open(log, "ab") as out:
+    with open(os.open(log, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600), "ab") as out:
         result = subprocess.run(
             [str(venv_python(paths.venv)), "-c", INIT_SCRIPT],
             input=json.dumps(request).encode(),
@@ -231,8 +305,10 @@ def _initialise(paths: ServerPaths, backend: Path, username: str, password: str)
             stderr=subprocess.STDOUT,
             cwd=backend,
             env=_server_env(paths, backend),
+            umask=0o077,
             check=False,
         )
+    _make_private(paths)
     if result.returncode != 0:
         raise ServerError(
             f"setting up doccano's database in {paths.root} failed (exit code "
@@ -242,66 +318,12 @@ def _initialise(paths: ServerPaths, backend: Path, username: str, password: str)
     save_credentials(paths, username, password)
 
 
-# -- processes -------------------------------------------------------------------------------
-
-
-def _proc_stat(pid: int) -> list[str] | None:
-    """Fields of /proc/<pid>/stat from the state on (index 0 = state), or None."""
-    try:
-        raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return raw.rsplit(")", 1)[1].split()
-
-
-def _fingerprint(pid: int) -> str | None:
-    """When process ``pid`` started (its identity across pid reuse); None if not running."""
-    if Path("/proc/self/stat").exists():
-        fields = _proc_stat(pid)
-        if fields is None or fields[0] in ("Z", "X"):
-            return None
-        return fields[19]
-    out = subprocess.run(
-        ["ps", "-o", "lstart=", "-p", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.strip()
-    return out or None
-
-
-def _group_alive(pgid: int) -> bool:
-    """True while process group ``pgid`` has a member that is not a zombie."""
-    if Path("/proc/self/stat").exists():
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                fields = _proc_stat(int(entry.name))
-                if fields and fields[0] not in ("Z", "X") and int(fields[2]) == pgid:
-                    return True
-        return False
-    try:
-        os.killpg(pgid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _ownership(record: dict) -> str:
-    """'ours' (alive, same start time), 'orphans' (leader gone, group left) or 'gone'/'other'."""
-    pid = int(record["pid"])
-    started = _fingerprint(pid)
-    if started is not None:
-        try:
-            same_group = os.getpgid(pid) == int(record["pgid"])
-        except ProcessLookupError:
-            same_group = False
-        return "ours" if started == record["start_time"] and same_group else "other"
-    # Linux and macOS never hand out a pid that is still some group's id, so members of
-    # the recorded group are leftovers of the group we started.
-    return "orphans" if _group_alive(int(record["pgid"])) else "gone"
+# -- processes (their records and stopping: server_processes) ---------------------------------
 
 
 LAUNCHER = r"""
 import json, os, subprocess, sys
+os.umask(0o077)
 spec = json.loads(sys.stdin.read())
 with open(spec["log"], "ab", buffering=0) as log:
     child = subprocess.Popen(
@@ -371,50 +393,7 @@ def _commands(paths: ServerPaths, backend: Path, port: int) -> dict[str, list[st
     }
 
 
-def _terminate(records: dict[str, dict], timeout: float) -> tuple[dict[str, int], dict[str, int]]:
-    """Stop each of our process groups: SIGTERM to its leader (gunicorn's master and celery's
-    main process stop their workers and let running requests and tasks finish), then SIGKILL
-    to whatever is left of the group after ``timeout`` seconds."""
-    stopped: dict[str, int] = {}
-    not_ours: dict[str, int] = {}
-    for name, record in records.items():
-        owner = _ownership(record)
-        if owner == "other":
-            not_ours[name] = int(record["pid"])
-        elif owner in ("ours", "orphans"):
-            with contextlib.suppress(ProcessLookupError):
-                if owner == "ours":
-                    os.kill(int(record["pid"]), signal.SIGTERM)
-                else:
-                    os.killpg(int(record["pgid"]), signal.SIGTERM)
-            stopped[name] = int(record["pid"])
-    groups = [int(records[name]["pgid"]) for name in stopped]
-    for pgid in _wait_gone(groups, timeout):
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(pgid, signal.SIGKILL)
-    _wait_gone(groups, 5.0)  # SIGKILL is delivered asynchronously
-    return stopped, not_ours
-
-
-def _wait_gone(groups: list[int], seconds: float) -> list[int]:
-    """Wait up to ``seconds`` for the process groups to end; return those still alive."""
-    deadline = time.monotonic() + seconds
-    while True:
-        alive = [pgid for pgid in groups if _group_alive(pgid)]
-        if not alive or time.monotonic() >= deadline:
-            return alive
-        time.sleep(0.1)
-
-
-# -- state (pid file) and locking ------------------------------------------------------------
-
-
-def _read_state(paths: ServerPaths) -> dict | None:
-    try:
-        state = json.loads(paths.state.read_text(encoding="utf-8"))
-        return state if isinstance(state.get("processes"), dict) else None
-    except (OSError, ValueError, AttributeError):
-        return None
+# -- port and health ------------------------------------------------------------------------
 
 
 def _check_port_free(port: int) -> None:
@@ -467,36 +446,37 @@ def start(
     username: str | None = None,
     password: str | None = None,
     timeout: float = START_TIMEOUT,
+    public_hosts: Sequence[str] = (),
 ) -> ServerStatus:
     """Start the managed server (installing and initialising it first when needed).
 
-    Harmless when it already runs on ``port``: the running server's status is returned with
-    ``already_running=True``. The admin is ``username``/``password`` (default: the
-    GOLDWIRE_DOCCANO_USERNAME / _PASSWORD variables), else the saved or a generated account.
+    Harmless when it already runs on ``port`` (with the same ``public_hosts``): the running
+    server's status is returned with ``already_running=True``. The admin is
+    ``username``/``password`` (default: the GOLDWIRE_DOCCANO_USERNAME / _PASSWORD variables),
+    else the saved or a generated account. The server answers only requests for its loopback
+    names and ``public_hosts`` (a reverse proxy's ``NAME[:PORT]``), and no other web origin.
     """
     paths = server_paths(home)
     port = check_port(port) if port is not None else default_port()
+    public = list(dict.fromkeys(h.lower() for h in public_hosts))
+    public_host_settings(public)  # a bad name fails before anything starts
     paths.root.mkdir(parents=True, exist_ok=True)
     with locked(paths.lock):
         state = _read_state(paths)
         if state is not None:
             owners = {n: _ownership(r) for n, r in state["processes"].items()}
             if all(owner == "ours" for owner in owners.values()):
-                if state["port"] != port:
-                    raise UsageError(
-                        f"the managed doccano already runs at {state['url']}; stop it with "
-                        "`goldwire annotate server stop` before starting it on port "
-                        f"{port}"
-                    )
+                _check_same_server(state, port, public)
                 return _status(paths, state, already_running=True)
             _terminate(state["processes"], STOP_TIMEOUT)  # a half-dead earlier start
             paths.state.unlink(missing_ok=True)
         _check_port_free(port)
         install(paths.venv)
         backend = backend_dir(paths.venv)
-        _prepare_home(paths)
+        _prepare_home(paths, public)
         _initialise(paths, backend, *_admin_credentials(paths, username, password))
-        state = {"url": local_url(port), "port": port, "venv": str(paths.venv), "processes": {}}
+        state = {"url": local_url(port), "port": port, "venv": str(paths.venv),
+                 "public_hosts": public, "processes": {}}  # fmt: skip
         try:
             for name, argv in _commands(paths, backend, port).items():
                 state["processes"][name] = _launch(name, argv, paths, backend)
@@ -507,6 +487,23 @@ def start(
             paths.state.unlink(missing_ok=True)
             raise
         return _status(paths, state)
+
+
+def _check_same_server(state: dict, port: int, public_hosts: list[str]) -> None:
+    """Refuse to report a running server as started when it runs with other options."""
+    if state["port"] != port:
+        raise UsageError(
+            f"the managed doccano already runs at {state['url']}; stop it with "
+            f"`goldwire annotate server stop` before starting it on port {port}"
+        )
+    running = state.get("public_hosts") or []
+    if running != public_hosts:
+        shown = ", ".join(running) or "none"
+        raise UsageError(
+            f"the managed doccano already runs at {state['url']} with public hosts {shown}; "
+            "stop it with `goldwire annotate server stop` before starting it with other "
+            "--public-host names"
+        )
 
 
 def stop(*, home: Path | None = None, timeout: float = STOP_TIMEOUT) -> StopReport:
@@ -545,6 +542,7 @@ def _status(paths: ServerPaths, state: dict, *, already_running: bool = False) -
         credentials=str(paths.credentials) if stored else None,
         username=stored[0] if stored else None,
         already_running=already_running,
+        public_hosts=list(state.get("public_hosts") or []),
     )
 
 

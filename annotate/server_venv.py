@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from goldwire import files
-from goldwire.annotate.settings import ENV_PASSWORD, ENV_PYTHON, _env, server_paths
+from goldwire.annotate.settings import ENV_PYTHON, _env, server_paths
 from goldwire.errors import MissingDependencyError, ServerError, UsageError
 
 DOCCANO_VERSION = "1.8.4"
@@ -31,6 +31,8 @@ CONSTRAINTS = Path(__file__).with_name("doccano-constraints.txt")
 #: pandas 1.5.3 (doccano 1.8.4 needs pandas<2) has wheels up to CPython 3.11 only.
 SERVER_PYTHONS = ((3, 11), (3, 10))
 VENV_MARKER = "goldwire-doccano.json"
+#: goldwire's own variables (passwords among them) never reach pip or doccano.
+GOLDWIRE_PREFIX = "GOLDWIRE_"
 
 
 @dataclass(frozen=True)
@@ -180,9 +182,10 @@ def backend_dir(venv: Path) -> Path:
 
 
 def clean_env() -> dict[str, str]:
-    """Our environment without passwords and without settings that would redirect doccano."""
+    """Our environment without goldwire's variables (its passwords among them:
+    GOLDWIRE_DOCCANO_PASSWORD, _AS_USER_PASSWORD, _REVIEWER_PASSWORD) and without the
+    settings that would redirect doccano (DEBUG, DATABASE_URL, CORS and host lists, ...)."""
     dropped = {
-        ENV_PASSWORD,
         "DATABASE_URL",
         "CELERY_BROKER_URL",
         "SECRET_KEY",
@@ -191,8 +194,14 @@ def clean_env() -> dict[str, str]:
         "DEBUG",
         "PYTHONPATH",
         "PYTHONHOME",
+        "CSRF_TRUSTED_ORIGINS",
+        "ALLOWED_HOSTS",
     }
-    return {key: value for key, value in os.environ.items() if key not in dropped}
+    return {
+        key: value
+        for key, value in os.environ.items()
+        if key not in dropped and not key.startswith(GOLDWIRE_PREFIX)
+    }
 
 
 @contextlib.contextmanager

@@ -182,7 +182,7 @@ class Uploader:
 
     def _import_errors(self, target: Target, task_id: str, order: list[str]) -> None:
         """Wait for the import task; report its failure and the importer's errors by line."""
-        status = client.wait_task(self.session, task_id)
+        status = client.wait_task(self.session, task_id, examples=len(order))
         if status.error:
             self.report.add(
                 "import_failed",

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from spareserver import SPARE_PUBLIC_HOST, SPARE_SECRETS
 
 from goldwire.annotate import server, settings
 
@@ -90,6 +91,46 @@ def doccano_server(
     """The session's running server, with GOLDWIRE_HOME (and the venv) pointing at it."""
     _server_env(monkeypatch, _doccano_session.home, doccano_venv)
     return _doccano_session
+
+
+@pytest.fixture(scope="session")
+def _spare_session(
+    doccano_venv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DoccanoServer]:
+    """A second managed server, for tests that kill its processes; started with goldwire's
+    secrets in the environment and --public-host annotate.example.org."""
+    home = tmp_path_factory.mktemp("goldwire-spare-home")
+    port = free_port()
+    with pytest.MonkeyPatch.context() as env:
+        _server_env(env, home, doccano_venv)
+        for name, value in SPARE_SECRETS.items():
+            env.setenv(name, value)
+        status = server.start(port=port, public_hosts=[SPARE_PUBLIC_HOST])
+        env.delenv(settings.ENV_PASSWORD)
+        handle = DoccanoServer(
+            home=home,
+            port=port,
+            url=status.url,
+            paths=settings.server_paths(home),
+            connection=settings.resolve_connection(),
+        )
+    try:
+        yield handle
+    finally:
+        with pytest.MonkeyPatch.context() as env:
+            _server_env(env, home, doccano_venv)
+            server.stop()
+
+
+@pytest.fixture
+def spare_doccano_server(
+    _spare_session: DoccanoServer, doccano_venv: Path, monkeypatch: pytest.MonkeyPatch
+) -> DoccanoServer:
+    """The spare server, running (started again when an earlier test broke it), with
+    GOLDWIRE_HOME (and the venv) pointing at it."""
+    _server_env(monkeypatch, _spare_session.home, doccano_venv)
+    server.start(port=_spare_session.port, public_hosts=[SPARE_PUBLIC_HOST])
+    return _spare_session
 
 
 @pytest.fixture
