@@ -171,6 +171,11 @@ class RayEngine(Engine):
     # ------------------------------------------------------------------ stage
 
     def stage(self, files, config, work, report, progress):
+        files = _arrow_paths(files, report, config)
+        if not files:  # every name was refused: nothing for Ray to read
+            self._keys = np.zeros(0, np.int64)
+            width = config.minhash.num_perm if config.minhash else 1
+            return Staged([], np.zeros((0, width), np.uint32), [], [])
         stage = work / STAGE
         self._run_tasks(files, config, stage)
         _account(stage, files, report, config, progress)
@@ -234,6 +239,8 @@ class RayEngine(Engine):
         import ray.data
 
         keys = self._keys
+        if not len(keys):  # nothing was staged
+            return
         codes = np.full(len(keys), -1, dtype=np.int8)
         for code, split in enumerate(SPLITS):
             codes[by_split.get(split, [])] = code
@@ -254,6 +261,28 @@ class RayEngine(Engine):
             raise GoldwireError(
                 f"the Ray engine wrote {written} rows for {kept} kept documents; this is a bug"
             )
+
+
+def _arrow_paths(files: list[Path], report, config: BuildConfig) -> list[Path]:
+    """The files whose names Arrow can open (UTF-8); each other one is a rejected file."""
+    from goldwire.console import shown_name
+    from goldwire.corpus.readers import Rejection
+
+    kept = []
+    for path in files:
+        source = str(path)
+        try:
+            source.encode("utf-8")
+        except UnicodeEncodeError:
+            message = (
+                f"{shown_name(source)}: the file name is not UTF-8, which the Ray engine "
+                "(Arrow) cannot open; rename the file or build with --engine local"
+            )
+            rej = Rejection(source, "unreadable", message)
+            account_file(report, FileResult(source, None, None, [], [rej]), 0, config)
+            continue
+        kept.append(path)
+    return kept
 
 
 def _account(stage: Path, files: list[Path], report, config: BuildConfig, progress) -> None:

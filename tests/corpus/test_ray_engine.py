@@ -180,3 +180,22 @@ def test_row_keys_differ_by_file_and_position():
     keys = {row_key(f"dir/f{i}.txt", j) for i in range(200) for j in range(50)}
     assert len(keys) == 200 * 50
     assert all(0 <= k < 2**63 for k in keys)
+
+
+def test_ray_rejects_names_arrow_cannot_open_and_reads_the_rest(tmp_path):
+    import os
+
+    src = tmp_path / "in"
+    src.mkdir()
+    with open(os.path.join(os.fsencode(src), b"bad\xff.txt"), "w", encoding="utf-8") as f:
+        f.write(tass_article(1))
+    (src / "ok.txt").write_text(tass_article(2), encoding="utf-8")
+    report = _build(src, tmp_path / "ray", engine="ray").to_json()
+    assert (report["files"]["read"], report["files"]["rejected"]) == (1, 1)
+    assert report["documents"]["kept"] == 1 and report["reconciles"]
+    assert [(r["source"], r["reason"]) for r in report["rejections"]] == [
+        (f"{src}/bad\\xff.txt", "unreadable")
+    ]
+    assert report["rejections"][0]["message"].startswith(
+        f"'{src}/bad\\xff.txt': the file name is not UTF-8, which the Ray engine (Arrow) cannot"
+    )
