@@ -261,8 +261,8 @@ class DoccanoSession:
         if response.status_code >= 400:
             raise ServerError(
                 f"doccano at {display_url(self.url)} rejected the login of user {username!r}; "
-                "check GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD (for the managed "
-                "server they come from its credentials file)"
+                "check GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD or --password-stdin "
+                "(for the managed server they come from its credentials file)"
             )
         self.username = username
         return self

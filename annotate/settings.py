@@ -6,10 +6,16 @@ options with the same ``envvar=``):
 - ``GOLDWIRE_HOME``: goldwire's data folder (default: ``platformdirs.user_data_dir("goldwire")``);
   the managed server lives in its ``doccano/`` subfolder.
 - ``GOLDWIRE_DOCCANO_URL``, ``GOLDWIRE_DOCCANO_USERNAME``, ``GOLDWIRE_DOCCANO_PASSWORD``: use any
-  Doccano server instead of the managed one.
-- ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``: the password of the annotator a push creates
-  suggestions as (``--as-user``).
-- ``GOLDWIRE_DOCCANO_PORT``: port of the managed server (default 8000).
+  Doccano server instead of the managed one. No command takes a password as an argument
+  (every local user can read a command line): passwords come from these variables, or from
+  standard input with ``--password-stdin``.
+- ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``, ``GOLDWIRE_DOCCANO_REVIEWER_PASSWORD``: the passwords
+  of the annotator a push creates suggestions as (``--as-user``) and of a review's reviewer.
+  No ``GOLDWIRE_*`` variable reaches the managed server's processes.
+- ``GOLDWIRE_DOCCANO_PORT``: port of the managed server (default 8000);
+  ``GOLDWIRE_DOCCANO_PUBLIC_HOST``: the names a reverse proxy serves it under (``--public-host``).
+- ``GOLDWIRE_DOCCANO_TASK_WAIT``, ``GOLDWIRE_DOCCANO_TASK_WAIT_PER_EXAMPLE``: how long to wait
+  for one of Doccano's import or export tasks (see :mod:`goldwire.annotate.tasks`).
 - ``GOLDWIRE_DOCCANO_VENV``: an existing (or wanted) virtual environment for the server, e.g. a
   cache shared by several homes; ``GOLDWIRE_DOCCANO_PYTHON``: the interpreter to build it with.
 

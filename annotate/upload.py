@@ -8,7 +8,9 @@ worker never idles. Each batch is journaled in the project's
 was interrupted waits for it when rerun (:meth:`Uploader.resume`). Once a batch's import is
 done its errors are reported and the examples that arrived are counted by upload id;
 duplicates made by the server's retries are deleted (the lowest example id per goldwire id
-stays), documents that did not arrive are reported.
+stays), documents that did not arrive are reported. The wait for a batch's import is bounded
+by the batch's size, and ends at once when the managed server's task worker is dead
+(:func:`~goldwire.annotate.tasks.wait_task`).
 """
 
 from __future__ import annotations

@@ -183,8 +183,8 @@ def test_rejected_login_names_the_user_never_the_password(stub) -> None:
         connect(Connection(server.url, "ann", password), backoff=0.01)
     assert str(caught.value) == (
         f"doccano at {server.url} rejected the login of user 'ann'; check "
-        "GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD (for the managed server they "
-        "come from its credentials file)"
+        "GOLDWIRE_DOCCANO_USERNAME and GOLDWIRE_DOCCANO_PASSWORD or --password-stdin (for the "
+        "managed server they come from its credentials file)"
     )
     assert len(server.seen) == 1  # a wrong password is not retried
 
