@@ -152,6 +152,7 @@ DJANGO_DRF_FILEPOND_FILE_STORE_PATH = MEDIA_ROOT
 DJANGO_DRF_FILEPOND_UPLOAD_TMP = str(_HOME / "media" / "filepond-temp-uploads")
 # The upload folder lives outside doccano's BASE_DIR: without this, /v1/fp/process/ answers 500.
 DJANGO_DRF_FILEPOND_ALLOW_EXTERNAL_UPLOAD_DIR = True
+FILE_UPLOAD_PERMISSIONS, FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o600, 0o700  # Django's: 0o644
 CELERY_BROKER_URL = "sqla+sqlite:///" + str(_HOME / "broker.sqlite3")
 CELERY_BROKER_TRANSPORT_OPTIONS = {{"connect_args": {{"timeout": {timeout}}}}}
 # No cross-origin access: doccano's base settings test DEBUG before production turns it off,
