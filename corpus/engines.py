@@ -29,10 +29,12 @@ from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.layout import get_layout
 from goldwire.corpus.steps import (
     FileResult,
+    block_stop_signals,
     init_worker,
     preset_split,
     process_file,
     process_in_worker,
+    restore_signals,
 )
 from goldwire.errors import UsageError
 from goldwire.progress import Progress
@@ -87,7 +89,18 @@ def run_local(files: list[Path], config: BuildConfig) -> Iterator[FileResult]:
 
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
     chunk = max(1, min(64, len(files) // (config.workers * 8) or 1))
-    with ctx.Pool(config.workers, initializer=init_worker, initargs=(config,)) as pool:
+    # A stop signal while the pool forks its workers would raise between a fork and the pool
+    # recording that worker: an orphan nobody stops, holding the command's output open. The
+    # signals wait (blocked, inherited by the workers, which unblock them in init_worker)
+    # until the pool is entered, whose exit then stops every worker it made.
+    previous = block_stop_signals()
+    try:
+        pool = ctx.Pool(config.workers, initializer=init_worker, initargs=(config,))
+    except BaseException:
+        restore_signals(previous)
+        raise
+    with pool:
+        restore_signals(previous)
         yield from pool.imap(process_in_worker, [str(p) for p in files], chunksize=chunk)
 
 

@@ -12,6 +12,7 @@ with its MinHash signature. Whatever cannot be used becomes a
 from __future__ import annotations
 
 import functools
+import signal
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -64,10 +65,37 @@ class FileResult:
 _WORKER_CONFIG: BuildConfig | None = None
 
 
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
+                      if hasattr(signal, n))  # fmt: skip
+
+
+def block_stop_signals() -> set | None:
+    """Block SIGINT, SIGTERM and SIGHUP in this thread (they wait, pending); returns the
+    previous mask for :func:`restore_signals` (None where signal masks do not exist)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
+
+
+def restore_signals(previous: set | None) -> None:
+    """Put back the mask :func:`block_stop_signals` returned; a signal that came meanwhile
+    is delivered now."""
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 def init_worker(config: BuildConfig) -> None:
-    """A worker process's initialiser: the build's settings, sent once per process."""
+    """A worker process's initialiser: the build's settings, sent once per process. SIGTERM
+    and SIGHUP get their default action back (the command's handler is inherited by the
+    fork): the pool stops its workers with SIGTERM, which must end one even while it waits
+    on the pool's queue lock. The stop signals the pool's creator blocked are unblocked."""
     global _WORKER_CONFIG
     _WORKER_CONFIG = config
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
 
 
 def process_in_worker(path: str) -> FileResult:

@@ -67,3 +67,53 @@ def test_the_local_engine_carries_each_readers_status_into_the_dataset(tmp_path)
     assert statuses.pop("conll") == {("reader:conll", "none", "none")}
     assert sorted(statuses) == ["html", "jsonl", "reuters", "tass", "text"]
     assert set().union(*statuses.values()) == {("none", "none", "none")}
+
+
+STOP_WHILE_FORKING = """
+import os, signal, sys
+import multiprocessing.process as mpp
+from pathlib import Path
+from goldwire.corpus.config import BuildConfig
+from goldwire.corpus.engines import run_local
+
+class Stop(BaseException):
+    pass
+
+def stop(signum, frame):
+    raise Stop()
+
+signal.signal(signal.SIGTERM, stop)
+started = []
+real_start = mpp.BaseProcess.start
+
+def start(self):  # the stop signal arrives right after the first worker is forked
+    real_start(self)
+    started.append(self.pid)
+    if len(started) == 1:
+        os.kill(os.getpid(), signal.SIGTERM)
+
+mpp.BaseProcess.start = start
+files = [Path(sys.argv[1])] * 40
+try:
+    for _ in run_local(files, BuildConfig(inputs=(), out=Path("unused"), workers=2)):
+        pass
+    print("not stopped")
+except Stop:
+    print("stopped")
+alive = []
+for pid in started:
+    try:
+        os.kill(pid, 0)
+        alive.append(pid)
+    except ProcessLookupError:
+        pass
+print(len(started), "workers, alive:", alive)
+"""
+
+
+def test_a_stop_signal_while_the_pool_forks_leaves_no_worker_behind(tmp_path):
+    article = tmp_path / "a.txt"
+    article.write_text("Title\n\nMOSCOW, March 1. /TASS/. Talks went on.\n", encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-c", STOP_WHILE_FORKING, str(article)],
+                          capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
+    assert proc.stdout == "stopped\n2 workers, alive: []\n", proc.stderr
