@@ -160,6 +160,8 @@ def build_cli(
     """
     config = _build_config(**locals())  # first: the options are all the locals there are
     from goldwire.corpus.build import build_corpus
+
+    _check_json(json_out, [("input", p) for p in inputs])
     from goldwire.files import write_json
     from goldwire.progress import Bars
 
@@ -294,6 +296,7 @@ def info_cli(
     from goldwire.corpus.dataset import load_corpus
     from goldwire.files import write_json
 
+    _check_json(json_out, [("corpus", dataset)])
     dd, labels, meta = load_corpus(dataset)
     stats = corpus_stats(dd, labels)
     if json_out:
@@ -375,10 +378,18 @@ def export_cli(
     from goldwire.corpus.export import export
     from goldwire.files import write_json
 
+    _check_json(json_out, [("corpus", dataset)])
     report = export(dataset, out, fmt.value, split, include_all=include_all)
     if json_out:
         write_json(json_out, report.to_json())
     _print_export_report(report, _console(json_out))
+
+
+def _check_json(json_out: Path | None, inputs: list[tuple[str, Path]]) -> None:
+    """Refuse, before any work, a ``--json`` path that is an input or lies inside one."""
+    from goldwire.outputs import check_output_files
+
+    check_output_files([("--json", json_out)], inputs)
 
 
 def _reasons(counter) -> str:
@@ -443,6 +454,7 @@ def attach_gold_cli(
     from goldwire.corpus.attach import attach_gold
     from goldwire.files import write_json
 
+    _check_json(json_out, [("corpus", corpus), ("gold file", gold)])
     report = attach_gold(corpus, gold, out, agreement, card_path=card_dir / out.name / "README.md")
     if json_out:
         write_json(json_out, report.to_json())
@@ -513,6 +525,7 @@ def migrate_cli(
     from goldwire.corpus.migrate import migrate_corpus
     from goldwire.files import write_json
 
+    _check_json(json_out, [("corpus", source)])
     report = migrate_corpus(source, out, card_path=card_dir / out.name / "README.md")
     if json_out:
         write_json(json_out, report.to_json())

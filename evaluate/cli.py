@@ -165,6 +165,7 @@ def score(
     """
     from goldwire.evaluate.runs import open_gold, score_run
 
+    _check_outputs([("--json", json_out)], gold=gold, preds=[pred], alias=alias)
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     g = open_gold(gold, split=split, fmt=fmt, preds=[pred], include_unannotated=include_unannotated)
     result = score_run(g, pred, lenient=lenient, options=options)
@@ -208,6 +209,7 @@ def compare_cmd(
 
     if bootstrap == 0:
         raise UsageError("compare needs bootstrap resamples; use --bootstrap 1000 (or more)")
+    _check_outputs([("--json", json_out)], gold=gold, preds=[pred_a, pred_b], alias=alias)
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     g = open_gold(
         gold, split=split, fmt=fmt, preds=[pred_a, pred_b], include_unannotated=include_unannotated
@@ -275,6 +277,9 @@ def report(
 
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     named = [parse_run(r) for r in runs]
+    written_names = ("report.md", "report.html", "results.json")
+    _check_outputs([("--out", out / name) for name in written_names], gold=gold,
+                   preds=[p for _, p in named], alias=alias)  # fmt: skip
     g = open_gold(
         gold,
         split=split,
@@ -295,6 +300,14 @@ def report(
 
 
 # --------------------------------------------------------------------------- printing
+
+
+def _check_outputs(outputs, *, gold: Path, preds, alias: Path | None) -> None:
+    """Refuse, before any work, an output file that is one of the inputs."""
+    from goldwire.outputs import check_output_files
+
+    inputs = [("gold", gold), *(("predictions file", Path(p)) for p in preds)]
+    check_output_files(outputs, inputs + ([("alias table", alias)] if alias else []))
 
 
 def _console(json_path: Path | None = None):

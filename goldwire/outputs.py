@@ -91,6 +91,28 @@ def check_no_overlap(out: Path, inputs: Iterable[Input]) -> None:
                               "would replace it: pick another --out")  # fmt: skip
 
 
+def check_output_files(outputs: Iterable[tuple[str, Path | None]], inputs: Iterable[Input]) -> None:
+    """Raise OutputError when a file a command will write (``--json PATH``, a predictions
+    ``--out``) is one of its ``inputs`` or another of its outputs, lies inside an input
+    folder (symlinks resolved), or is an existing folder; ``None`` and ``-`` (standard
+    output) are skipped. Called before any work starts."""
+    seen = [(what, Path(path), Path(path).resolve()) for what, path in inputs]
+    for option, path in outputs:
+        if path is None or str(path) == "-":
+            continue
+        if Path(path).is_dir():
+            raise OutputError(f"{option} {path} is a folder; give a file path")
+        target = Path(path).resolve()
+        for what, source, resolved in seen:
+            if resolved == target:
+                raise OutputError(f"{option} {path} is the {what} {source}; writing it would "
+                                  "replace it: pick another path")  # fmt: skip
+            if target.is_relative_to(resolved) and resolved.is_dir():
+                raise OutputError(f"{option} {path} is inside the {what} {source}; pick a "
+                                  "path outside it")  # fmt: skip
+        seen.append((f"output of {option}", Path(path), target))
+
+
 def check_replaceable(out: Path, kind: OutputKind) -> None:
     """Raise OutputError unless ``out`` is nothing yet, an empty folder or ``kind``'s own."""
     out = Path(out)
@@ -250,6 +272,7 @@ __all__ = [
     "OutputKind",
     "check_no_overlap",
     "check_output",
+    "check_output_files",
     "check_replaceable",
     "held_signals",
     "no_space_named",

@@ -193,3 +193,28 @@ def test_a_dropped_termination_is_delivered_again(tmp_path):
     proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, cwd=tmp_path)  # fmt: skip
     assert (proc.stdout, proc.stderr) == ("stopped 15\n", "")
+
+
+def test_a_json_report_inside_an_input_is_refused_before_any_work(cli, tmp_path):
+    import shutil
+
+    from gwtest import SEED_ARTICLES
+
+    articles = tmp_path / "articles"
+    shutil.copytree(SEED_ARTICLES, articles)
+    inside = articles / "report.json"
+    result = cli("corpus", "build", articles, "--out", tmp_path / "c", "--json", inside)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: --json {inside} is inside the input {articles}; pick a path outside it"
+    )
+    assert not inside.exists() and not (tmp_path / "c").exists()
+    assert cli("corpus", "build", articles, "--out", tmp_path / "c").exit_code == 0
+    meta = tmp_path / "c" / "goldwire.json"
+    before = meta.read_bytes()
+    result = cli("corpus", "info", tmp_path / "c", "--json", meta)
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: --json {meta} is inside the corpus {tmp_path / 'c'}; pick a path outside it"
+    )
+    assert meta.read_bytes() == before

@@ -18,6 +18,7 @@ from goldwire.outputs import (
     OutputKind,
     check_no_overlap,
     check_output,
+    check_output_files,
     check_replaceable,
     held_signals,
     no_space_named,
@@ -216,3 +217,32 @@ def test_signals_wait_until_the_move_is_done(tmp_path):
             done.append("moved")  # still runs: the signal waits
     assert done == ["moved"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_an_output_file_may_not_be_an_input_another_output_or_inside_an_input_folder(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    pred = tmp_path / "pred.jsonl"
+    pred.write_text("{}\n", encoding="utf-8")
+    inputs = [("corpus", corpus), ("predictions file", pred)]
+    check_output_files([("--json", tmp_path / "r.json"), ("--out", tmp_path / "p.jsonl")], inputs)
+    check_output_files([("--json", None), ("--json", "-")], inputs)
+    cases = {
+        (("--json", pred),): f"--json {pred} is the predictions file {pred}; writing it would "
+        "replace it: pick another path",
+        (("--json", corpus / "goldwire.json"),): f"--json {corpus / 'goldwire.json'} is inside "
+        f"the corpus {corpus}; pick a path outside it",
+        (("--out", tmp_path / "a.jsonl"), ("--json", tmp_path / "a.jsonl")): f"--json "
+        f"{tmp_path / 'a.jsonl'} is the output of --out {tmp_path / 'a.jsonl'}; writing it "
+        "would replace it: pick another path",
+        (("--json", corpus),): f"--json {corpus} is a folder; give a file path",
+    }
+    for outputs, message in cases.items():
+        with pytest.raises(OutputError) as err:
+            check_output_files(list(outputs), inputs)
+        assert str(err.value) == message
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(pred)
+    with pytest.raises(OutputError, match="is the predictions file"):
+        check_output_files([("--json", link)], inputs)
+    assert pred.read_text(encoding="utf-8") == "{}\n"

@@ -173,7 +173,9 @@ def train_cmd(
     Example: goldwire evaluate train --model sklearn-ner --corpus data/conll --out models/ner
     """
     from goldwire.evaluate.models.run import train
+    from goldwire.outputs import check_output_files
 
+    check_output_files([("--json", json_out)], [("corpus", corpus)])
     con = _console(json_out)
     con.print(f"training {model} on {corpus} [{split}] ...")
     result = train(
@@ -218,7 +220,10 @@ def predict_cmd(
     Example: goldwire evaluate predict -m rules-stance -c seeds/gold/seed.jsonl --out p.jsonl
     """
     from goldwire.evaluate.models.run import predict
+    from goldwire.outputs import check_output_files
     from goldwire.progress import Bars
+
+    check_output_files([("--out", out), ("--json", json_out)], [("corpus", corpus)])
 
     with Bars(not quiet, transient=False) as bars:
         result = predict(model, corpus, out, split=split, progress=bars)

@@ -411,3 +411,26 @@ def test_empty_gold_and_prediction_files_score_zero_counts_with_a_note(cli, tmp_
     for section in data["sections"].values():
         assert set(section["micro"]["counts"].values()) == {0}
         assert section["micro"]["f1"]["value"] == 0.0
+
+
+def test_an_output_that_is_an_input_is_refused_before_any_work(cli, files):
+    before = files["a"].read_bytes()
+    result = cli("evaluate", "score", "--gold", files["gold"], "--pred", files["a"],
+                 "--json", files["a"])  # fmt: skip
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: --json {files['a']} is the predictions file {files['a']}; writing it would "
+        "replace it: pick another path"
+    )
+    assert files["a"].read_bytes() == before
+    result = cli("evaluate", "compare", files["a"], files["b"], "--gold", files["gold"],
+                 "--json", files["gold"])  # fmt: skip
+    assert result.exit_code == 2 and "is the gold" in result.stderr
+    (files["dir"] / "rep").mkdir()
+    shadow = files["dir"] / "rep" / "results.json"
+    shadow.write_text("{}", encoding="utf-8")
+    result = cli("evaluate", "report", f"x={shadow}", "--gold", files["gold"],
+                 "--out", files["dir"] / "rep")  # fmt: skip
+    assert result.exit_code == 2
+    assert f"--out {shadow} is the predictions file {shadow}" in result.stderr
+    assert shadow.read_text(encoding="utf-8") == "{}"
