@@ -503,6 +503,10 @@ def _echo_pull(report, *, as_json: bool) -> None:
     )
     for user, s in sorted(report.annotators.items()):
         where = "" if s.in_project else f" (no longer in the project; kept from {s.snapshot})"
+        if not s.exported:
+            where += " (not in doccano's export: see problems)"
+        if s.carried:
+            where += f" ({s.carried} kept from an earlier pull: see problems)"
         typer.echo(
             f"  {user}: {s.documents} documents ({s.confirmed} confirmed), {s.spans} spans, "
             f"{s.relations} relations, {s.doc_stances} document stances{where}"
