@@ -38,3 +38,16 @@ def tass_article(seed: int, paragraphs: int = 4) -> str:
     body += [" ".join(sentence(rng) for _ in range(3)) for _ in range(paragraphs)]
     body.insert(2, lead + ".")
     return "All news\n\n" + "\n\n".join([title, lead, *body]) + "\n"
+
+
+def folder_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (relative path -> bytes): what must stay unchanged."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+def write_articles(folder: Path, n: int) -> Path:
+    """``n`` synthetic TASS articles ``a00000.txt``, ... in a new ``folder``."""
+    folder.mkdir(parents=True)
+    for i in range(n):
+        (folder / f"a{i:05d}.txt").write_text(tass_article(i), encoding="utf-8")
+    return folder

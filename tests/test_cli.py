@@ -6,7 +6,7 @@ import pytest
 import typer.main
 
 from goldwire.cli import app
-from gwtest import REPO
+from gwtest import REPO, folder_bytes, write_articles
 
 
 def _commands(group, prefix: tuple[str, ...] = ()):
@@ -57,24 +57,11 @@ def test_goldwire_error_is_one_line_with_exit_code(cli, tmp_path):
 # --------------------------------------------------------------------------- outputs, signals
 
 
-def _snapshot(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-def _articles(folder, n: int):
-    from gwtest import tass_article
-
-    folder.mkdir(parents=True)
-    for i in range(n):
-        (folder / f"a{i:05d}.txt").write_text(tass_article(i), encoding="utf-8")
-    return folder
-
-
 def test_build_refuses_to_replace_a_folder_it_did_not_write(cli, tmp_path):
     out = tmp_path / "photos"
     out.mkdir()
     (out / "cat.jpg").write_bytes(b"\xff\xd8")
-    src = _articles(tmp_path / "in", 1)
+    src = write_articles(tmp_path / "in", 1)
     result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards")
     assert result.exit_code == 2
     assert result.stderr == (
@@ -82,7 +69,7 @@ def test_build_refuses_to_replace_a_folder_it_did_not_write(cli, tmp_path):
         "goldwire.json); goldwire replaces only a folder it wrote: pick another folder or "
         "empty it\n"
     )
-    assert _snapshot(out) == {"cat.jpg": b"\xff\xd8"}
+    assert folder_bytes(out) == {"cat.jpg": b"\xff\xd8"}
     result = cli("corpus", "build", src, "--out", src, "--card-dir", tmp_path / "cards")
     assert result.exit_code == 2
     assert result.stderr == (
@@ -101,7 +88,7 @@ def test_build_on_a_full_disk_is_one_line(cli, tmp_path, monkeypatch):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(build, "write_report", full)
-    src, out = _articles(tmp_path / "in", 2), tmp_path / "corpus"
+    src, out = write_articles(tmp_path / "in", 2), tmp_path / "corpus"
     result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards")
     assert result.exit_code == 1
     assert result.stderr == (
@@ -118,7 +105,7 @@ def test_a_later_build_removes_staging_its_killed_predecessor_left(cli, tmp_path
 
     from goldwire.outputs import STAGING_MARKER
 
-    src, out = _articles(tmp_path / "in", 2), tmp_path / "corpus"
+    src, out = write_articles(tmp_path / "in", 2), tmp_path / "corpus"
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
     stale, foreign = tmp_path / ".corpus.building-abc", tmp_path / ".corpus.building-xyz"
@@ -134,9 +121,9 @@ def test_a_later_build_removes_staging_its_killed_predecessor_left(cli, tmp_path
 
 
 @pytest.fixture(scope="module")
-def many_articles(tmp_path_factory):
+def manywrite_articles(tmp_path_factory):
     """Enough articles that a build is still staging a second after it starts."""
-    return _articles(tmp_path_factory.mktemp("many") / "in", 3000)
+    return write_articles(tmp_path_factory.mktemp("many") / "in", 3000)
 
 
 @pytest.mark.parametrize(("signame", "workers"), [("SIGTERM", "1"), ("SIGHUP", "2")])
@@ -152,7 +139,7 @@ def test_a_terminated_build_leaves_no_staging_and_the_old_corpus(
 
     out = tmp_path / "corpus"
     build_corpus(BuildConfig(inputs=(many_articles / "a00000.txt",), out=out, minhash=None))
-    before = _snapshot(out)
+    before = folder_bytes(out)
     cmd = [sys.executable, "-m", "goldwire", "corpus", "build", str(many_articles), "--out",
            str(out), "--card-dir", str(tmp_path / "cards"), "--workers", workers]  # fmt: skip
     proc = subprocess.Popen(cmd, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -167,7 +154,7 @@ def test_a_terminated_build_leaves_no_staging_and_the_old_corpus(
     assert proc.returncode == 128 + getattr(signal, signame), stderr
     assert stderr == "terminated\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus"]
-    assert _snapshot(out) == before
+    assert folder_bytes(out) == before
 
 
 def test_a_dropped_termination_is_delivered_again(tmp_path):

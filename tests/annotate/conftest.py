@@ -9,6 +9,7 @@ set, else the default one of the real goldwire home (CI builds it beforehand wit
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 from collections.abc import Iterator
@@ -59,16 +60,20 @@ def _server_env(env: pytest.MonkeyPatch, home: Path, venv: Path) -> None:
         env.delenv(name, raising=False)
 
 
-@pytest.fixture(scope="session")
-def _doccano_session(
-    doccano_venv: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[DoccanoServer]:
-    """Starts the server once; the environment is set only while starting and stopping."""
-    home = tmp_path_factory.mktemp("goldwire-home")
+@contextlib.contextmanager
+def _managed_server(home: Path, venv: Path, secrets: dict[str, str] | None = None,
+                    public_hosts: list[str] | None = None) -> Iterator[DoccanoServer]:  # fmt: skip
+    """A managed server in ``home``, started with ``secrets`` in the environment (then the
+    admin password variable removed) and stopped at the end; the environment is set only
+    while starting and stopping."""
     port = free_port()
     with pytest.MonkeyPatch.context() as env:
-        _server_env(env, home, doccano_venv)
-        status = server.start(port=port)
+        _server_env(env, home, venv)
+        for name, value in (secrets or {}).items():
+            env.setenv(name, value)
+        status = server.start(port=port, public_hosts=public_hosts or ())
+        if secrets:
+            env.delenv(settings.ENV_PASSWORD)
         handle = DoccanoServer(
             home=home,
             port=port,
@@ -80,8 +85,17 @@ def _doccano_session(
         yield handle
     finally:
         with pytest.MonkeyPatch.context() as env:
-            _server_env(env, home, doccano_venv)
+            _server_env(env, home, venv)
             server.stop()
+
+
+@pytest.fixture(scope="session")
+def _doccano_session(
+    doccano_venv: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DoccanoServer]:
+    """Starts the server once."""
+    with _managed_server(tmp_path_factory.mktemp("goldwire-home"), doccano_venv) as handle:
+        yield handle
 
 
 @pytest.fixture
@@ -100,26 +114,8 @@ def _spare_session(
     """A second managed server, for tests that kill its processes; started with goldwire's
     secrets in the environment and --public-host annotate.example.org."""
     home = tmp_path_factory.mktemp("goldwire-spare-home")
-    port = free_port()
-    with pytest.MonkeyPatch.context() as env:
-        _server_env(env, home, doccano_venv)
-        for name, value in SPARE_SECRETS.items():
-            env.setenv(name, value)
-        status = server.start(port=port, public_hosts=[SPARE_PUBLIC_HOST])
-        env.delenv(settings.ENV_PASSWORD)
-        handle = DoccanoServer(
-            home=home,
-            port=port,
-            url=status.url,
-            paths=settings.server_paths(home),
-            connection=settings.resolve_connection(),
-        )
-    try:
+    with _managed_server(home, doccano_venv, SPARE_SECRETS, [SPARE_PUBLIC_HOST]) as handle:
         yield handle
-    finally:
-        with pytest.MonkeyPatch.context() as env:
-            _server_env(env, home, doccano_venv)
-            server.stop()
 
 
 @pytest.fixture

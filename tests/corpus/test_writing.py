@@ -13,6 +13,7 @@ from goldwire.corpus.dedup import MinHashConfig
 from goldwire.corpus.writing import build_meta, check_corpus_out, move_into_place, staging_dir
 from goldwire.errors import DiskFullError, OutputError
 from goldwire.outputs import STAGING_MARKER
+from gwtest import folder_bytes, write_articles
 
 OLD_META = '{"schema_version": 2, "name": "old"}'
 
@@ -127,19 +128,6 @@ def test_build_meta_records_the_settings(tmp_path):
 # --------------------------------------------------------------------------- build's --out
 
 
-def _snapshot(folder):
-    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-
-
-def _articles(folder, n: int):
-    from gwtest import tass_article
-
-    folder.mkdir(parents=True)
-    for i in range(n):
-        (folder / f"a{i}.txt").write_text(tass_article(i), encoding="utf-8")
-    return folder
-
-
 def test_build_refuses_a_foreign_folder_before_reading(tmp_path):
     from goldwire.corpus.build import build_corpus
 
@@ -153,7 +141,7 @@ def test_build_refuses_a_foreign_folder_before_reading(tmp_path):
         f"{out}: the folder is not empty and not a goldwire corpus (no usable goldwire.json); "
         "goldwire replaces only a folder it wrote: pick another folder or empty it"
     )
-    assert _snapshot(out) == {"chapter1.tex": b"years of work"}
+    assert folder_bytes(out) == {"chapter1.tex": b"years of work"}
     assert [p.name for p in tmp_path.iterdir()] == ["thesis"]
 
 
@@ -161,8 +149,8 @@ def test_build_refuses_a_foreign_folder_before_reading(tmp_path):
 def test_build_refuses_an_out_that_is_or_lies_in_its_input(tmp_path, where):
     from goldwire.corpus.build import build_corpus
 
-    src = _articles(tmp_path / "in", 3)
-    before = _snapshot(src)
+    src = write_articles(tmp_path / "in", 3)
+    before = folder_bytes(src)
     out = src if where == "same" else src / "corpus"
     with pytest.raises(OutputError) as err:
         build_corpus(BuildConfig(inputs=(src,), out=out, minhash=None))
@@ -172,17 +160,17 @@ def test_build_refuses_an_out_that_is_or_lies_in_its_input(tmp_path, where):
         "inside": f"--out {out} is inside the input {src}; pick an --out outside the inputs",
     }
     assert str(err.value) == expected[where]
-    assert _snapshot(src) == before
+    assert folder_bytes(src) == before
 
 
 def test_build_on_a_full_disk_keeps_the_old_corpus(tmp_path, monkeypatch):
     from goldwire.corpus import build
     from goldwire.corpus.build import build_corpus
 
-    src, out = _articles(tmp_path / "in", 3), tmp_path / "corpus"
+    src, out = write_articles(tmp_path / "in", 3), tmp_path / "corpus"
     build_corpus(BuildConfig(inputs=(src,), out=out, minhash=None))
-    before = _snapshot(out)
-    (src / "extra.txt").write_text((src / "a0.txt").read_text() + "\nMore.\n")
+    before = folder_bytes(out)
+    (src / "extra.txt").write_text((src / "a00000.txt").read_text() + "\nMore.\n")
 
     def full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
@@ -193,5 +181,5 @@ def test_build_on_a_full_disk_keeps_the_old_corpus(tmp_path, monkeypatch):
     assert str(err.value) == (
         f"no space left on device while writing {out}; free space or choose another --out"
     )
-    assert _snapshot(out) == before
+    assert folder_bytes(out) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus", "in"]  # no staging left
