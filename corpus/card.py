@@ -215,7 +215,7 @@ def _creation(report: dict[str, Any] | None, meta: dict[str, Any],
     from goldwire.corpus.card_gold import annotation_process, annotators_text
 
     docs = (report or {}).get("documents", {})
-    files_rejected = (report or {}).get("files", {}).get("rejected", 0)
+    files = (report or {}).get("files", {})
     gold = meta.get("gold")
     return (
         "## Dataset Creation\n\n### Curation Rationale\n\n"
@@ -225,8 +225,9 @@ def _creation(report: dict[str, Any] | None, meta: dict[str, Any],
         f"{docs.get('kept', 'n/a')} kept, {docs.get('exact_duplicates', 0)} exact and "
         f"{docs.get('near_duplicates', 0)} near-duplicates removed (MinHash LSH, "
         f"{json.dumps(meta.get('build', {}).get('near_duplicates'))}), "
-        f"{docs.get('rejected', 0)} documents and {files_rejected} "
-        "files rejected (see `build_report.json`). Splits are assigned from a hash of the "
+        f"{docs.get('rejected', 0)} documents and {files.get('rejected', 0)} "
+        f"files rejected and {files.get('skipped', 0)} skipped (hidden, links not followed; "
+        "see `build_report.json`). Splits are assigned from a hash of the "
         "document id and recorded in `manifest.jsonl`."
         + _migrated(meta)
         + "\n\n#### Who are the source data producers?\n\n"

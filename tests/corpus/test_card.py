@@ -21,7 +21,7 @@ def test_card_is_readable_by_huggingface_hub_and_filled_from_data(tmp_path):
     assert sum(s["num_examples"] for s in data["dataset_info"]["splits"]) == 7
     text = card.text
     assert "| TASS | 5 |" in text  # agencies table from the data
-    assert "12 files rejected" in text
+    assert "12 files rejected and 1 skipped (hidden, links not followed;" in text
     assert "code-point offsets" in text
     assert "[TO FILL:" in text  # questions that cannot be computed stay marked
     assert (tmp_path / "c" / "README.md").read_text(encoding="utf-8") == path.read_text(
