@@ -215,19 +215,33 @@ def write_pull(out: Path, docs: dict[str, list[Document]], report: PullReport) -
     name = _timestamp(out)
     report.snapshot = f"{SNAPSHOTS_DIR}/{name}"
     carried = _carried(out, docs, report, previous)
-    partial = out / SNAPSHOTS_DIR / f".{name}.partial"
-    shutil.rmtree(partial, ignore_errors=True)
-    (partial / ANNOTATORS_DIR).mkdir(parents=True, exist_ok=True)
-    for user, user_docs in docs.items():
+    for user in docs:
         summary = report.annotators[user]
         summary.snapshot, summary.file = report.snapshot, names[user]
         summary.carried = len(carried.get(user, ()))
-        if user_docs:
-            write_jsonl(user_docs, partial / ANNOTATORS_DIR / names[user])
-    write_problems(partial / PROBLEMS, report.problems)
-    files.write_json(partial / SUMMARY, report.to_dict())
-    os.replace(partial, out / SNAPSHOTS_DIR / name)
+    _write_snapshot(out / SNAPSHOTS_DIR, name, docs, report, names)
     _update_latest(out, out / SNAPSHOTS_DIR / name, docs, carried, report, previous, names)
+
+
+def _write_snapshot(snapshots: Path, name: str, docs: dict[str, list[Document]],
+                    report: PullReport, names: dict[str, str]) -> None:  # fmt: skip
+    """The snapshot ``name``, written in full under a hidden name, then renamed; removed if
+    that fails or is stopped. Hidden ones a stopped or killed pull left are removed first
+    (the caller holds the folder's lock: no other pull is writing one)."""
+    for stale in snapshots.glob(".*.partial"):
+        shutil.rmtree(stale, ignore_errors=True)
+    partial = snapshots / f".{name}.partial"
+    try:
+        (partial / ANNOTATORS_DIR).mkdir(parents=True, exist_ok=True)
+        for user, user_docs in docs.items():
+            if user_docs:
+                write_jsonl(user_docs, partial / ANNOTATORS_DIR / names[user])
+        write_problems(partial / PROBLEMS, report.problems)
+        files.write_json(partial / SUMMARY, report.to_dict())
+        os.replace(partial, snapshots / name)
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
 
 
 def _carried(

@@ -176,3 +176,29 @@ def test_a_pull_waits_for_the_folder_lock_a_bounded_time(tmp_path):
     )
     with pull_lock(tmp_path, timeout=0.2):  # free again
         pass
+
+
+def test_a_stopped_snapshot_leaves_nothing_and_one_left_by_a_killed_pull_is_removed(
+    tmp_path, monkeypatch
+):
+    from goldwire.annotate import pull_folder
+
+    doc = Document(id="a", text="Lavrov")
+    write_pull(tmp_path, {"ann": [doc]}, _report(tmp_path, {"ann": 1}))
+    before = {p.name: p.read_bytes() for p in (tmp_path / "annotators").iterdir()}
+    killed = tmp_path / "snapshots" / ".20260101T000000Z.partial"  # what a kill -9 leaves
+    (killed / "annotators").mkdir(parents=True)
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as m:
+        m.setattr(pull_folder, "write_problems", stopped)
+        with pytest.raises(KeyboardInterrupt):
+            write_pull(tmp_path, {"ann": [doc, Document(id="b", text="Baku")]},
+                       _report(tmp_path, {"ann": 2}))  # fmt: skip
+    snapshots = sorted(p.name for p in (tmp_path / "snapshots").iterdir())
+    assert len(snapshots) == 1 and not snapshots[0].startswith(".")  # the first pull's only
+    assert {p.name: p.read_bytes() for p in (tmp_path / "annotators").iterdir()} == before
+    write_pull(tmp_path, {"ann": [doc]}, _report(tmp_path, {"ann": 1}))
+    assert not any(p.name.startswith(".") for p in (tmp_path / "snapshots").iterdir())
