@@ -121,7 +121,7 @@ def test_a_later_build_removes_staging_its_killed_predecessor_left(cli, tmp_path
 
 
 @pytest.fixture(scope="module")
-def manywrite_articles(tmp_path_factory):
+def many_articles(tmp_path_factory):
     """Enough articles that a build is still staging a second after it starts."""
     return write_articles(tmp_path_factory.mktemp("many") / "in", 3000)
 
