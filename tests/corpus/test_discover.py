@@ -4,6 +4,9 @@ folder, and the build report reconciles over all of them."""
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -124,18 +127,30 @@ def _permissions_bind(tmp_path: Path) -> bool:
     return False
 
 
+WITHOUT_PERMISSION = """
+import sys
+from pathlib import Path
+from goldwire.corpus.discover import discover
+found = discover([Path(sys.argv[1])])
+print([(Path(r.source).name, r.reason) for r in found.unreadable])
+"""
+
+
 def test_a_folder_without_permission_is_rejected(tmp_path):
-    if not _permissions_bind(tmp_path):
-        pytest.skip("this user reads folders without permission (root); see the test above")
+    """Run as this user where permissions bind; as root, in a child process whose capability
+    bounding set lacks the two that read any folder (``setpriv``)."""
     root = _tree(tmp_path / "in")
+    command = [sys.executable, "-c", WITHOUT_PERMISSION, str(root)]
+    if not _permissions_bind(tmp_path):
+        setpriv = shutil.which("setpriv")
+        assert setpriv, "root without setpriv (util-linux) cannot drop CAP_DAC_OVERRIDE"
+        command = [setpriv, "--bounding-set", "-dac_override,-dac_read_search", *command]
     (root / "sub").chmod(0)
     try:
-        found = discover([root])
+        proc = subprocess.run(command, capture_output=True, text=True, timeout=120)
     finally:
         (root / "sub").chmod(0o755)
-    assert [(Path(r.source).name, r.reason) for r in found.unreadable] == [
-        ("sub", "unreadable-folder")
-    ]
+    assert proc.stdout == "[('sub', 'unreadable-folder')]\n", proc.stderr
 
 
 def test_a_vanished_folder_is_a_rejection(tmp_path, monkeypatch):
