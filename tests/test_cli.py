@@ -190,13 +190,14 @@ def test_a_json_report_inside_an_input_is_refused_before_any_work(cli, tmp_path)
     articles = tmp_path / "articles"
     shutil.copytree(SEED_ARTICLES, articles)
     inside = articles / "report.json"
-    result = cli("corpus", "build", articles, "--out", tmp_path / "c", "--json", inside)
+    cards = ("--card-dir", tmp_path / "cards")
+    result = cli("corpus", "build", articles, "--out", tmp_path / "c", *cards, "--json", inside)
     assert result.exit_code == 2
     assert result.stderr.strip() == (
         f"error: --json {inside} is inside the input {articles}; pick a path outside it"
     )
     assert not inside.exists() and not (tmp_path / "c").exists()
-    assert cli("corpus", "build", articles, "--out", tmp_path / "c").exit_code == 0
+    assert cli("corpus", "build", articles, "--out", tmp_path / "c", *cards).exit_code == 0
     meta = tmp_path / "c" / "goldwire.json"
     before = meta.read_bytes()
     result = cli("corpus", "info", tmp_path / "c", "--json", meta)
