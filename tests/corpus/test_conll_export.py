@@ -200,3 +200,18 @@ def test_export_then_read_keeps_every_entity(docs):
         assert back.text == "\n".join(s for s in sentences if s)
         assert token_view(back) == token_view(original)
     assert all(d.meta["columns"] == "4" for d in read_back)
+
+
+def test_variation_selector_and_flags_are_never_tokens_of_their_own():
+    heart, flag = "\u2764\ufe0f", "\U0001f1fa\U0001f1f8"
+    doc = make_doc(f"I {heart} New York {flag}", [("New York", "GPE")])
+    assert document_to_conll(doc) == [
+        "-DOCSTART- -X- -X- O",
+        "",
+        "I _ _ O",
+        f"{heart} _ _ O",
+        "New _ _ B-GPE",
+        "York _ _ I-GPE",
+        f"{flag} _ _ O",
+        "",
+    ]
