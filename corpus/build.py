@@ -76,7 +76,8 @@ def build_corpus(config: BuildConfig, progress: Progress = no_progress) -> Build
     """
     check_corpus_out(config.out, [("input", p) for p in config.inputs])
     clock = _Clock()
-    found = discover(config.inputs, follow_symlinks=config.follow_symlinks)
+    found = discover(config.inputs, follow_symlinks=config.follow_symlinks,
+                     skip_docs=config.format == "auto")  # fmt: skip
     files = found.files
     if not files:
         raise UsageError(

@@ -170,3 +170,59 @@ def test_a_vanished_folder_is_a_rejection(tmp_path, monkeypatch):
         ("zz", "unreadable-folder")
     ]
     assert "zz/e.txt" not in _names(found.files, root)
+
+
+# --------------------------------------------------------------------------- documentation
+
+DOC_NAMES = ("README.txt", "readme", "LICENSE", "LICENCE-2.0.txt", "COPYING", "CHANGELOG.md",
+             "NOTICE", "CITATION.cff", "lewis.dtd", "notes.md", "guide.rst")  # fmt: skip
+NOT_DOC_NAMES = ("READMEFIRST.txt", "licensed-story.txt", "a.txt", "reut2-000.sgm",
+                 "noticeboard.txt", "authorship.txt", "notice-of-strike.txt",
+                 "changes-in-oil.txt")  # fmt: skip
+
+
+def test_documentation_files_are_told_apart_by_name():
+    from goldwire.corpus.discover import is_documentation
+
+    assert [n for n in DOC_NAMES if not is_documentation(n)] == []
+    assert [n for n in NOT_DOC_NAMES if is_documentation(n)] == []
+
+
+def test_documentation_is_skipped_only_when_asked_and_only_in_folders(tmp_path):
+    root = tmp_path / "in"
+    (root / "sub").mkdir(parents=True)
+    (root / "a.txt").write_text(tass_article(1), encoding="utf-8")
+    (root / "README.txt").write_text("About this collection\n\nIt has stories.\n")
+    (root / "sub" / "LICENSE").write_text("Use freely.\n")
+    (root / "sub" / "lewis.dtd").write_text("<!ELEMENT REUTERS - - (DATE)>\n")
+
+    found = discover([root], skip_docs=True)
+    assert _names(found.files, root) == ["a.txt"]
+    assert [(_names([s.source], root)[0], s.reason) for s in found.skipped] == [
+        ("README.txt", "documentation"), ("sub/LICENSE", "documentation"),
+        ("sub/lewis.dtd", "documentation"),
+    ]  # fmt: skip
+    assert "pass --format to read it" in found.skipped[0].message
+    assert _names(discover([root]).files, root) == [
+        "README.txt", "a.txt", "sub/LICENSE", "sub/lewis.dtd",
+    ]  # fmt: skip
+    named = discover([root / "README.txt", root], skip_docs=True)  # named directly: read
+    assert _names(named.files, root) == ["README.txt", "a.txt"]
+
+
+def test_auto_format_build_reports_documentation_as_skipped_never_as_articles(tmp_path):
+    root = tmp_path / "in"
+    root.mkdir()
+    (root / "a.txt").write_text(tass_article(1), encoding="utf-8")
+    (root / "README.txt").write_text("About this collection\n\nIt has two paragraphs.\n")
+    data = build_corpus(BuildConfig(inputs=(root,), out=tmp_path / "out")).to_json()
+    assert {k: data["files"][k] for k in ("found", "read", "rejected", "skipped")} == {
+        "found": 2, "read": 1, "rejected": 0, "skipped": 1,
+    }  # fmt: skip
+    assert data["files"]["skipped_by_reason"] == {"documentation": 1}
+    assert [s["reason"] for s in data["skipped"]] == ["documentation"]
+    assert data["skipped"][0]["source"].endswith("README.txt")
+    assert data["documents"]["kept"] == 1 and data["reconciles"] is True
+    # an explicit --format reads it (here as plain text: a title line and a body)
+    text = build_corpus(BuildConfig(inputs=(root,), out=tmp_path / "t", format="text"))
+    assert text.to_json()["files"]["skipped"] == 0 and text.files_read == 2
