@@ -15,8 +15,11 @@ span is checked against the gold text. This module aligns each line with its gol
 annotations are read by the one parser of goldwire JSON, :class:`goldwire.parse.ItemParser`
 in its tolerant mode. A problem is one :class:`~goldwire.errors.SchemaError` line naming the
 file, line, document and span; with ``lenient`` it becomes a recorded skip (the span, stance
-or whole document is left out) instead. A prediction for a gold document left out (no gold on
-any layer) is not read: its id is counted in :attr:`PredictionSet.without_gold`.
+or whole document is left out) instead. A file in a foreign format (a Doccano or Prodigy
+export, ...) is refused with the format's name, never read as predictions of nothing; keys
+goldwire does not read make one warning line in ``notes`` (:mod:`goldwire.foreign`). A
+prediction for a gold document left out (no gold on any layer) is not read: its id is
+counted in :attr:`PredictionSet.without_gold`.
 
 Both loaders pause the cyclic garbage collector while they build documents
 (:func:`gc_paused`): the objects they make hold no cycles, and the collector's passes over a
@@ -37,8 +40,9 @@ from typing import Any
 
 from goldwire.errors import InputError, SchemaError, UsageError
 from goldwire.evaluate.selection import Coverage, select, status_words
+from goldwire.foreign import UnknownKeys, refuse_foreign, refuse_foreign_file
 from goldwire.parse import ItemParser, Mode, check_reference
-from goldwire.schema import Document, LabelSchema
+from goldwire.schema import Document, LabelSchema, read_jsonl
 
 
 @dataclass
@@ -51,6 +55,7 @@ class GoldSet:
     source: str
     split: str | None = None
     coverage: Coverage | None = None  # None: every document on every layer (set below)
+    notes: list[str] = field(default_factory=list)  # e.g. keys of the JSONL not read
 
     def __post_init__(self) -> None:
         if self.coverage is None:
@@ -87,13 +92,14 @@ def load_gold(
         raise UsageError(
             f"{path}: has no split {split!r} (it has {', '.join(source.splits)}); pass --split"
         )
+    notes: list[str] = []
     with gc_paused():
-        docs = source.read(split).docs if source.is_corpus else source.read().docs
+        docs = source.read(split).docs if source.is_corpus else list(read_jsonl(path, notes=notes))
     coverage = select(docs, include_unannotated=include_unannotated)
     if source.is_corpus:
         gold = GoldSet(docs, source.labels, str(path), split, coverage)
     else:
-        gold = GoldSet(docs, None, str(path), None, coverage)
+        gold = GoldSet(docs, None, str(path), None, coverage, notes)
     if docs and len(coverage.left_out) == len(docs):
         raise InputError(no_gold_message(gold.where, coverage.without_gold))
     return gold
@@ -120,6 +126,7 @@ class PredictionSet:
     docs: list[Document | None]
     skipped: list[str] = field(default_factory=list)
     without_gold: list[str] = field(default_factory=list)  # ids of left-out gold documents
+    notes: list[str] = field(default_factory=list)  # e.g. keys of the file not read
     strings: dict[str, str] = field(default_factory=dict, repr=False)  # shared while loading
 
     @property
@@ -136,7 +143,9 @@ def load_predictions(path: str | Path, gold: GoldSet, *, lenient: bool = False) 
         raise InputError(
             f"{path}: cannot open ({exc.strerror}); give a predictions JSONL file"
         ) from exc
+    refuse_foreign_file(path)
     out = PredictionSet(str(path), [None] * len(gold.docs))
+    unknown = UnknownKeys()
     parser = ItemParser(Mode.TOLERANT, gold.labels, out.strings)
     skip = (lambda exc: out.skipped.append(str(exc))) if lenient else None
     seen: dict[str, int] = {}
@@ -146,6 +155,7 @@ def load_predictions(path: str | Path, gold: GoldSet, *, lenient: bool = False) 
             where = f"{path}:{lineno}"
             try:
                 data, doc_index = _aligned(line, where, gold, seen, lineno)
+                unknown.see(data)
                 gdoc = gold.docs[doc_index]
                 if doc_index in left_out:  # no gold on any layer: not scored, not read
                     out.without_gold.append(gdoc.id)
@@ -167,6 +177,7 @@ def load_predictions(path: str | Path, gold: GoldSet, *, lenient: bool = False) 
                 doc_stances=doc_stances,
             )
     out.strings.clear()
+    unknown.tell(path, out.notes)
     return out
 
 
@@ -187,6 +198,7 @@ def _aligned(
         data = json.loads(line)
     except json.JSONDecodeError as exc:
         raise SchemaError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})") from None
+    refuse_foreign(data, where)
     if not isinstance(data, dict) or "id" not in data:
         raise SchemaError(
             f"{where}: a prediction must be a JSON object with the gold document's 'id'"

@@ -231,7 +231,7 @@ def documents_section(gold: GoldSet, preds: PredictionSet) -> dict[str, Any]:
     used = cov.used
     missing = [i for i in used if preds.docs[i] is None]
     unscored = _unscored_items(cov, preds)
-    run_notes = []
+    run_notes = list(preds.notes)
     if preds.without_gold:
         run_notes.append(
             f"predictions for {len(preds.without_gold)} documents without gold not scored"
@@ -261,7 +261,7 @@ def documents_section(gold: GoldSet, preds: PredictionSet) -> dict[str, Any]:
             "first_ids": preds.without_gold[:FIRST_IDS],
             "items_not_scored": unscored,
         },
-        "notes": cov.notes(),
+        "notes": gold.notes + cov.notes(),
         "prediction_notes": run_notes,
     }
 

@@ -5,9 +5,10 @@ stances (holder and target mentions) and document stances of one JSON document a
 reference text, in one of two :class:`Mode`\\ s:
 
 * ``STRICT``, for goldwire JSONL and dataset rows (:func:`parse_document`, behind
-  :meth:`goldwire.schema.Document.from_json`): every entity has its id, offsets, label and
-  surface text; values are converted as given (a missing key or a value that does not
-  convert is a "malformed field"), mentions stay as written, and
+  :meth:`goldwire.schema.Document.from_json`): every entity has its offsets, label and
+  surface text (an entity without an id gets the first of ``T1``, ``T2``, ... that no entity
+  of the document was given, in order); values are converted as given (a missing key or a
+  value that does not convert is a "malformed field"), mentions stay as written, and
   :meth:`~goldwire.schema.Document.validate` checks the whole document afterwards (its own
   text is the reference).
 * ``TOLERANT``, for predictions read against the gold (the scoring loader's fast path,
@@ -30,6 +31,7 @@ from enum import Enum
 from typing import Any
 
 from goldwire.errors import SchemaError, SpanError
+from goldwire.foreign import UnknownKeys, refuse_foreign
 from goldwire.provenance import Annotation, item_provenance
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, Paragraph, Stance
 
@@ -66,6 +68,8 @@ class ItemParser:
         self.share = (strings if strings is not None else {}).setdefault
         self.text = self.where = ""
         self.entities: dict[str, Entity] = {}
+        self.taken: set[str] = set()  # STRICT: the entity ids given, which new ids avoid
+        self.last = 0  # STRICT: the number of the last id assigned (T1, T2, ...)
 
     def items(
         self, data: dict[str, Any], text: str, where: str = "", skip: Skip | None = None
@@ -73,6 +77,10 @@ class ItemParser:
         """The entities, stances and document stances of ``data``, read against ``text``;
         ``where`` starts every error message (TOLERANT)."""
         self.text, self.where, self.entities = text, where, {}
+        if self.strict:
+            self.last = 0
+            self.taken = {str(e["id"]) for e in data.get("entities") or []
+                          if isinstance(e, dict) and e.get("id") is not None}  # fmt: skip
         entities = self._each(self.entity, data.get("entities"), skip)
         if not self.strict:
             self.entities = {e.id: e for e in entities}
@@ -100,12 +108,13 @@ class ItemParser:
 
     def entity(self, i: int, item: Any) -> Entity:
         if self.strict:
+            given = item.get("id")
             return Entity(
-                str(item["id"]),
-                int(item["start"]),
-                int(item["end"]),
+                self._new_id() if given is None else str(given),
+                (start := int(item["start"])),
+                (end := int(item["end"])),
                 str(item["label"]),
-                item["text"],
+                self.text[start:end] if item.get("text") is None else item["text"],
                 **_provenance(item),
             )
         if not isinstance(item, dict):
@@ -126,6 +135,15 @@ class ItemParser:
             share(text, text),
             score=float(score) if isinstance(score, (int, float)) else None,
         )
+
+    def _new_id(self) -> str:
+        """The next of ``T1``, ``T2``, ... that no entity of the document was given."""
+        while True:
+            self.last += 1
+            ident = f"T{self.last}"
+            if ident not in self.taken:
+                self.taken.add(ident)
+                return ident
 
     def mention(self, what: str, item: Any) -> Mention:
         if isinstance(item, str) and (self.strict or item.strip()):
@@ -234,9 +252,14 @@ def _provenance(item: dict[str, Any]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- documents
 
 
-def parse_document(data: Any, where: str = "") -> Document:
-    """A goldwire JSON object as a :class:`Document` (STRICT), every span checked."""
+def parse_document(data: Any, where: str = "", unknown: UnknownKeys | None = None) -> Document:
+    """A goldwire JSON object as a :class:`Document` (STRICT), every span checked. An object
+    in a foreign format (:func:`goldwire.foreign.foreign_format`) raises InputError naming
+    it; ``unknown`` counts the keys goldwire does not read."""
     where = where or "document"
+    refuse_foreign(data, where)
+    if unknown is not None and isinstance(data, dict):
+        unknown.see(data)
     if not isinstance(data, dict):
         raise SchemaError(f"{where}: expected a JSON object, got {type(data).__name__}")
     if "id" not in data or "text" not in data:
@@ -261,7 +284,7 @@ def parse_document(data: Any, where: str = "") -> Document:
         }
         entities, stances, doc_stances = ItemParser().items(data, data["text"], where)
         doc = Document(**head, entities=entities, stances=stances, doc_stances=doc_stances)
-    except (TypeError, KeyError, ValueError) as exc:
+    except (TypeError, KeyError, ValueError, AttributeError) as exc:
         raise SchemaError(f"{where} (id {data.get('id')}): malformed field: {exc}") from exc
     doc.validate()
     return doc

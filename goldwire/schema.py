@@ -341,12 +341,13 @@ class Document:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any], where: str = "") -> Document:
+    def from_json(cls, data: dict[str, Any], where: str = "", unknown: Any = None) -> Document:
         """Build a document from a JSON object (goldwire JSONL), checking every span
-        (:func:`goldwire.parse.parse_document`)."""
+        (:func:`goldwire.parse.parse_document`; ``unknown``: a
+        :class:`goldwire.foreign.UnknownKeys` counting the keys goldwire does not read)."""
         from goldwire.parse import parse_document
 
-        return parse_document(data, where)
+        return parse_document(data, where, unknown)
 
     # ---- dataset rows
 
@@ -530,13 +531,15 @@ def features(labels: LabelSchema | None = None):
 # --------------------------------------------------------------------------- JSON lines
 
 
-def read_jsonl(path: str | Path, *, strict: bool = True) -> Iterator[Document]:
+def read_jsonl(
+    path: str | Path, *, strict: bool = True, notes: list[str] | None = None
+) -> Iterator[Document]:
     """Yield the documents of a goldwire JSONL file, checking every span.
 
     With ``strict=False`` a bad line is skipped and reported through the yielded
     :class:`SchemaError` being collected by the caller: use :func:`read_jsonl_report`.
     """
-    for item in read_jsonl_report(path):
+    for item in read_jsonl_report(path, notes):
         if isinstance(item, SchemaError):
             if strict:
                 raise item
@@ -544,13 +547,21 @@ def read_jsonl(path: str | Path, *, strict: bool = True) -> Iterator[Document]:
         yield item
 
 
-def read_jsonl_report(path: str | Path) -> Iterator[Document | SchemaError]:
-    """Yield each line's Document, or the SchemaError that line raised (naming file and line)."""
+def read_jsonl_report(
+    path: str | Path, notes: list[str] | None = None
+) -> Iterator[Document | SchemaError]:
+    """Yield each line's Document, or the SchemaError that line raised (naming file and line).
+    A file in a foreign format raises InputError naming it; unknown keys make one warning
+    line, in ``notes`` (:mod:`goldwire.foreign`)."""
+    from goldwire.foreign import UnknownKeys, refuse_foreign_file
+
     path = Path(path)
     try:
         handle = path.open(encoding="utf-8")
     except OSError as exc:
         raise SchemaError(f"{path}: cannot open ({exc.strerror})") from exc
+    refuse_foreign_file(path)
+    unknown = UnknownKeys()
     with handle:
         for lineno, line in enumerate(handle, 1):
             if not line.strip():
@@ -562,10 +573,11 @@ def read_jsonl_report(path: str | Path) -> Iterator[Document | SchemaError]:
                 yield SchemaError(f"{where}: not valid JSON ({exc.msg} at column {exc.colno})")
                 continue
             try:
-                yield Document.from_json(data, where=where)
+                yield Document.from_json(data, where=where, unknown=unknown)
             except SchemaError as exc:
                 msg = str(exc)
                 yield type(exc)(msg if msg.startswith(where) else f"{where}: {msg}")
+    unknown.tell(path, notes)
 
 
 def write_jsonl(docs: Iterable[Document], path: str | Path) -> int:

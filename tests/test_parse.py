@@ -32,11 +32,40 @@ def test_strict_keeps_what_is_written_and_validates_after():
         parse_document(bad)
 
 
-def test_strict_needs_every_entity_field():
-    data = {"id": "a", "text": TEXT, "entities": [{"start": 23, "end": 36, "label": "PER"}]}
+def test_strict_needs_offsets_and_label():
+    data = {"id": "a", "text": TEXT, "entities": [{"start": 23, "end": 36}]}
     with pytest.raises(SchemaError) as err:
         parse_document(data, where="f.jsonl:3")
-    assert str(err.value) == "f.jsonl:3 (id a): malformed field: 'id'"
+    assert str(err.value) == "f.jsonl:3 (id a): malformed field: 'label'"
+    data = {"id": "a", "text": TEXT, "entities": [["x", 23, 36, "PER"]]}
+    with pytest.raises(SchemaError, match=r"^f.jsonl:3 \(id a\): malformed field"):
+        parse_document(data, where="f.jsonl:3")
+
+
+def test_strict_assigns_missing_ids_and_surface_texts_without_colliding():
+    # model output: start, end, label only; "T1" is taken by the second entity, so the
+    # first one without an id gets T2 and the next T3; text comes from the document
+    data = {
+        "id": "a",
+        "text": TEXT,
+        "entities": [
+            {"start": 23, "end": 36, "label": "PER"},
+            {"id": "T1", "start": 41, "end": 54, "label": "PER"},
+            {"start": 58, "end": 66, "label": "GPE"},
+        ],
+        "stances": [{"holder": {"entity": "T1"}, "target": "EU", "label": "OPPOSE"}],
+    }
+    doc = parse_document(data)
+    assert [(e.id, e.text) for e in doc.entities] == [
+        ("T2", "Sergei Lavrov"),
+        ("T1", "Josep Borrell"),
+        ("T3", "Brussels"),
+    ]
+    assert doc.stances[0].holder.entity == "T1"  # still the entity that was given T1
+    # a stance naming an id nobody has is still refused
+    bad = dict(data, stances=[{"holder": {"entity": "T9"}, "target": "EU", "label": "OPPOSE"}])
+    with pytest.raises(SchemaError, match="T9"):
+        parse_document(bad)
 
 
 def test_tolerant_reads_against_the_reference_text():

@@ -434,3 +434,50 @@ def test_an_output_that_is_an_input_is_refused_before_any_work(cli, files):
     assert result.exit_code == 2
     assert f"--out {shadow} is the predictions file {shadow}" in result.stderr
     assert shadow.read_text(encoding="utf-8") == "{}"
+
+
+def test_a_doccano_export_as_pred_is_one_error_line_not_a_score_of_zero(cli, files):
+    # the old behaviour: the line has the gold id and text, so it was scored as all missed
+    gold_docs = [json.loads(x) for x in files["gold"].read_text(encoding="utf-8").splitlines()]
+    export = files["dir"] / "doccano.jsonl"
+    line = {"id": gold_docs[0]["id"], "text": gold_docs[0]["text"], "label": [[0, 4, "PER"]]}
+    export.write_text(json.dumps(line) + "\n", encoding="utf-8")
+    result = cli("evaluate", "score", "--gold", files["gold"], "--pred", export, "--lenient")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {export}:1: a Doccano JSONL export (`label: [[start, end, label]]`), not "
+        "goldwire JSONL; converters come in a later release: convert it to goldwire JSONL "
+        "(documents with `entities: [{start, end, label}]`)\n"
+    )
+
+
+def test_gold_without_entity_ids_is_scored_and_unknown_keys_are_a_note(cli, files):
+    # gold written as a model writes it: start, end, label and no ids; a key "model" per
+    # document and "confidence" per predicted entity
+    bare = files["dir"] / "bare_gold.jsonl"
+    lines = []
+    for x in files["gold"].read_text(encoding="utf-8").splitlines():
+        doc = json.loads(x)
+        doc["entities"] = [{k: e[k] for k in ("start", "end", "label")} for e in doc["entities"]]
+        lines.append(json.dumps(dict(doc, model="m")))
+    bare.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    pred = files["dir"] / "pred.jsonl"
+    rows = [json.loads(x) for x in files["a"].read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row["entities"] = [dict(e, confidence=0.5) for e in row["entities"]]
+    pred.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    out = files["dir"] / "scores.json"
+    args = ("evaluate", "score", "--pred", pred, "--bootstrap", "0", "--json", out)
+    result = cli(*args, "--gold", bare)
+    assert result.exit_code == 0, result.output
+    same = cli(*args[:-1], files["dir"] / "same.json", "--gold", files["gold"])
+    assert same.exit_code == 0, same.output
+    data = json.loads(out.read_text(encoding="utf-8"))
+    ref = json.loads((files["dir"] / "same.json").read_text(encoding="utf-8"))
+    assert data["sections"] == ref["sections"]  # the ids never mattered to the figures
+    # PRED_A has 3 + 1 + 1 = 5 entities; the gold 3 documents
+    pred_note = f"{pred}: unknown keys ignored: entities[].confidence (5 items)"
+    gold_note = f"{bare}: unknown keys ignored: model (3 documents)"
+    assert pred_note in result.output and gold_note in result.output
+    assert data["documents"]["notes"] == [gold_note]
+    assert data["documents"]["prediction_notes"] == [pred_note]
