@@ -98,7 +98,7 @@ def build_corpus(config: BuildConfig, progress: Progress = no_progress) -> Build
             clock.lap("stage")
             ids, sources = staged.ids, staged.sources
             result = decide(ids, staged.sigs, staged.preset, manifest, config.ratios,
-                            config.minhash)  # fmt: skip
+                            config.minhash, config.dedup_official)  # fmt: skip
             del staged  # the signatures
             by_split = _tally(result, ids, sources, report)
             clock.lap("decide")
@@ -125,6 +125,12 @@ def _tally(result: GlobalResult, ids: Sequence[str], sources: Sequence[str],
     for i, d in enumerate(result.decisions):
         if d.status == KEPT:
             by_split[d.split].append(i)
+            if d.duplicate_of is not None:  # an official document, kept (see manifest.py)
+                report.official_duplicates.append(
+                    {"id": ids[i], "source": sources[i], "kind": "near",
+                     "duplicate_of": d.duplicate_of, "similarity": d.similarity,
+                     "split": d.split}  # fmt: skip
+                )
             continue
         report.duplicates.append(
             {

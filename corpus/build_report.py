@@ -44,6 +44,8 @@ class BuildReport:
     rejected: int = 0
     rejections: list[dict[str, str]] = field(default_factory=list)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    # near-duplicates inside a reader's own splits, kept (not dropped): id, what it duplicates
+    official_duplicates: list[dict[str, Any]] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     splits: dict[str, int] = field(default_factory=dict)
     near_duplicate_clusters: int = 0
@@ -97,6 +99,7 @@ class BuildReport:
             "rejections": self.rejections,
             "skipped": self.skipped,
             "duplicates": self.duplicates,
+            "official_duplicates": self.official_duplicates,
             "warnings": self.warnings,
             "reconciles": self.reconciles(),
             "incremental": self.incremental,

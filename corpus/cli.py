@@ -114,6 +114,14 @@ ThresholdOption = Annotated[
 NoNearDupsOption = Annotated[
     bool, typer.Option("--no-near-dups", help="Detect exact duplicates only.")
 ]
+DedupOfficialOption = Annotated[
+    bool,
+    typer.Option(
+        "--dedup-official",
+        help="Also drop near-duplicates inside a reader's own official splits (CoNLL-2003); "
+        "default: every official document is kept and its duplicates are reported.",
+    ),
+]
 SplitRatiosOption = Annotated[str, typer.Option(help="train,validation,test ratios.")]
 LabelsOption = Annotated[
     Path | None, typer.Option(help="Label schema TOML (default: the news schema).")
@@ -146,6 +154,7 @@ def build_cli(
     follow_symlinks: FollowSymlinksOption = False,
     near_dup_threshold: ThresholdOption = 0.8,
     no_near_dups: NoNearDupsOption = False,
+    dedup_official: DedupOfficialOption = False,
     split_ratios: SplitRatiosOption = "0.8,0.1,0.1",
     labels: LabelsOption = None,
     fresh: FreshOption = False,
@@ -175,7 +184,8 @@ def build_cli(
 
 def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, workers, engine,
                   ray_address, layout, strict, encoding, follow_symlinks, near_dup_threshold,
-                  no_near_dups, split_ratios, labels, fresh, card_dir, json_out):  # fmt: skip
+                  no_near_dups, dedup_official, split_ratios, labels, fresh, card_dir,
+                  json_out):  # fmt: skip
     """The build's settings from the options of ``build`` (all of them, by name; ``json_out``
     is the command's own)."""
     from goldwire.corpus.build import BuildConfig
@@ -206,6 +216,7 @@ def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, 
         card=card_dir / corpus_name / "README.md",
         encoding=check_encoding(encoding) if encoding else None,
         follow_symlinks=follow_symlinks,
+        dedup_official=dedup_official,
     )
 
 
@@ -274,6 +285,11 @@ def _print_report(data: dict, console) -> None:
         if len(data["duplicates"]) > 50:
             dup.caption = f"... and {len(data['duplicates']) - 50} more in build_report.json"
         console.print(dup)
+    if data.get("official_duplicates"):
+        n = len(data["official_duplicates"])
+        console.print(f"near-duplicates inside the reader's own splits: {n}, kept (pass "
+                      "--dedup-official to drop them); listed in the build report",
+                      highlight=False)  # fmt: skip
     for w in data["warnings"]:
         console.print(f"[yellow]warning:[/yellow] {escape(w)}")
     if not data["reconciles"]:

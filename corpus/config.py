@@ -34,6 +34,9 @@ class BuildConfig:
     # the encoding of every input file (--encoding), instead of sniffing; None: sniff
     encoding: str | None = None
     follow_symlinks: bool = False  # walk into symbolic links to folders (loops are guarded)
+    # drop near-duplicates among documents of a reader's own (official) splits too; by
+    # default they are kept and reported (goldwire.corpus.manifest)
+    dedup_official: bool = False
 
     @property
     def dataset_name(self) -> str:

@@ -9,8 +9,14 @@ more input honours it:
 * a new document that joins a cluster takes that cluster's split (and is the duplicate);
 * a new document that would join clusters in different splits takes the split of the earliest
   cluster (first in the manifest) and is reported;
-* documents whose reader brings its own split (CoNLL-2003) keep it; duplicates are only
-  resolved within one split, and clusters that straddle splits are reported.
+* documents whose reader brings its own split (CoNLL-2003) keep it; clusters that straddle
+  splits are reported, both kept;
+* such official documents are all kept by default, even a near-duplicate of another one of
+  the same split: its decision is ``kept`` with ``duplicate_of`` (and the similarity) set, so
+  the build reports it (``official_duplicates`` in ``build_report.json``) and never drops it;
+  with ``dedup_official`` (``--dedup-official``) they are resolved within one split like any
+  other document. Two documents of identical text share one id (the id is the text's hash),
+  so an exact duplicate is one row whatever the split: it is always dropped and reported.
 
 The global step sees only ids, text hashes, signatures and preset splits, never texts.
 """
@@ -104,8 +110,11 @@ def decide(
     manifest: Manifest,
     ratios: SplitRatios,
     minhash: MinHashConfig | None,
+    dedup_official: bool = False,
 ) -> GlobalResult:
-    """Duplicate decisions and splits for documents in input order (see module docstring)."""
+    """Duplicate decisions and splits for documents in input order (see module docstring);
+    ``dedup_official``: near-duplicates among documents of a reader's own split are dropped
+    too (by default they are kept, with ``duplicate_of`` set)."""
     n = len(ids)
     decisions: list[Decision | None] = [None] * n
     warnings: list[str] = []
@@ -139,10 +148,11 @@ def decide(
     for members in uf.clusters().values():
         rows = [unique[m] for m in members]
         clusters += len(rows) > 1
-        _decide_cluster(rows, ids, preset, manifest, ratios, decisions, warnings)
+        _decide_cluster(rows, ids, preset, manifest, ratios, decisions, warnings,
+                        keep_official=not dedup_official)  # fmt: skip
         for r in rows:
             d = decisions[r]
-            if d.status == NEAR and d.duplicate_of in first_of:
+            if d.status != EXACT and d.duplicate_of in first_of:
                 k = first_of[d.duplicate_of]
                 d.similarity = sims.get((r, k))
                 if d.similarity is None:  # joined through another member: estimate directly
@@ -180,6 +190,7 @@ def _decide_cluster(
     ratios: SplitRatios,
     decisions: list,
     warnings: list[str],
+    keep_official: bool = True,
 ) -> None:
     entries = manifest.entries
     old = sorted((r for r in rows if ids[r] in entries), key=lambda r: entries[ids[r]].order)
@@ -205,6 +216,9 @@ def _decide_cluster(
         if decisions[r] is not None:
             continue
         doc_id = ids[r]
+        if keep_official and preset[r] is not None:  # an official document: kept, reported
+            decisions[r] = Decision(KEPT, preset[r], ids[first])
+            continue
         if doc_id in entries:  # an old duplicate stays what it was
             e = entries[doc_id]
             decisions[r] = Decision(e.status, e.split, e.duplicate_of)

@@ -345,3 +345,58 @@ def test_cli_prints_names_safely_and_takes_encoding_and_follow_symlinks(cli, tmp
     result = cli("corpus", "build", src, "--out", tmp_path / "out3", "--encoding", "nope")
     assert result.exit_code != 0
     assert "--encoding nope: not a text encoding Python knows" in result.output
+
+
+# --------------------------------------------------------------------------- official splits
+
+
+def _conll_doc(words: list[str]) -> str:
+    return "-DOCSTART- -X- -X- O\n\n" + "".join(f"{w} NN I-NP O\n" for w in words) + "\n"
+
+
+def _official(tmp_path: Path) -> Path:
+    """train.txt: a story and a copy with its last word changed (a near-duplicate);
+    valid.txt: another story."""
+    root = tmp_path / "conll"
+    root.mkdir()
+    story = [f"word{i}" for i in range(80)] + ["."]
+    other = [f"other{i}" for i in range(80)] + ["."]
+    (root / "train.txt").write_text(
+        _conll_doc(story) + _conll_doc([*story[:-2], "changed", "."]), encoding="utf-8"
+    )
+    (root / "valid.txt").write_text(_conll_doc(other), encoding="utf-8")
+    return root
+
+
+def test_official_splits_keep_every_document_and_report_their_duplicates(tmp_path):
+    root = _official(tmp_path)
+    report = build_corpus(BuildConfig(inputs=(root,), out=tmp_path / "out"))
+    data = report.to_json()
+    assert data["splits"] == {"train": 2, "validation": 1, "test": 0}
+    assert data["documents"]["near_duplicates"] == 0 and data["duplicates"] == []
+    [dup] = data["official_duplicates"]
+    assert (dup["kind"], dup["split"]) == ("near", "train")
+    assert dup["source"].endswith("train.txt#2")
+    first = next(d for d in iter_documents(tmp_path / "out") if d.source.endswith("train.txt#1"))
+    assert dup["duplicate_of"] == first.id and dup["similarity"] >= 0.8
+    assert data["reconciles"] is True
+
+    asked = build_corpus(BuildConfig(inputs=(root,), out=tmp_path / "o2", dedup_official=True))
+    assert asked.splits == {"train": 1, "validation": 1, "test": 0}
+    assert [d["source"].rsplit("/", 1)[-1] for d in asked.duplicates] == ["train.txt#2"]
+    assert asked.official_duplicates == [] and asked.reconciles()
+
+
+@pytest.mark.shared_data
+def test_conll2003_keeps_its_official_splits_whole(shared_data, tmp_path):
+    """946/216/231 documents (the -DOCSTART- lines of train/valid/test.txt), about 4 s."""
+    src = shared_data / "conll2003"
+    expected = {
+        split: (src / name).read_text(encoding="utf-8").count("-DOCSTART-")
+        for split, name in (("train", "train.txt"), ("validation", "valid.txt"),
+                            ("test", "test.txt"))  # fmt: skip
+    }
+    assert expected == {"train": 946, "validation": 216, "test": 231}
+    report = build_corpus(BuildConfig(inputs=(src,), out=tmp_path / "out"))
+    assert report.splits == expected and report.rejected == 0
+    assert len(report.official_duplicates) == 2  # the two the default used to drop

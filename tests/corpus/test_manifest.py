@@ -105,8 +105,20 @@ def test_preset_splits_are_kept_and_straddling_clusters_reported():
     a, b, c = res.decisions
     assert (a.status, a.split) == (KEPT, "train")
     assert (b.status, b.split) == (KEPT, "test")  # never moved out of its own split
-    assert (c.status, c.split, c.duplicate_of) == (NEAR, "train", "A")
+    # C duplicates A inside the official train split: kept, and says what it duplicates
+    assert (c.status, c.split, c.duplicate_of, c.similarity) == (KEPT, "train", "A", 1.0)
     assert any("straddle" in w for w in res.warnings)
+    assert res.manifest.entries["C"].status == KEPT
+
+
+def test_dedup_official_drops_near_duplicates_inside_one_official_split():
+    sigs = np.stack([np.arange(128, dtype=np.uint32)] * 3)
+    res = decide(["A", "B", "C"], sigs, ["train", "test", "train"], Manifest(), SplitRatios(),
+                 MinHashConfig(), dedup_official=True)  # fmt: skip
+    a, b, c = res.decisions
+    assert (a.status, b.status) == (KEPT, KEPT)  # B is in another split: never dropped
+    assert (c.status, c.split, c.duplicate_of) == (NEAR, "train", "A")
+
 
 
 def test_manifest_round_trip(tmp_path):
