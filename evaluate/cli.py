@@ -272,7 +272,7 @@ def report(
 
     Example: goldwire evaluate report crf=crf.jsonl bert=bert.jsonl --gold data/corpus --out rep
     """
-    from goldwire.evaluate.report import build_report, write_report
+    from goldwire.evaluate.report import build_report, plots, write_report
     from goldwire.evaluate.runs import open_gold, parse_run, score_run
 
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
@@ -291,7 +291,7 @@ def report(
     rep = build_report(scored, alpha=alpha)
     written = write_report(rep, out)
     con = _console()
-    _print_notes(con, rep.caveats)
+    _print_notes(con, rep.caveats + [n for n in [plots.skipped()] if n])
     for name, run in scored:
         _print_notes(con, run.documents.get("prediction_notes", []), f"{name}: ")
     _print_leaderboard(rep)

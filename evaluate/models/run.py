@@ -419,8 +419,10 @@ def benchmark(
     their task's layer (all with ``include_unannotated``); the caveats say what was left out.
     """
     from goldwire.evaluate.models.summary import summary_markdown
+    from goldwire.evaluate.report.plots import skipped
     from goldwire.evaluate.scoring import ScoreOptions
 
+    no_plots = skipped()  # known before any work; the reports are written without them
     specs = split_models(models)
     options = options or ScoreOptions()
     _check_specs(specs, corpus, gold, train_split)
@@ -443,6 +445,7 @@ def benchmark(
     ]
     said = caveats(gold_set, runs)
     reports = score_and_report(gold_set, runs, plan.out, options, said, progress)
+    said += [no_plots] if no_plots else []
     n_docs = len(gold_set.coverage.used)
     result = BenchmarkResult(
         str(plan.out), str(gold_source), gold_set.split, n_docs, runs, reports, said, command

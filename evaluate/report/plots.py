@@ -7,6 +7,17 @@ from collections.abc import Sequence
 
 from goldwire.errors import require
 
+SKIPPED = "plots skipped: matplotlib is not installed (pip install 'goldwire[report]')"
+
+
+def skipped() -> str | None:
+    """Why a report's plots cannot be drawn here (the line said instead), or None."""
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return SKIPPED
+    return None
+
 
 def _pyplot():
     matplotlib = require("matplotlib", "report")

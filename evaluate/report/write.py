@@ -7,7 +7,9 @@ from __future__ import annotations
 import base64
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property, partial
 from pathlib import Path
 
 from goldwire import files
@@ -51,9 +53,16 @@ class Table:
 
 @dataclass
 class Image:
+    """A plot, drawn (matplotlib) only when a renderer asks for its ``png``: a report made
+    where matplotlib is not installed leaves its images out (:func:`write_report`)."""
+
     key: str
     title: str
-    png: bytes = field(repr=False)
+    draw: Callable[[], bytes] = field(repr=False)
+
+    @cached_property
+    def png(self) -> bytes:
+        return self.draw()
 
 
 Content = Heading | Para | Caveat | Table | Image
@@ -89,12 +98,13 @@ def _leaderboard(report: Report) -> list[Content]:
     ]
     values = [entry.figure(*report.main) for entry in report.runs]
     if all(v is not None for v in values):
-        png = plots.leaderboard(
+        draw = partial(
+            plots.leaderboard,
             [e.name for e in report.runs],
             [(v.value, v.low, v.high) for v in values if v is not None],
             main_col,
         )
-        out.append(Image("leaderboard", f"{main_col} by run", png))
+        out.append(Image("leaderboard", f"{main_col} by run", draw))
     return out
 
 
@@ -135,7 +145,7 @@ def _per_label_plot(report: Report) -> list[Content]:
         Image(
             "f1_by_label",
             "F1 by label with confidence intervals",
-            plots.f1_by_label(labels, runs, title),
+            partial(plots.f1_by_label, labels, runs, title),
         ),
     ]
 
@@ -231,8 +241,12 @@ def _classification(sec: Section) -> list[Content]:
         Image(
             f"docstance_confusion_{id(sec)}",
             "Document stance confusion matrix",
-            plots.heatmap(
-                cm["rows"], cm["columns"], cm["counts"], "Document stance: confusion matrix"
+            partial(
+                plots.heatmap,
+                cm["rows"],
+                cm["columns"],
+                cm["counts"],
+                "Document stance: confusion matrix",
             ),
         )
     )
@@ -284,7 +298,8 @@ def _analysis(entry: RunEntry) -> list[Content]:
         Image(
             f"confusion_{entry.name}",
             "Entity label confusion (partial-match pairs)",
-            plots.heatmap(
+            partial(
+                plots.heatmap,
                 a.gold_labels,
                 a.pred_labels,
                 a.matrix,
@@ -464,14 +479,21 @@ def render_html(content: list[Content]) -> str:
 
 
 def write_report(report: Report, out_dir: str | Path) -> list[Path]:
-    """Write report.md (with its PNGs under plots/), report.html and results.json."""
+    """Write report.md (with its PNGs under plots/), report.html and results.json. Without
+    matplotlib the plots are left out, and said in the report (:func:`plots.skipped`); no
+    ``plots/`` folder is made then."""
     out = Path(out_dir)
-    (out / "plots").mkdir(parents=True, exist_ok=True)
     content = report_content(report)
+    skipped = plots.skipped()
+    if skipped is not None:
+        at = next((i for i, c in enumerate(content) if isinstance(c, Heading) and c.level == 2),
+                  len(content))  # fmt: skip
+        content = [c for c in content if not isinstance(c, Image)]
+        content.insert(at, Para(f"{skipped}."))
     paths: dict[str, str] = {}
     for i, item in enumerate(c for c in content if isinstance(c, Image)):
         name = f"plots/{i:02d}_{''.join(ch if ch.isalnum() else '_' for ch in item.key)}.png"
-        files.write_bytes(out / name, item.png)
+        files.write_bytes(out / name, item.png)  # makes plots/
         paths[item.key] = name
     return [
         files.write_text(out / "report.md", render_markdown(content, paths)),

@@ -481,3 +481,18 @@ def test_gold_without_entity_ids_is_scored_and_unknown_keys_are_a_note(cli, file
     assert pred_note in result.output and gold_note in result.output
     assert data["documents"]["notes"] == [gold_note]
     assert data["documents"]["prediction_notes"] == [pred_note]
+
+
+def test_report_without_matplotlib_says_plots_skipped_in_one_line(cli, files, monkeypatch):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    out = files["dir"] / "report"
+    args = ("evaluate", "report", f"good={files['a']}", f"weak={files['b']}")
+    result = cli(*args, "--gold", files["gold"], "--out", out, "--bootstrap", "50")
+    assert result.exit_code == 0, result.output
+    skipped = "plots skipped: matplotlib is not installed (pip install 'goldwire[report]')\n"
+    assert result.stdout.count(skipped) == 1
+    assert not (out / "plots").exists()
+    assert (out / "report.html").is_file() and (out / "results.json").is_file()

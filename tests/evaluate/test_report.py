@@ -179,3 +179,32 @@ def _tags(rendered: str) -> list[tuple[str, list]]:
 
     Collect().feed(rendered)
     return found
+
+
+def test_without_matplotlib_the_tables_are_written_and_the_plots_said_skipped(
+    tmp_path, monkeypatch
+):
+    import json
+    import sys
+
+    gold = corpus(seed=3, n_docs=12)
+    report = build_report(
+        [("a", scored(gold, noisy(gold, 0.9, 1), 50)), ("b", scored(gold, noisy(gold, 0.6, 2), 50))]
+    )
+    with_plots = tmp_path / "with"
+    write_report(report, with_plots)
+    drawn = sorted(p.name for p in (with_plots / "plots").iterdir())
+    assert drawn  # the same report draws plots where matplotlib is installed
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` fails
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    out = tmp_path / "out"
+    written = write_report(report, out)
+    assert [p.name for p in written] == ["report.md", "report.html", "results.json"]
+    assert sorted(p.name for p in out.iterdir()) == ["report.html", "report.md", "results.json"]
+    md = (out / "report.md").read_text(encoding="utf-8")
+    html = (out / "report.html").read_text(encoding="utf-8")
+    line = "plots skipped: matplotlib is not installed (pip install 'goldwire\\[report\\]')."
+    assert line in md and "![" not in md
+    assert "<img" not in html and "plots skipped: matplotlib is not installed" in html
+    assert "| 1 | a | best |" in md  # the leaderboard table is still there
+    assert json.loads((out / "results.json").read_text(encoding="utf-8"))["leaderboard"]

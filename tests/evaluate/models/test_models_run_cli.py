@@ -388,3 +388,22 @@ def test_benchmark_trains_predicts_and_scores_documents_with_gold_only(tmp_path)
     )
     assert everything.runs[0].trained["documents"] == 14
     assert everything.runs[0].predicted["documents"] == 4 and everything.documents == 4
+
+
+def test_benchmark_without_matplotlib_writes_its_tables_and_says_plots_skipped(
+    cli, tmp_path, monkeypatch
+):
+    import sys
+
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # `import matplotlib` fails
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    out = tmp_path / "seed"
+    args = ("evaluate", "benchmark", "--gold", SEED, "--models", "rules-stance", "--out", out)
+    result = cli(*args, "--bootstrap", "20", "--no-isolate")
+    assert result.exit_code == 0, result.output
+    line = "plots skipped: matplotlib is not installed (pip install 'goldwire[report]')"
+    assert result.output.count(line) == 1
+    report = out / "reports" / "stances"
+    assert sorted(p.name for p in report.iterdir()) == ["report.html", "report.md", "results.json"]
+    assert line in json.loads((out / "benchmark.json").read_text())["caveats"]
+    assert line in (out / "benchmark.md").read_text()
