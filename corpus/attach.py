@@ -261,11 +261,13 @@ def attach_gold(
 ) -> AttachReport:
     """Write a new version of ``corpus_dir`` at ``out_dir`` whose documents carry the gold.
 
-    ``card_path`` (default ``out_dir/README.md``) receives the refreshed data card, which is
-    also written into the dataset folder. Raises InputError when no gold document matches,
-    OutputError (before reading anything) when ``out_dir`` is neither new, empty nor a goldwire
-    corpus, or overlaps the corpus, the gold or the agreement file.
+    The refreshed data card is written into the dataset folder and, if ``card_path`` is given,
+    there too (OutputError, before reading the gold, when that holds another corpus's card).
+    Raises InputError when no gold document matches, OutputError (before reading anything)
+    when ``out_dir`` is neither new, empty nor a goldwire corpus, or overlaps the corpus, the
+    gold or the agreement file.
     """
+    from goldwire.corpus.card_hub import check_card_copy, corpus_id
     from goldwire.corpus.dataset import load_corpus
     from goldwire.corpus.writing import check_corpus_out
 
@@ -278,6 +280,10 @@ def attach_gold(
         inputs.append(("agreement file", Path(agreement_json)))
     check_corpus_out(out_dir, inputs)
     dd, labels, meta = load_corpus(corpus_dir)
+    meta = {**meta, "corpus_id": corpus_id(out_dir)}  # the new version's card marker
+    if card_path:
+        check_card_copy(Path(card_path), meta["corpus_id"], meta.get("name", out_dir.name),
+                        out_dir)  # fmt: skip
     report = AttachReport(str(corpus_dir), str(gold_jsonl), str(out_dir))
     agreement = read_agreement(Path(agreement_json)) if agreement_json else None
     gold = read_gold(gold_jsonl, labels)

@@ -1,16 +1,20 @@
 """Data cards following the Hugging Face dataset card template.
 
-YAML metadata (``pretty_name``, ``license``, ``language``, ``task_categories``, ``task_ids``,
-``tags``, ``size_categories``, ``configs``, ``dataset_info``) and sections filled from the
-data; the Datasheets-for-Datasets questions that cannot be computed are left as clearly marked
-prompts (``[TO FILL: ...]``). The annotation sections (:mod:`goldwire.corpus.card_gold`) say
-how much of the corpus carries gold, per split and layer, and where it came from: a public
-corpus's reader, or gold attached by ``goldwire corpus attach-gold`` (``meta["gold"]``: tool,
-guidelines, annotators, adjudication, review, suggestions, agreement with definitions).
+YAML metadata built with ``huggingface_hub``'s ``DatasetCardData`` (``pretty_name``,
+``license``, ``language`` where detected, ``annotations_creators``, ``multilinguality``,
+``source_datasets``, ``task_categories``, ``task_ids``, ``tags``, ``size_categories``,
+``configs``, ``dataset_info``, the corpus marker; :mod:`goldwire.corpus.card_hub`) and
+sections filled from the data; the Datasheets-for-Datasets questions that cannot be computed
+are left as clearly marked prompts (``[TO FILL: ...]``). The annotation sections
+(:mod:`goldwire.corpus.card_gold`) say how much of the corpus carries gold, per split and
+layer, and where it came from: a public corpus's reader, or gold attached by ``goldwire corpus
+attach-gold`` (``meta["gold"]``: tool, guidelines, annotators, adjudication, review,
+suggestions, agreement with definitions).
 
 :func:`render_card` renders the text from the data (one function per section),
 :func:`card_text` from a dataset folder, :func:`write_card` writes it (through
-:mod:`goldwire.files`); the build and ``attach-gold`` write it into every version they make.
+:mod:`goldwire.files`); the build, ``attach-gold`` and ``migrate`` write it into every version
+they make, and copy it to ``--card-dir`` only when asked (never over another corpus's card).
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
+from goldwire.corpus.card_hub import CardLicense, detected_languages
 from goldwire.files import write_text
 from goldwire.schema import LabelSchema
 
@@ -93,14 +98,18 @@ def render_card(
     labels: LabelSchema,
     report: dict[str, Any] | None,
     meta: dict[str, Any],
-    license: str = "other",
+    license: CardLicense | None = None,
 ) -> str:
-    """The card's text: YAML metadata, then the sections (the gold annotations, when
-    ``meta["gold"]`` has them, in the annotation sections)."""
-    import yaml
+    """The card's text: the Hub metadata (:func:`goldwire.corpus.card_hub.hub_metadata`),
+    then the sections (the gold annotations, when ``meta["gold"]`` has them, in the annotation
+    sections). ``license`` defaults to the one ``goldwire.json`` records."""
+    from huggingface_hub import DatasetCard
 
-    languages = [lang for lang in stats["languages"] if lang != "(unknown)"] or ["en"]
-    front = _front_matter(name, stats, labels, meta, languages, license)
+    from goldwire.corpus.card_hub import hub_metadata
+
+    license = license or CardLicense.from_meta(meta)
+    languages = detected_languages(stats)
+    data = hub_metadata(name, stats, labels, meta, license)
     sections = [
         f"# Dataset Card for {name}",
         _description(stats, meta, languages, license),
@@ -116,62 +125,26 @@ def render_card(
         "## Citation\n\n" + PROMPT.format("how to cite the corpus and its sources"),
         "## Dataset Card Contact\n\n" + PROMPT.format("who to contact"),
     ]
-    return (
-        "---\n"
-        + yaml.safe_dump(front, sort_keys=False, allow_unicode=True)
-        + "---\n\n"
-        + ("\n\n".join(sections) + "\n")
-    )
+    body = "\n\n".join(sections) + "\n"
+    return str(DatasetCard(f"---\n{data.to_yaml()}\n---\n\n{body}"))
 
 
-def _front_matter(name, stats, labels, meta, languages, license) -> dict[str, Any]:
-    """The YAML block: what the Hub and ``datasets.load_dataset(<folder>)`` read."""
-    from goldwire.corpus.layout import get_layout
-    from goldwire.schema import features
-
-    layout = get_layout(meta.get("layout", "arrow"))
-    return {
-        "pretty_name": name,
-        "license": license,
-        "language": languages,
-        "task_categories": ["token-classification", "text-classification"],
-        "task_ids": ["named-entity-recognition"],
-        "tags": ["news", "wire-service", "stance-detection", "goldwire"],
-        "size_categories": [size_category(stats["num_examples"])],
-        "configs": [
-            {
-                "config_name": "default",
-                "data_files": [
-                    {"split": s, "path": layout.data_files(s)}
-                    for s, v in stats["splits"].items()
-                    if v["num_examples"]  # an empty split has no files to find
-                ],
-            }
-        ],
-        "dataset_info": {
-            # all of them: `load_dataset(<folder>)` casts the data to these features
-            "features": features(labels)._to_yaml_list(),
-            "splits": [
-                {"name": s, "num_examples": v["num_examples"], "num_bytes": v["num_bytes"]}
-                for s, v in stats["splits"].items()
-                if v["num_examples"]  # as in configs: `datasets` expects every split listed
-            ],
-            "dataset_size": stats["bytes"],
-        },
-    }
-
-
-def _description(stats, meta, languages, license) -> str:
-    licence_prompt = PROMPT.format("the licence of the source articles")
-    licence_prompt = licence_prompt if license == "other" else ""
+def _description(stats, meta, languages, license: CardLicense) -> str:
     return (
         "## Dataset Description\n\n"
         f"A corpus of {stats['num_examples']} wire-service news articles built with goldwire "
         f"{meta.get('goldwire_version', '')} (schema version {meta.get('schema_version')}).\n\n"
         f"- **Curated by:** {PROMPT.format('who collected and built this corpus')}\n"
-        f"- **Language(s):** {', '.join(languages)}\n"
-        f"- **License:** {license} {licence_prompt}"
+        f"- **Language(s):** {', '.join(languages) or 'none detected'}\n"
+        f"- **License:** {license.text()}"
     )
+
+
+def shown_input(path: str) -> str:
+    """An input as the card names it: as recorded when relative, by its name when absolute
+    (a path of the building machine says nothing to a reader of the card)."""
+    p = Path(path)
+    return p.name if p.is_absolute() else path
 
 
 def _sources(stats, meta) -> str:
@@ -179,7 +152,7 @@ def _sources(stats, meta) -> str:
     readers = ", ".join(f"{k} ({v})" for k, v in stats["readers"].items()) or "n/a"
     return (
         "## Dataset Sources\n\n"
-        f"- **Inputs:** {', '.join(meta.get('build', {}).get('inputs', []))}\n"
+        f"- **Inputs:** {', '.join(map(shown_input, meta.get('build', {}).get('inputs', [])))}\n"
         f"- **Readers:** {readers}\n"
         f"- **Agencies:**\n\n{_table(stats['agencies'], 'agency')}\n"
         f"- **Date range:** {f'{dr[0]} to {dr[1]}' if dr else 'unknown (no dates with a year)'}"
@@ -253,9 +226,9 @@ def _migrated(meta: dict[str, Any]) -> str:
     )
 
 
-def card_text(dataset_dir: Path, license: str = "other") -> str:
+def card_text(dataset_dir: Path, license: CardLicense | None = None) -> str:
     """The data card of the built dataset in ``dataset_dir``, from its data, ``goldwire.json``
-    and ``build_report.json``."""
+    and ``build_report.json``; ``license`` defaults to the one ``goldwire.json`` records."""
     from goldwire.corpus.dataset import REPORT, load_corpus
 
     dd, labels, meta = load_corpus(dataset_dir)
@@ -265,11 +238,16 @@ def card_text(dataset_dir: Path, license: str = "other") -> str:
                        report, meta, license)  # fmt: skip
 
 
-def write_card(dataset_dir: Path, card_path: Path | None = None, license: str = "other") -> Path:
+def write_card(dataset_dir: Path, card_path: Path | None = None,
+               license: CardLicense | None = None) -> Path:  # fmt: skip
     """Write the data card of a built dataset into the dataset folder and, if given, to
-    ``card_path``; returns ``card_path`` (else the dataset folder's card)."""
+    ``card_path`` (OutputError, before writing anything, when that holds the card of another
+    corpus); returns ``card_path`` (else the dataset folder's card)."""
+    from goldwire.corpus.card_hub import check_card_copy, text_marker
     from goldwire.corpus.dataset import CARD
 
     text = card_text(dataset_dir, license)
+    if card_path is not None:
+        check_card_copy(card_path, *text_marker(text))
     write_text(dataset_dir / CARD, text)
     return write_text(card_path, text) if card_path is not None else dataset_dir / CARD

@@ -129,7 +129,40 @@ LabelsOption = Annotated[
 FreshOption = Annotated[
     bool, typer.Option(help="Ignore the manifest of an earlier build in --out.")
 ]
-CardDirOption = Annotated[Path, typer.Option(help="Where data cards go: CARD_DIR/NAME/README.md.")]
+CardDirOption = Annotated[
+    Path | None,
+    typer.Option(
+        help="Also copy the data card (always in the corpus folder as README.md) to "
+        "CARD_DIR/NAME/README.md; a card of another corpus there is never replaced.",
+        show_default=False,
+    ),
+]
+LicenseOption = Annotated[
+    str | None,
+    typer.Option(
+        "--license",
+        help="The corpus's licence for the data card: a Hub licence id (SPDX-like, e.g. "
+        "cc-by-4.0); default: other, with a line in the card saying how to set it.",
+        show_default=False,
+    ),
+]
+LicenseNameOption = Annotated[
+    str | None,
+    typer.Option(
+        "--license-name",
+        help="Short lowercase name of a licence the Hub does not list (license: other); "
+        "with --license-link.",
+        show_default=False,
+    ),
+]
+LicenseLinkOption = Annotated[
+    str | None,
+    typer.Option(
+        "--license-link",
+        help="URL of that licence's text (with --license-name).",
+        show_default=False,
+    ),
+]
 BuildJsonOption = Annotated[
     Path | None, typer.Option("--json", help="Also write the build report here.")
 ]
@@ -158,7 +191,10 @@ def build_cli(
     split_ratios: SplitRatiosOption = "0.8,0.1,0.1",
     labels: LabelsOption = None,
     fresh: FreshOption = False,
-    card_dir: CardDirOption = Path("data_cards"),
+    card_dir: CardDirOption = None,
+    license: LicenseOption = None,
+    license_name: LicenseNameOption = None,
+    license_link: LicenseLinkOption = None,
     json_out: BuildJsonOption = None,
 ) -> None:
     """Build a corpus: read, normalise, deduplicate, split, write a DatasetDict and data card.
@@ -171,6 +207,10 @@ def build_cli(
     from goldwire.corpus.build import build_corpus
 
     _check_json(json_out, [("input", p) for p in inputs])
+    if config.card is not None:  # before any work: never over another corpus's card
+        from goldwire.corpus.card_hub import check_card_copy, corpus_id
+
+        check_card_copy(config.card, corpus_id(config.out), config.name, config.out)
     from goldwire.files import write_json
     from goldwire.progress import Bars
 
@@ -179,23 +219,25 @@ def build_cli(
     if json_out:
         write_json(json_out, data)
     _print_report(data, _console(json_out))
-    _console(json_out).print(f"dataset: {config.out}\ndata card: {config.card}", markup=False)
+    card = config.card or config.out / "README.md"
+    _console(json_out).print(f"dataset: {config.out}\ndata card: {card}", markup=False)
 
 
 def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, workers, engine,
                   ray_address, layout, strict, encoding, follow_symlinks, near_dup_threshold,
-                  no_near_dups, dedup_official, split_ratios, labels, fresh, card_dir,
-                  json_out):  # fmt: skip
+                  no_near_dups, dedup_official, split_ratios, labels, fresh, card_dir, license,
+                  license_name, license_link, json_out):  # fmt: skip
     """The build's settings from the options of ``build`` (all of them, by name; ``json_out``
-    is the command's own)."""
+    is the command's own). The corpus name defaults to the ``--out`` folder's name."""
     from goldwire.corpus.build import BuildConfig
+    from goldwire.corpus.card_hub import CardLicense
     from goldwire.corpus.dedup import MinHashConfig
     from goldwire.corpus.normalize import check_encoding
     from goldwire.corpus.readers import ReadOptions
     from goldwire.corpus.split import SplitRatios
     from goldwire.schema import LabelSchema
 
-    corpus_name = name or _default_name(inputs[0])
+    corpus_name = name or (out.resolve().name if out else _default_name(inputs[0]))
     fields = tuple(_field(item) for item in field or [])
     return BuildConfig(
         inputs=tuple(inputs),
@@ -213,7 +255,8 @@ def _build_config(inputs: list[Path], *, out, name, fmt, year, language, field, 
         layout=layout.value if layout else None,
         ray_address=ray_address,
         progress=engine is Engine.ray,
-        card=card_dir / corpus_name / "README.md",
+        card=card_dir / corpus_name / "README.md" if card_dir else None,
+        license=CardLicense.from_options(license, license_name, license_link),
         encoding=check_encoding(encoding) if encoding else None,
         follow_symlinks=follow_symlinks,
         dedup_official=dedup_official,
@@ -458,7 +501,7 @@ def attach_gold_cli(
     *,
     out: VersionOutOption,
     agreement: AgreementOption = None,
-    card_dir: CardDirOption = Path("data_cards"),
+    card_dir: CardDirOption = None,
     json_out: AttachJsonOption = None,
 ) -> None:
     """Attach gold annotations to a corpus as a new version; refresh its data card.
@@ -471,7 +514,8 @@ def attach_gold_cli(
     from goldwire.files import write_json
 
     _check_json(json_out, [("corpus", corpus), ("gold file", gold)])
-    report = attach_gold(corpus, gold, out, agreement, card_path=card_dir / out.name / "README.md")
+    card = card_dir / out.resolve().name / "README.md" if card_dir else None
+    report = attach_gold(corpus, gold, out, agreement, card_path=card)
     if json_out:
         write_json(json_out, report.to_json())
     _print_attach_report(report, _console(json_out))
@@ -524,7 +568,7 @@ def migrate_cli(
     out: Annotated[
         Path, typer.Option("--out", "-o", help="Folder of the migrated copy.", show_default=False)
     ],
-    card_dir: CardDirOption = Path("data_cards"),
+    card_dir: CardDirOption = None,
     json_out: Annotated[
         Path | None,
         typer.Option("--json", help="Also write the migration report here.", show_default=False),
@@ -542,7 +586,8 @@ def migrate_cli(
     from goldwire.files import write_json
 
     _check_json(json_out, [("corpus", source)])
-    report = migrate_corpus(source, out, card_path=card_dir / out.name / "README.md")
+    card = card_dir / out.resolve().name / "README.md" if card_dir else None
+    report = migrate_corpus(source, out, card_path=card)
     if json_out:
         write_json(json_out, report.to_json())
     console = _console(json_out)

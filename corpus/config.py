@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from goldwire.corpus.card_hub import CardLicense
 from goldwire.corpus.dedup import MinHashConfig
 from goldwire.corpus.readers import ReadOptions
 from goldwire.corpus.split import SplitRatios
@@ -34,6 +35,8 @@ class BuildConfig:
     # the encoding of every input file (--encoding), instead of sniffing; None: sniff
     encoding: str | None = None
     follow_symlinks: bool = False  # walk into symbolic links to folders (loops are guarded)
+    # the licence the data card declares, recorded in goldwire.json (None: not set, `other`)
+    license: CardLicense | None = None
     # drop near-duplicates among documents of a reader's own (official) splits too; by
     # default they are kept and reported (goldwire.corpus.manifest)
     dedup_official: bool = False

@@ -157,9 +157,10 @@ def migrate_corpus(src: str | Path, out: str | Path, *,
                    card_path: str | Path | None = None) -> MigrateReport:  # fmt: skip
     """Write a schema version 2 copy of the version 1 corpus ``src`` at ``out`` (data in the
     same layout, its manifest and build report, ``goldwire.json`` with ``migrated_from``, a
-    new data card; ``card_path`` receives a copy of the card). ``out`` must be new, empty or a
-    goldwire corpus, and neither ``src``, inside it nor holding it (OutputError, before
-    anything is read)."""
+    new data card; ``card_path``, if given, receives a copy of the card, never over another
+    corpus's card). ``out`` must be new, empty or a goldwire corpus, and neither ``src``,
+    inside it nor holding it (OutputError, before anything is read)."""
+    from goldwire.corpus.card_hub import check_card_copy, corpus_id
     from goldwire.corpus.coverage import corpus_coverage
     from goldwire.corpus.dataset import read_meta
     from goldwire.corpus.writing import check_corpus_out, write_version
@@ -175,11 +176,14 @@ def migrate_corpus(src: str | Path, out: str | Path, *,
         raise UsageError(f"{src}: already schema version {SCHEMA_VERSION}; there is nothing "
                          "to migrate")  # fmt: skip
     labels = LabelSchema.from_dict(meta["label_schema"])
+    new_meta = {**migrated_meta(meta), "corpus_id": corpus_id(out)}  # the copy's card marker
+    if card_path:
+        check_card_copy(Path(card_path), new_meta["corpus_id"], meta.get("name", out.name), out)
     report = MigrateReport(str(src), str(out), meta["schema_version"])
     with staging(out, "migrating") as work:
         splits = load_migrated(src, meta, labels, work)
         report.coverage = corpus_coverage(splits)
-        card = write_version(work, splits, src, migrated_meta(meta), out,
+        card = write_version(work, splits, src, new_meta, out,
                              Path(card_path) if card_path else None)  # fmt: skip
     report.card = str(card)
     return report

@@ -25,6 +25,7 @@ from typing import Any
 
 from goldwire import SCHEMA_VERSION, __version__
 from goldwire.corpus.build_report import BuildReport
+from goldwire.corpus.card_hub import CardLicense, corpus_id
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dataset import CARD, GOLDWIRE_META, MANIFEST, REPORT
 from goldwire.corpus.manifest import Manifest
@@ -63,6 +64,8 @@ def build_meta(config: BuildConfig, splits: dict[str, int]) -> dict[str, Any]:
         "layout": config.layout_name,
         "split_rows": dict(splits),
         "offsets": "Python code points into `text` (NFC, \\n line endings), end exclusive",
+        "corpus_id": corpus_id(config.out),  # the data card's marker (goldwire.corpus.card_hub)
+        "license": (config.license or CardLicense()).to_json(),
         "build": {
             "inputs": [str(p) for p in config.inputs],
             "format": config.format,
@@ -122,6 +125,7 @@ def publish(work: Path, out: Path, card: Path | None = None) -> Path:
     """Write the data card into the staged version (``work/dataset``), move that to ``out``,
     then write the card's copy to ``card`` if given; returns where the card is."""
     from goldwire.corpus.card import card_text
+    from goldwire.corpus.card_hub import check_card_copy, text_marker
 
     staged = work / STAGED
     text = card_text(staged)
@@ -129,6 +133,7 @@ def publish(work: Path, out: Path, card: Path | None = None) -> Path:
     move_into_place(work, out)
     if card is None:
         return out / CARD
+    check_card_copy(card, *text_marker(text), out)  # never over another corpus's card
     with no_space_named(card, "choose another --card-dir"):
         return write_text(card, text)
 

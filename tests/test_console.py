@@ -34,12 +34,13 @@ def test_score_with_json_dash_prints_nothing_but_json(cli, tmp_path):
 
 
 def test_build_and_info_with_json_dash(cli, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)  # the card copy goes to data_cards/ under the working folder
+    monkeypatch.chdir(tmp_path)  # nothing may be written under the working folder
     out = tmp_path / "seed"
     result = cli("corpus", "build", SEED_ARTICLES, "--out", out, "--json", "-")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["documents"]["kept"] == 1
     assert "build report" in result.stderr
+    assert not (tmp_path / "data_cards").exists()  # no card copy without --card-dir
     result = cli("corpus", "info", out, "--json", "-")
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["num_examples"] == 1
