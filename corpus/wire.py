@@ -43,6 +43,8 @@ AGENCIES = {
     "bloomberg": "Bloomberg", "efe": "EFE", "ansa": "ANSA", "kyodo": "Kyodo",
 }  # fmt: skip
 CRUMBS = frozenset({"all news", "все новости", "news", "новости", "home", "главная"})
+# the agency's sign-off alone on a story's last line (Reuters-21578: " Reuter" before &#3;)
+SIGNOFFS = frozenset({"Reuter", "REUTER", "Reuters", "REUTERS"})
 
 _EN_MONTH = r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|Sept?(?:ember)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)"  # noqa: E501
 _RU_MONTH = "(?:" + "|".join(RU_MONTHS) + ")"
@@ -128,16 +130,36 @@ class WireParts:
     body: list[str]
     dateline: Dateline | None
     removed: list[str] = field(default_factory=list)  # what was removed, for meta
+    signoff: str | None = None  # the sign-off removed from the end ("Reuter"), for meta
 
 
 def _key(paragraph: str) -> str:
     return re.sub(r"[\W_]+", " ", paragraph).strip().casefold()
 
 
+def strip_signoff(body: list[str]) -> tuple[list[str], str | None]:
+    """The paragraphs without a wire sign-off (``Reuter``, ``REUTER``, ``Reuters``) standing
+    alone on the last line, and the sign-off (None when there is none). A last paragraph that
+    was only the sign-off goes; one that ends with it on a line of its own loses that line.
+    Repeated sign-offs (``REUTER`` then ``Reuter``: 3 Reuters-21578 stories) all go; the
+    sign-off returned is their lines joined by a line break, in text order."""
+    found: list[str] = []
+    body = list(body)
+    while body:
+        lines = body[-1].split("\n")
+        if lines[-1].strip() not in SIGNOFFS:
+            break
+        found.insert(0, lines[-1].strip())
+        rest = "\n".join(lines[:-1]).rstrip()
+        body[-1:] = [rest] if rest else []
+    return body, "\n".join(found) or None
+
+
 def parse_wire(paragraphs: list[str]) -> WireParts:
     """Split paragraphs into title, lead and body (the body keeps its dateline line).
 
-    * leading site crumbs ("All news") are removed;
+    * leading site crumbs ("All news") are removed, and a sign-off alone on the last line
+      (:func:`strip_signoff`; never the title);
     * the title is the first remaining paragraph;
     * the paragraphs between the title and the first paragraph that starts with a dateline
       form the lead; when there is no dateline paragraph, the lead is empty;
@@ -149,7 +171,9 @@ def parse_wire(paragraphs: list[str]) -> WireParts:
         removed.append("crumb:" + paras.pop(0))
     if not paras:
         return WireParts("", "", [], None, removed)
-    title, rest = paras[0], paras[1:]
+    title, (rest, signoff) = paras[0], strip_signoff(paras[1:])
+    if signoff:
+        removed.append("signoff")
     dl_index, dateline = None, None
     for i, para in enumerate(rest):
         dateline = parse_dateline(para)
@@ -157,7 +181,7 @@ def parse_wire(paragraphs: list[str]) -> WireParts:
             dl_index = i
             break
     if dl_index is None:
-        return WireParts(title, "", rest, None, removed)
+        return WireParts(title, "", rest, None, removed, signoff)
     lead = "\n".join(rest[:dl_index])
     body = rest[dl_index:]
     if lead:
@@ -167,7 +191,7 @@ def parse_wire(paragraphs: list[str]) -> WireParts:
         if len(kept) != len(body):
             removed.append("lead-repeat")
         body = kept
-    return WireParts(title, lead, body, dateline, removed)
+    return WireParts(title, lead, body, dateline, removed, signoff)
 
 
 def assemble(title: str, lead: str, body: list[str]) -> tuple[str, list[Paragraph]]:

@@ -12,7 +12,10 @@ Per story:
   spaces), line breaks inside a paragraph are kept; the dateline is parsed with
   :func:`goldwire.corpus.wire.parse_dateline` (city, ``dateline``); when it does not parse
   (the tags have noise: ``Wilcox/Gibbs -``), ``dateline`` is the tag's text before its first
-  comma;
+  comma; the ``Reuter`` sign-off alone on the body's last line (most stories end with it) is
+  removed
+  (:func:`goldwire.corpus.wire.strip_signoff`) and recorded as ``meta["signoff"]`` (and
+  ``meta["removed"] = "signoff"``); a body that is only a sign-off is a ``no-body`` story;
 * ``published`` comes from ``<DATE>`` (``26-FEB-1987 15:01:01.79`` -> ``1987-02-26``), which
   also becomes ``published_raw``; ``agency`` is Reuters (the whole collection is Reuters copy);
 * meta (strings): ``newid``, ``oldid``, ``lewissplit``, ``cgisplit``, ``topics_attr`` (the
@@ -51,7 +54,7 @@ from goldwire.console import shown_name
 from goldwire.corpus.normalize import normalize_text
 from goldwire.corpus.readers.base import Reader, ReadOptions, Rejection
 from goldwire.corpus.readers.wiretext import wire_document
-from goldwire.corpus.wire import WireParts, parse_dateline
+from goldwire.corpus.wire import WireParts, parse_dateline, strip_signoff
 from goldwire.schema import Document
 
 _OPEN = re.compile(r"<REUTERS\b([^>]*)>", re.I)
@@ -207,6 +210,7 @@ class ReutersReader(Reader):
                 item,
             )
         body_paras = body_paragraphs(normalize_text(unescape(body))) if body else []
+        body_paras, signoff = strip_signoff(body_paras)
         if not body_paras:
             text_tag = re.search(r'<TEXT\b[^>]*TYPE\s*=\s*"([^"]*)"', story, re.I)
             kind = text_tag.group(1) if text_tag else "NORM"
@@ -217,16 +221,16 @@ class ReutersReader(Reader):
                 "(BRIEF stories are a title only, UNPROC ones unparsed text)",
                 item,
             )
-        return self._document(source, attrs, story, body_paras, options)
+        return self._document(source, attrs, story, body_paras, options, signoff)
 
     def _document(self, source: str, attrs: dict[str, str], story: str, body_paras: list[str],
-                  options: ReadOptions) -> Document:  # fmt: skip
+                  options: ReadOptions, signoff: str | None = None) -> Document:  # fmt: skip
         title = " ".join(normalize_text(unescape(tag("TITLE", story) or "")).split())
         dateline_tag = " ".join(normalize_text(unescape(tag("DATELINE", story) or "")).split())
         if dateline_tag:
             body_paras[0] = f"{dateline_tag} {body_paras[0]}"
         dl = parse_dateline(body_paras[0]) if dateline_tag else None
-        parts = WireParts(title, "", body_paras, dl)
+        parts = WireParts(title, "", body_paras, dl, ["signoff"] if signoff else [], signoff)
         meta = {
             "newid": attrs.get("newid", ""),
             "oldid": attrs.get("oldid", ""),

@@ -22,6 +22,8 @@ def wire_document(
     meta = {"reader": reader, **meta}
     if parts.removed:
         meta["removed"] = ",".join(r.split(":", 1)[0] for r in parts.removed)
+    if parts.signoff:
+        meta["signoff"] = parts.signoff
     if dl is not None and dl.agency_raw and dl.agency_raw != dl.agency:
         meta["agency_raw"] = dl.agency_raw
     if dl is not None and dl.year is not None:

@@ -37,9 +37,10 @@ def test_sample_documents_and_rejection():
     assert doc.text == (
         "TEXAS OIL OUTPUT <XYZ> RISES\n\n"
         "HOUSTON, Feb 26 - Texas oil output rose in January,\n<XYZ Corp> said.\n\n"
-        "Production was up 2 pct, A&B analysts said.\n\nReuter"
-    )  # the dateline in front of the body, &#3; removed, indented lines start paragraphs
-    assert [p.kind for p in doc.paragraphs] == ["title", "body", "body", "body"]
+        "Production was up 2 pct, A&B analysts said."
+    )  # the dateline in front of the body, &#3; removed, indented lines start paragraphs,
+    # the " Reuter" sign-off line removed
+    assert [p.kind for p in doc.paragraphs] == ["title", "body", "body"]
     for p in doc.paragraphs:
         assert doc.text[p.start : p.end].strip() == doc.text[p.start : p.end]
     assert (doc.dateline, doc.agency, doc.published, doc.published_raw, doc.language) == (
@@ -50,6 +51,7 @@ def test_sample_documents_and_rejection():
         "cgisplit": "TRAINING-SET", "topics_attr": "YES", "topics": "crude,nat-gas",
         "places": "usa", "people": "",
         "orgs": "opec", "exchanges": "nymex", "companies": "",
+        "removed": "signoff", "signoff": "Reuter",
     }  # fmt: skip
     # the wire's control codes and routing letters after a date are not part of it
     assert (docs[1].published, docs[1].published_raw) == ("1987-02-27", "27-FEB-1987 09:10:00.00")

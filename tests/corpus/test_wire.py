@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from goldwire.corpus.wire import assemble, parse_dateline, parse_wire
+from goldwire.corpus.wire import assemble, parse_dateline, parse_wire, strip_signoff
 
 
 @pytest.mark.parametrize(
@@ -69,4 +69,48 @@ def test_assemble_offsets_point_at_each_part():
     assert text == "T\n\nL\n\nB1\n\nB2"
     assert [(p.kind, text[p.start : p.end]) for p in paras] == [
         ("title", "T"), ("lead", "L"), ("body", "B1"), ("body", "B2"),
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("body", "kept", "signoff"),
+    [
+        (["Prices rose.", "Reuter"], ["Prices rose."], "Reuter"),
+        (["Prices rose.", "REUTER"], ["Prices rose."], "REUTER"),
+        (["Prices rose.\nReuters"], ["Prices rose."], "Reuters"),  # its own line, same para
+        (["Note: ended May 31.\nREUTER", "Reuter"], ["Note: ended May 31."], "REUTER\nReuter"),
+        (["Prices rose, Reuter said."], ["Prices rose, Reuter said."], None),  # not alone
+        (["Reuter", "Prices rose."], ["Reuter", "Prices rose."], None),  # not the last line
+        (["Prices rose.", "Reuter."], ["Prices rose.", "Reuter."], None),
+        (["Prices rose.", "reuter"], ["Prices rose.", "reuter"], None),
+        ([], [], None),
+    ],
+)
+def test_strip_signoff(body, kept, signoff):
+    assert strip_signoff(body) == (kept, signoff)
+
+
+def test_parse_wire_removes_the_signoff_but_never_the_title():
+    parts = parse_wire(["Oil rises", "HOUSTON, Feb 26 - Oil rose.", "Reuter"])
+    assert (parts.title, parts.body, parts.signoff) == (
+        "Oil rises",
+        ["HOUSTON, Feb 26 - Oil rose."],
+        "Reuter",
+    )
+    assert parts.removed == ["signoff"]
+    title_only = parse_wire(["Reuters"])
+    assert (title_only.title, title_only.body, title_only.signoff) == ("Reuters", [], None)
+
+
+def test_wire_documents_record_the_signoff_and_their_offsets_hold(tmp_path):
+    from goldwire.corpus.readers import ReadOptions
+    from goldwire.corpus.readers.wiretext import TextReader
+
+    path = tmp_path / "a.txt"
+    text = "Oil rises\n\nHOUSTON, Feb 26 - Oil rose.\n\nREUTER\n"
+    [doc] = TextReader().read(path, text, ReadOptions())
+    assert doc.text == "Oil rises\n\nHOUSTON, Feb 26 - Oil rose."
+    assert (doc.meta["signoff"], doc.meta["removed"]) == ("REUTER", "signoff")
+    assert [doc.text[p.start : p.end] for p in doc.paragraphs] == [
+        "Oil rises", "HOUSTON, Feb 26 - Oil rose.",
     ]  # fmt: skip
