@@ -24,7 +24,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from goldwire.corpus.card_hub import CardLicense, detected_languages
+from goldwire.corpus.card_hub import CardLicense, detected_languages, shown_input
 from goldwire.files import write_text
 from goldwire.schema import LabelSchema
 
@@ -138,13 +138,6 @@ def _description(stats, meta, languages, license: CardLicense) -> str:
         f"- **Language(s):** {', '.join(languages) or 'none detected'}\n"
         f"- **License:** {license.text()}"
     )
-
-
-def shown_input(path: str) -> str:
-    """An input as the card names it: as recorded when relative, by its name when absolute
-    (a path of the building machine says nothing to a reader of the card)."""
-    p = Path(path)
-    return p.name if p.is_absolute() else path
 
 
 def _sources(stats, meta) -> str:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from goldwire.corpus.card_hub import shown_input
 from goldwire.corpus.coverage import coverage_rows
 from goldwire.provenance import LAYERS, READER, has_gold
 
@@ -156,8 +157,9 @@ def attached_text(gold: dict[str, Any]) -> str:
     review, suggestions, agreement."""
     head = (
         f"Gold annotations for {gold['documents']} documents were attached by `goldwire "
-        f"corpus attach-gold` from `{gold['source']}`: {gold.get('entities', 0)} entities, "
-        f"{gold.get('stances', 0)} stances and {gold.get('doc_stances', 0)} document stances; "
+        f"corpus attach-gold` from `{shown_input(gold['source'])}`: "
+        f"{gold.get('entities', 0)} entities, {gold.get('stances', 0)} stances and "
+        f"{gold.get('doc_stances', 0)} document stances; "
         "each item lists the annotators who marked it and, when recorded, its provenance "
         "(typed by hand, a model suggestion accepted or edited, adjudicated, reviewed)."
     )

@@ -111,6 +111,13 @@ def corpus_id(folder: Path) -> str:
     return hashlib.sha256(str(Path(folder).resolve()).encode("utf-8", "surrogateescape")).hexdigest()[:16]  # fmt: skip  # noqa: E501
 
 
+def shown_input(path: str) -> str:
+    """A file or folder as the card names it: as recorded when relative, by its name when
+    absolute (a path of the building machine says nothing to a reader of the card)."""
+    p = Path(path)
+    return p.name if p.is_absolute() else path
+
+
 # --------------------------------------------------------------------------- metadata
 
 
@@ -271,6 +278,7 @@ __all__ = [
     "corpus_id",
     "detected_languages",
     "hub_metadata",
+    "shown_input",
     "source_datasets",
     "tasks",
     "text_marker",

@@ -182,6 +182,9 @@ def test_attach_gold_keeps_the_corpus_license(tmp_path):
     assert data["license"] == "cc-by-sa-4.0"
     assert data["annotations_creators"] == ["expert-generated"]  # attached, no reader gold
     assert data["goldwire_corpus_id"] == corpus_id(tmp_path / "v2")
+    text = (tmp_path / "v2" / "README.md").read_text(encoding="utf-8")
+    assert "attached by `goldwire corpus attach-gold` from `seed.jsonl`:" in text  # not its path
+    assert str(REPO) not in text and str(tmp_path) not in text
 
 
 # --------------------------------------------------------------------------- languages, paths
