@@ -10,7 +10,6 @@ Errors become exit codes in :mod:`goldwire.cli`.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +21,8 @@ from goldwire.annotate.agreement_cli import (
     StrategyOption,
     UnconfirmedOption,
 )
+from goldwire.annotate.cli_common import Echo, json_option
+from goldwire.files import is_stdout
 
 app = typer.Typer(
     help="Annotate in Doccano: run a server, push documents, pull annotations back.\n\n"
@@ -48,22 +49,23 @@ PortOption = Annotated[
 ]
 
 
-def _echo_status(status, *, as_json: bool) -> None:
-    if as_json:
-        typer.echo(json.dumps(status.to_dict(), indent=2))
-        return
+StatusJsonOption = json_option("the status")
+
+
+def _echo_status(status, echo: Echo) -> None:
+    echo.json(status.to_dict())
     state = "running" if status.running else "not running"
     kind = "" if status.managed else " (not managed by goldwire)"
-    typer.echo(f"doccano{kind}: {status.url} ({state})")
-    typer.echo(f"health: {status.health}")
+    echo(f"doccano{kind}: {status.url} ({state})")
+    echo(f"health: {status.health}")
     if status.pids:
-        typer.echo("pids: " + ", ".join(f"{name} {pid}" for name, pid in status.pids.items()))
+        echo("pids: " + ", ".join(f"{name} {pid}" for name, pid in status.pids.items()))
     if status.username:
-        typer.echo(f"admin: {status.username} (password in {status.credentials})")
+        echo(f"admin: {status.username} (password in {status.credentials})")
     if status.public_hosts:
-        typer.echo("public hosts: " + ", ".join(status.public_hosts))
+        echo("public hosts: " + ", ".join(status.public_hosts))
     for name, log in status.logs.items():
-        typer.echo(f"{name} log: {log}")
+        echo(f"{name} log: {log}")
 
 
 @server_app.command("install")
@@ -127,7 +129,7 @@ def start_cli(
             show_default=False,
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    json_out: StatusJsonOption = None,
 ) -> None:
     """Install if needed, initialise and start Doccano on 127.0.0.1; harmless when running.
 
@@ -141,14 +143,14 @@ def start_cli(
 
     port = check_port(port) if port is not None else None
     server.public_host_settings(public_host or ())  # a bad name fails before the install
-    if not server.venv_ready(server_paths().venv) and not as_json:
-        typer.echo("installing doccano into its own venv (takes a minute or two)...", err=True)
+    echo = Echo(json_out)
+    if not server.venv_ready(server_paths().venv):
+        echo("installing doccano into its own venv (takes a minute or two)...", err=True)
     status = server.start(
         port=port, username=username, timeout=timeout, public_hosts=public_host or ()
     )
-    if not as_json:
-        typer.echo("already running" if status.already_running else "started")
-    _echo_status(status, as_json=as_json)
+    echo("already running" if status.already_running else "started")
+    _echo_status(status, echo)
 
 
 @server_app.command("stop")
@@ -189,16 +191,16 @@ def status_cli(
             help="Check this Doccano server instead of the managed one.",
         ),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the status as JSON.")] = False,
+    json_out: StatusJsonOption = None,
 ) -> None:
     """Show URL, pids, admin user, log files and health; exit code 1 unless healthy.
 
-    Example: goldwire annotate server status --json
+    Example: goldwire annotate server status --json -
     """
     from goldwire.annotate import server
 
     status = server.status(url=url)
-    _echo_status(status, as_json=as_json)
+    _echo_status(status, Echo(json_out))
     if not status.healthy:
         raise typer.Exit(1)
 
@@ -312,7 +314,7 @@ ProblemsOption = Annotated[
     Path | None,
     typer.Option("--problems", help="Write every problem as JSONL here.", show_default=False),
 ]
-PushJsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+PushJsonOption = json_option("the report")
 
 
 @app.command("push")
@@ -331,7 +333,7 @@ def push_cli(
     url: UrlOption = None,
     username: UsernameOption = None,
     password_stdin: PasswordStdinOption = False,
-    as_json: PushJsonOption = False,
+    json_out: PushJsonOption = None,
 ) -> None:
     """Push a corpus into a Doccano project; only documents not there yet are uploaded.
 
@@ -352,24 +354,20 @@ def push_cli(
                           batch_size=batch_size, full_check=full_check,
                           problems=problems, url=url, username=username,
                           password=password)  # fmt: skip
-    with Bars(enabled=not as_json) as bars:
+    with Bars(enabled=not is_stdout(json_out)) as bars:
         report = push_corpus(request, progress=bars)
-    _echo_push(report, problems, as_json=as_json)
+    echo = Echo(json_out)
+    echo.json(report.to_dict())
+    _echo_push(report, problems, echo)
     if report.problems:
         raise typer.Exit(1)
 
 
-def _echo_json(data: dict) -> None:
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
-
-
-def _echo_push(report, problems_path: Path | None, *, as_json: bool) -> None:
-    if as_json:
-        return _echo_json(report.to_dict())
+def _echo_push(report, problems_path: Path | None, echo: Echo) -> None:
     for target in report.targets:
         p = target.project
         verb = "created" if target.created else "reused"
-        typer.echo(
+        echo(
             f"{p['name']} (id {p['id']}, {verb}) at {report.url}: {target.uploaded} uploaded in "
             f"{target.batches} batch(es), {target.unchanged} already there, "
             f"{target.mismatched} with another text; {target.examples_after} examples "
@@ -377,7 +375,7 @@ def _echo_push(report, problems_path: Path | None, *, as_json: bool) -> None:
         )
         for sync in target.labels:
             if sync["created"] or sync["updated"]:
-                typer.echo(
+                echo(
                     f"  {sync['kind']} labels: created {', '.join(sync['created']) or '-'}; "
                     f"updated {', '.join(sync['updated']) or '-'}"
                 )
@@ -387,24 +385,24 @@ def _echo_push(report, problems_path: Path | None, *, as_json: bool) -> None:
         ):
             if counts:
                 shown = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-                typer.echo(f"  suggestions {what}: {shown}")
+                echo(f"  suggestions {what}: {shown}")
     for note in report.notes:
-        typer.echo(f"note: {note}")
+        echo(f"note: {note}")
     if report.problems:
-        _echo_problems(report.problems, problems_path)
+        _echo_problems(report.problems, problems_path, echo)
 
 
-def _echo_problems(problems, path: Path | None) -> None:
+def _echo_problems(problems, path: Path | None, echo: Echo) -> None:
     from collections import Counter
+
+    from goldwire.console import shown_list
 
     kinds = Counter(p.kind for p in problems)
     summary = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-    typer.echo(f"{len(problems)} problem(s): {summary}", err=True)
-    for problem in problems[:10]:
-        typer.echo(f"  {problem}", err=True)
-    if len(problems) > 10:
-        more = f"see {path}" if path else "write them all with --problems FILE"
-        typer.echo(f"  ... {len(problems) - 10} more; {more}", err=True)
+    echo(f"{len(problems)} problem(s): {summary}", err=True)
+    hint = "write them all with --problems FILE"
+    for line in shown_list([str(p) for p in problems], more_in=path, hint=hint):
+        echo(f"  {line}", err=True)
 
 
 OutOption = Annotated[
@@ -452,7 +450,7 @@ ToolVersionOption = Annotated[
         show_default=False,
     ),
 ]
-PullJsonOption = Annotated[bool, typer.Option("--json", help="Print the summary as JSON.")]
+PullJsonOption = json_option("the summary")
 
 
 @app.command("pull")
@@ -468,7 +466,7 @@ def pull_cli(
     url: UrlOption = None,
     username: UsernameOption = None,
     password_stdin: PasswordStdinOption = False,
-    as_json: PullJsonOption = False,
+    json_out: PullJsonOption = None,
 ) -> None:
     """Pull every annotator's work into one goldwire JSONL per annotator, offsets checked.
 
@@ -487,17 +485,19 @@ def pull_cli(
     request = PullRequest(project, out, corpus=corpus, split=split, labels=labels,
                           exclude=tuple(exclude or ()), tool_version=tool_version, url=url,
                           username=username, password=password)  # fmt: skip
-    with Bars(enabled=not as_json) as bars:
+    with Bars(enabled=not is_stdout(json_out)) as bars:
         report = pull_to_folder(request, progress=bars)
-    _echo_pull(report, as_json=as_json)
+    echo = Echo(json_out)
+    echo.json(report.to_dict())
+    _echo_pull(report, echo)
     if report.problems:
         raise typer.Exit(1)
 
 
-def _echo_pull(report, *, as_json: bool) -> None:
-    if as_json:
-        return _echo_json(report.to_dict())
-    typer.echo(
+def _echo_pull(report, echo: Echo) -> None:
+    from goldwire.console import shown_list
+
+    echo(
         f"pulled {report.project['name']} ({report.examples} documents) from {report.url} "
         f"into {report.out} ({report.snapshot})"
     )
@@ -507,21 +507,22 @@ def _echo_pull(report, *, as_json: bool) -> None:
             where += " (not in doccano's export: see problems)"
         if s.carried:
             where += f" ({s.carried} kept from an earlier pull: see problems)"
-        typer.echo(
+        echo(
             f"  {user}: {s.documents} documents ({s.confirmed} confirmed), {s.spans} spans, "
             f"{s.relations} relations, {s.doc_stances} document stances{where}"
         )
         totals = {k: n for k, n in s.totals().items() if n}
         if totals:
-            typer.echo("    " + ", ".join(f"{n} {k}" for k, n in totals.items()))
+            echo("    " + ", ".join(f"{n} {k}" for k, n in totals.items()))
     if report.problems:
-        typer.echo(
+        echo(
             f"{len(report.problems)} problem(s) (spans or documents that could not be mapped); "
             f"see {Path(report.out) / 'problems.jsonl'}",
             err=True,
         )
-        for problem in report.problems[:5]:
-            typer.echo(f"  {problem}", err=True)
+        problems_file = Path(report.out) / "problems.jsonl"
+        for line in shown_list([str(p) for p in report.problems], more_in=problems_file):
+            echo(f"  {line}", err=True)
 
 
 ReviewerOption = Annotated[
@@ -533,7 +534,7 @@ ReviewerOption = Annotated[
         show_default=False,
     ),
 ]
-ReviewJsonOption = Annotated[bool, typer.Option("--json", help="Print the report as JSON.")]
+ReviewJsonOption = json_option("the report")
 
 
 @app.command("review")
@@ -549,7 +550,7 @@ def review_cli(
     url: UrlOption = None,
     username: UsernameOption = None,
     password_stdin: PasswordStdinOption = False,
-    as_json: ReviewJsonOption = False,
+    json_out: ReviewJsonOption = None,
 ) -> None:
     """Push the disputed documents into a review project, every candidate pre-loaded.
 
@@ -568,21 +569,21 @@ def review_cli(
     request = ReviewRequest(folder, project, reviewer, strategy=strategy, min_agree=min_agree,
                             include_unconfirmed=include_unconfirmed, labels=labels, url=url,
                             username=username, password=password)  # fmt: skip
-    with Bars(enabled=not as_json) as bars:
+    with Bars(enabled=not is_stdout(json_out)) as bars:
         report = review(request, progress=bars)
-    if as_json:
-        return _echo_json(report.to_dict())
-    typer.echo(
+    echo = Echo(json_out)
+    echo.json(report.to_dict())
+    echo(
         f"{len(report.disputed)} of {report.documents} documents have items left for review "
         f"({report.strategy}); candidates: "
         + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.candidates.items())
     )
     if report.push is not None:
-        _echo_push(report.push, None, as_json=False)
+        _echo_push(report.push, None, echo)
         if report.push.problems:
             raise typer.Exit(1)
     else:
-        typer.echo("nothing to review: nothing was pushed")
+        echo("nothing to review: nothing was pushed")
 
 
 def _mount_agreement_commands() -> None:

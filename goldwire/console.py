@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from collections.abc import Sequence
 from pathlib import Path
 
 from goldwire.files import is_stdout
@@ -33,6 +34,25 @@ def console(*, json_path: str | Path | None = None, wide: bool = False, stderr: 
         width = max(120, shutil.get_terminal_size((120, 24)).columns)
         return Console(highlight=False, width=width, stderr=err)
     return Console(stderr=err)
+
+
+SCREENFUL = 20  # lines of a list shown on the terminal before "... and N more"
+
+
+def shown_list(
+    lines: Sequence[str],
+    limit: int = SCREENFUL,
+    more_in: str | os.PathLike[str] | None = None,
+    hint: str = "",
+) -> list[str]:
+    """The lines of a long list to print on the terminal: the first ``limit``, then
+    ``... and N more (see FILE)`` naming ``more_in``, the file that holds them all (without
+    it, ``hint`` in the parentheses, e.g. how to write them all; nothing when empty). A list
+    of at most ``limit`` lines is shown whole."""
+    if len(lines) <= limit:
+        return list(lines)
+    where = f"see {shown_name(more_in)}" if more_in is not None else hint
+    return [*lines[:limit], f"... and {len(lines) - limit} more" + (f" ({where})" if where else "")]
 
 
 # control characters (C0, DEL, C1), surrogates (bytes that were not UTF-8), and the
@@ -81,4 +101,4 @@ def _stored_surrogate(m: re.Match[str]) -> str:
     return f"\\x{code - 0xDC00:02x}" if 0xDC80 <= code <= 0xDCFF else f"\\u{code:04x}"
 
 
-__all__ = ["console", "shown_name", "stored_name"]
+__all__ = ["SCREENFUL", "console", "shown_list", "shown_name", "stored_name"]

@@ -73,3 +73,21 @@ def test_stored_name_is_valid_utf8_and_faithful():
     assert stored_name(name) == "caf\\xe9-\\xff.txt"
     assert stored_name(name).encode("utf-8") == b"caf\\xe9-\\xff.txt"
     assert stored_name("lone \ud800") == "lone \\ud800"
+
+
+def test_shown_list_stops_after_a_screenful_and_says_where_the_rest_is():
+    from goldwire.console import SCREENFUL, shown_list
+
+    lines = [f"problem {i}" for i in range(1, 26)]  # 25 lines
+    shown = shown_list(lines, more_in="out/build_report.json")
+    assert SCREENFUL == 20 and len(shown) == 21
+    assert shown[:20] == lines[:20]
+    assert shown[20] == "... and 5 more (see out/build_report.json)"
+    assert shown_list(lines, limit=24, hint="write them all with --problems FILE")[-1] == (
+        "... and 1 more (write them all with --problems FILE)"
+    )
+    assert shown_list(lines, limit=3)[-1] == "... and 22 more"
+    assert shown_list(lines, limit=25) == lines  # a list that fits is shown whole
+    assert shown_list([], more_in="x") == []
+    # the file name is shown safely, like every other name on the terminal
+    assert shown_list(lines, more_in="a\nb.json")[-1] == "... and 5 more (see 'a\\nb.json')"

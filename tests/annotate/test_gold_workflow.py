@@ -245,7 +245,7 @@ def _annotate_and_pull(cli, w: dict, tmp: Path, env) -> None:
     env.setenv("GOLDWIRE_DOCCANO_REVIEWER_PASSWORD", carol.password)
     review = f"{w['name']}-review"
     w["review"] = cli("annotate", "review", pulls, "--project", review, "--reviewer",
-                      carol.username, "--labels", tmp / "labels.toml", "--json")  # fmt: skip
+                      carol.username, "--labels", tmp / "labels.toml", "--json", "-")  # fmt: skip
     w["review_project"] = client.find_project(w["admin"], review)
     _carol(w)
     w["review_pull"] = cli("annotate", "pull", "--project", review, "--out", tmp / "review",
@@ -451,7 +451,7 @@ def test_a_stance_both_drew_is_kept_while_its_holder_label_is_disputed(world):
 
 def test_review_decisions_carry_the_reviewer_and_the_votes(world):
     assert world["review"].exit_code == 0, world["review"].output
-    pushed = json.loads(world["review"].output)
+    pushed = json.loads(world["review"].stdout)
     assert world["docs"][1].id in pushed["disputed_ids"]
     assert world["final"].exit_code == 0, world["final"].output
     gold = {d.id: d for d in read_jsonl(world["gold"])}

@@ -286,11 +286,17 @@ def test_cli_push_prints_what_it_did_and_fails_on_problems(cli, doccano_server, 
     assert f"{name} (id " in result.stdout and "2 uploaded" in result.stdout
     write_jsonl([Document(id="doc0", text="changed")], path)
     problems = tmp_path / "problems.jsonl"
-    result = cli("annotate", "push", path, "--project", name, "--problems", problems, "--json")
+    args = ("annotate", "push", path, "--project", name, "--problems", problems)
+    result = cli(*args, "--json", "-")
     assert result.exit_code == 1
-    data = json.loads(result.stdout)
+    data = json.loads(result.stdout)  # standard output holds the JSON alone
     assert data["problem_counts"] == {"text_mismatch": 1}
-    assert "1 problem(s): 1 text_mismatch" not in result.stdout
+    assert "1 problem(s): 1 text_mismatch" in result.stderr
+    report = tmp_path / "push.json"  # --json PATH: a file, and the usual summary
+    result = cli(*args, "--json", report)
+    assert result.exit_code == 1 and not (tmp_path / "-").exists()
+    assert json.loads(report.read_text())["problem_counts"] == {"text_mismatch": 1}
+    assert f"{name} (id " in result.stdout
     assert json.loads(problems.read_text())["document"] == "doc0"
     result = cli("annotate", "push", path, "--project", name)
     assert "1 problem(s): 1 text_mismatch" in result.stderr

@@ -80,9 +80,10 @@ def test_status_shows_url_pids_and_health(doccano_server) -> None:
     assert set(status.pids) == {"webserver", "worker"}
     assert "gunicorn --bind 127.0.0.1:" in cmdline(status.pids["webserver"])
     assert " worker " in cmdline(status.pids["worker"])
-    result = invoke("status", "--json")
+    result = invoke("status", "--json", "-")
     assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)  # the human lines went to standard error
+    assert f"doccano: {status.url} (running)" in result.stderr
     assert shown["pids"] == status.pids and shown["health"] == "ok"
     assert shown["username"] == doccano_server.connection.username
     text = invoke("status").output.splitlines()
@@ -296,9 +297,9 @@ def test_start_on_a_busy_port_says_what_to_do(clean_env: Path) -> None:
 
 
 def test_status_and_stop_when_never_started(clean_env: Path) -> None:
-    result = invoke("status", "--json")
+    result = invoke("status", "--json", "-")
     assert result.exit_code == 1
-    shown = json.loads(result.output)
+    shown = json.loads(result.stdout)
     assert shown["running"] is False and shown["pids"] == {}
     assert invoke("stop").output == "doccano was not running\n"
 

@@ -63,7 +63,7 @@ def test_a_push_stops_within_seconds_when_the_managed_task_worker_is_dead(
     restarted = cli("annotate", "server", "start", "--port", spare.port,
                     "--public-host", SPARE_PUBLIC_HOST)  # fmt: skip
     assert restarted.exit_code == 0 and restarted.stdout.startswith("started\n")
-    again = cli("annotate", "push", corpus, "--project", "dead-worker", "--json")
+    again = cli("annotate", "push", corpus, "--project", "dead-worker", "--json", "-")
     assert again.exit_code == 0, again.output
     with connect(spare.connection) as session:
         project = client.find_project(session, "dead-worker")
