@@ -64,10 +64,11 @@ def label_schema_for(meta: dict, labels_path: str | Path | None) -> LabelSchema:
     return LabelSchema.default()
 
 
-def read_predictions(path: str | Path) -> dict[str, Document]:
-    """Model output as goldwire JSONL, by document id (an id given twice is an error)."""
+def read_predictions(path: str | Path, notes: list[str] | None = None) -> dict[str, Document]:
+    """Model output as goldwire JSONL, by document id (an id given twice is an error); entity
+    ids may be left out, keys goldwire does not read make one line in ``notes``."""
     out: dict[str, Document] = {}
-    for doc in read_jsonl(path):
+    for doc in read_jsonl(path, notes=notes):
         if doc.id in out:
             raise InputError(f"{path}: document {doc.id} appears twice; keep one prediction")
         out[doc.id] = doc
@@ -327,10 +328,11 @@ def push_corpus(request: PushRequest, progress: Progress = no_progress) -> PushR
     problems to ``request.problems``. Returns the push's report."""
     secret = as_user_password(request.as_user) if request.as_user else ""
     found = open_documents(request.corpus, request.split)
+    said: list[str] = []  # what reading the predictions noted (keys not read)
     options = PushOptions(
         project=request.project,
         labels=label_schema_for(found.meta, request.labels),
-        predictions=read_predictions(request.pre_annotate) if request.pre_annotate else None,
+        predictions=read_predictions(request.pre_annotate, said) if request.pre_annotate else None,
         source=request.suggestions_from
         or (request.pre_annotate.name if request.pre_annotate else ""),
         batch_docs=request.batch_size,
@@ -340,6 +342,7 @@ def push_corpus(request: PushRequest, progress: Progress = no_progress) -> PushR
     with connect(connection) as session, _as_user(connection, request.as_user, secret) as other:
         options.as_user = other
         report = push(session, found.docs, options, progress)
+    report.notes[:0] = said
     if request.problems:
         write_problems(request.problems, report.problems)
     return report

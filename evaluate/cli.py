@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from goldwire.files import write_json
+from goldwire.console import shown_list
+from goldwire.files import is_stdout, write_json
 
 if TYPE_CHECKING:
     from goldwire.evaluate.scoring import ScoreOptions, ScoreResult
@@ -144,7 +145,7 @@ def score(
     json_out: Annotated[
         Path | None,
         typer.Option(  # noqa: UP045
-            "--json", help="Write the full results as JSON here."
+            "--json", help="Write the full results as JSON here ('-': standard output)."
         ),
     ] = None,
     bootstrap: Bootstrap = 1000,
@@ -169,7 +170,7 @@ def score(
     options = _options(bootstrap, seed, alias, min_overlap, opinion_labels, confidence)
     g = open_gold(gold, split=split, fmt=fmt, preds=[pred], include_unannotated=include_unannotated)
     result = score_run(g, pred, lenient=lenient, options=options)
-    _print_result(result, _console(json_out))
+    _print_result(result, _console(json_out), json_out)
     if json_out is not None:
         write_json(json_out, result.to_dict())
         _console(json_out).print(f"results written to {json_out}", markup=False, soft_wrap=True)
@@ -186,7 +187,7 @@ def compare_cmd(
     json_out: Annotated[
         Path | None,
         typer.Option(  # noqa: UP045
-            "--json", help="Write the comparison as JSON here."
+            "--json", help="Write the comparison as JSON here ('-': standard output)."
         ),
     ] = None,
     bootstrap: Bootstrap = 1000,
@@ -330,7 +331,7 @@ def _table(title: str, columns: list[str], *, wrap_headers: bool = False):
     return table
 
 
-def _print_result(result: ScoreResult, con) -> None:
+def _print_result(result: ScoreResult, con, json_out: Path | None = None) -> None:
     from goldwire.evaluate.report import format as fmt
 
     docs, src, o = result.documents, result.source, result.options
@@ -354,8 +355,11 @@ def _print_result(result: ScoreResult, con) -> None:
             style="yellow",
         )
     _print_notes(con, docs.get("notes", []) + docs.get("prediction_notes", []), "  ")
-    for msg in docs.get("skipped", [])[:10]:
-        con.print(f"  skipped: {msg}", style="yellow", markup=False)
+    skipped = [f"skipped: {msg}" for msg in docs.get("skipped", [])]
+    more_in = None if json_out is None or is_stdout(json_out) else json_out
+    hint = "all are in the JSON" if is_stdout(json_out) else "all of them: --json FILE"
+    for line in shown_list(skipped, more_in=more_in, hint=hint):
+        con.print(f"  {line}", style="yellow", markup=False)
     sections = result.sections
     for view in ("conll.conlleval", "conll.iob2_strict"):
         if view in sections:

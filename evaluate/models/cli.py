@@ -87,13 +87,13 @@ Param = Annotated[
 TrainJson = Annotated[
     Path | None,
     typer.Option(  # noqa: UP045
-        "--json", help="Write the training summary as JSON here."
+        "--json", help="Write the training summary as JSON here ('-': standard output)."
     ),
 ]
 PredictJson = Annotated[
     Path | None,
     typer.Option(  # noqa: UP045
-        "--json", help="Write timing and counts as JSON here."
+        "--json", help="Write timing and counts as JSON here ('-': standard output)."
     ),
 ]
 Models = Annotated[

@@ -496,3 +496,20 @@ def test_report_without_matplotlib_says_plots_skipped_in_one_line(cli, files, mo
     assert result.stdout.count(skipped) == 1
     assert not (out / "plots").exists()
     assert (out / "report.html").is_file() and (out / "results.json").is_file()
+
+
+def test_a_long_list_of_skipped_items_stops_after_a_screenful(cli, files):
+    # 25 predictions of documents not in the gold, skipped with --lenient
+    bad = files["dir"] / "many_bad.jsonl"
+    extra = "".join(json.dumps({"id": f"zz{i}", "text": "x"}) + "\n" for i in range(25))
+    bad.write_text(files["a"].read_text() + extra, encoding="utf-8")
+    out = files["dir"] / "all.json"
+    args = ("evaluate", "score", "--gold", files["gold"], "--pred", bad, "--lenient")
+    result = cli(*args, "--bootstrap", "0", "--json", out)
+    assert result.exit_code == 0, result.output
+    shown = [line for line in result.stdout.splitlines() if "skipped: " in line]
+    assert len(shown) == 20  # the first 20 of 25, then one line for the rest
+    assert f"  ... and 5 more (see {out})" in result.stdout.splitlines()
+    assert len(json.loads(out.read_text())["documents"]["skipped"]) == 25
+    plain = cli(*args, "--bootstrap", "0")
+    assert "  ... and 5 more (all of them: --json FILE)" in plain.stdout.splitlines()
