@@ -121,6 +121,10 @@ def refuse_foreign_file(path: str | os.PathLike[str]) -> None:
 # --------------------------------------------------------------------------- unknown keys
 
 
+class UnknownKeysWarning(UserWarning):
+    """The warning :meth:`UnknownKeys.tell` issues when its reader keeps no notes."""
+
+
 class UnknownKeys:
     """Counts, over one file, the keys goldwire does not read: per key, how many documents
     (top level) or items (``entities[].key``) have it."""
@@ -157,7 +161,7 @@ class UnknownKeys:
         if note is None:
             return
         if notes is None:
-            warnings.warn(note, UserWarning, stacklevel=3)
+            warnings.warn(note, UnknownKeysWarning, stacklevel=3)
         else:
             notes.append(note)
 
@@ -167,6 +171,7 @@ __all__ = [
     "DOCUMENT_KEYS",
     "ITEM_KEYS",
     "UnknownKeys",
+    "UnknownKeysWarning",
     "foreign_format",
     "refuse_foreign",
     "refuse_foreign_file",

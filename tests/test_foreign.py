@@ -8,7 +8,13 @@ import zlib
 import pytest
 
 from goldwire.errors import InputError
-from goldwire.foreign import CONVERT_HINT, UnknownKeys, foreign_format, refuse_foreign_file
+from goldwire.foreign import (
+    CONVERT_HINT,
+    UnknownKeys,
+    UnknownKeysWarning,
+    foreign_format,
+    refuse_foreign_file,
+)
 from goldwire.schema import read_jsonl
 
 TEXT = "Lavrov met Borrell."
@@ -119,5 +125,5 @@ def test_read_jsonl_reads_model_output_and_notes_unknown_keys_once(tmp_path):
     found = [(e.id, e.text) for d in docs for e in d.entities]
     assert found == [("T1", "Lavrov"), ("T1", "Borrell")]
     assert notes == [f"{path}: unknown keys ignored: entities[].p (1 item)"]
-    with pytest.warns(UserWarning, match=r"unknown keys ignored: entities\[\].p \(1 item\)"):
+    with pytest.warns(UnknownKeysWarning, match=r"unknown keys ignored: entities\[\].p \(1 item\)"):
         list(read_jsonl(path))  # a caller without notes still hears it
