@@ -34,6 +34,7 @@ from goldwire.corpus.dataset import MANIFEST
 from goldwire.corpus.discover import discover
 from goldwire.corpus.engines import get_engine
 from goldwire.corpus.manifest import EXACT, KEPT, NEAR, GlobalResult, Manifest, decide
+from goldwire.corpus.sources import input_name
 from goldwire.corpus.split import SPLITS
 from goldwire.corpus.writing import (
     STAGED,
@@ -83,7 +84,7 @@ def build_corpus(config: BuildConfig, progress: Progress = no_progress) -> Build
         raise UsageError(
             f"no input files under {', '.join(map(str, config.inputs))}; give files or folders"
         )
-    report = BuildReport(config.dataset_name, str(config.out), files_found=found.found)
+    report = BuildReport(config.dataset_name, input_name(config.out), files_found=found.found)
     account_walk(report, found, config)
     manifest_path = config.manifest or (config.out / MANIFEST)
     manifest = Manifest() if config.fresh else Manifest.load(manifest_path)
@@ -127,9 +128,14 @@ def _tally(result: GlobalResult, ids: Sequence[str], sources: Sequence[str],
             by_split[d.split].append(i)
             if d.duplicate_of is not None:  # an official document, kept (see manifest.py)
                 report.official_duplicates.append(
-                    {"id": ids[i], "source": sources[i], "kind": "near",
-                     "duplicate_of": d.duplicate_of, "similarity": d.similarity,
-                     "split": d.split}  # fmt: skip
+                    {
+                        "id": ids[i],
+                        "source": sources[i],
+                        "kind": "near",
+                        "duplicate_of": d.duplicate_of,
+                        "similarity": d.similarity,
+                        "split": d.split,
+                    }  # fmt: skip
                 )
             continue
         report.duplicates.append(

@@ -7,6 +7,9 @@ file's outcome; the build fills the duplicates and splits. Every count reconcile
 ``files.found == files.read + files.rejected + files.skipped``. :meth:`BuildReport.to_json` is
 what ``build_report.json`` and ``goldwire corpus build --json`` hold.
 
+Files are named as in the rows' ``source``: relative to the input root given on the command
+line (:mod:`goldwire.corpus.sources`), in the lists and in the messages.
+
 File names in the report are valid UTF-8 (:func:`goldwire.console.stored_name`: a byte that
 is not UTF-8 is written as the four characters ``\\xNN``); the messages show names with
 :func:`goldwire.console.shown_name` (escaped when they hold control characters).
@@ -16,12 +19,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from goldwire.console import stored_name
+from goldwire.console import shown_name, stored_name
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.discover import Discovery
 from goldwire.corpus.readers import Rejection
+from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.steps import FileResult
 from goldwire.errors import InputError
 
@@ -134,12 +139,16 @@ def account_walk(report: BuildReport, found: Discovery, config: BuildConfig) -> 
     """Count what the walk found but will not read: unreadable folders are rejections (under
     ``--strict`` the first one raises), skipped entries are listed with their reason."""
     for rej in found.unreadable:
-        _reject(report, rej, config)
+        name = source_name(Path(rej.source), config.inputs)
+        message = renamed(rej.message, shown_name(rej.source), shown_name(name))
+        _reject(report, Rejection(name, rej.reason, message, rej.item), config)
         report.files_rejected += 1
-    report.skipped.extend(
-        {"source": stored_name(s.source), "reason": s.reason, "message": stored_name(s.message)}
-        for s in found.skipped
-    )
+    for s in found.skipped:
+        name = source_name(Path(s.source), config.inputs)
+        message = renamed(s.message, shown_name(s.source), shown_name(name))
+        report.skipped.append(
+            {"source": stored_name(name), "reason": s.reason, "message": stored_name(message)}
+        )
 
 
 def _reject(report: BuildReport, rej: Rejection, config: BuildConfig) -> None:

@@ -41,6 +41,7 @@ from goldwire.corpus.build_report import account_file
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.engines import READING, Engine, Staged
 from goldwire.corpus.layout import DATA_DIR
+from goldwire.corpus.sources import source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.corpus.steps import FileResult, preset_split, process_bytes
 from goldwire.errors import GoldwireError, UsageError
@@ -270,9 +271,9 @@ def _arrow_paths(files: list[Path], report, config: BuildConfig) -> list[Path]:
 
     kept = []
     for path in files:
-        source = str(path)
+        source = source_name(path, config.inputs)
         try:
-            source.encode("utf-8")
+            str(path).encode("utf-8")
         except UnicodeEncodeError:
             message = (
                 f"{shown_name(source)}: the file name is not UTF-8, which the Ray engine "
@@ -298,7 +299,7 @@ def _account(stage: Path, files: list[Path], report, config: BuildConfig, progre
         by_path[info["path"]] = info
     del summaries
     for done, path in enumerate(files, 1):
-        info = by_path.get(str(path))
+        info = by_path.get(source_name(path, config.inputs))  # as process_bytes named it
         if info is None:
             raise GoldwireError(f"{path}: the Ray engine lost this file; this is a bug")
         account_file(report, FileResult.from_summary(info), info["docs"], config)

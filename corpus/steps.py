@@ -26,6 +26,7 @@ from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dedup import signature
 from goldwire.corpus.normalize import decode_bytes, normalize_text
 from goldwire.corpus.readers import AUTO_ORDER, READERS, Reader, Rejection, detect, get_reader
+from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import InputError, SchemaError
 from goldwire.schema import Document, LabelSchema, document_id, features
@@ -112,7 +113,7 @@ def process_file(path: Path, config: BuildConfig) -> FileResult:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        source = str(path)
+        source = source_name(path, config.inputs)
         return FileResult(
             source,
             None,
@@ -128,8 +129,9 @@ def process_bytes(path: Path, data: bytes, config: BuildConfig) -> FileResult:
     """Decode, parse and finalise every document of one file's bytes (pure).
 
     Nothing in one file stops the build: any exception (not a BaseException such as
-    KeyboardInterrupt) becomes a Rejection of the file, or of the record it came from."""
-    source = str(path)
+    KeyboardInterrupt) becomes a Rejection of the file, or of the record it came from.
+    Sources are named relative to the input roots (:mod:`goldwire.corpus.sources`)."""
+    source = source_name(path, config.inputs)
     result = FileResult(source, None, None, [], [])
     try:
         _process(path, data, config, result)
@@ -180,8 +182,9 @@ def _process(path: Path, data: bytes, config: BuildConfig, result: FileResult) -
 def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildConfig,
            result: FileResult) -> None:  # fmt: skip
     """The reader's documents, finalised and encoded into ``result`` (or rejected); a reader
-    that fails part way keeps the documents it gave, and the rest is one rejection."""
-    source = str(path)
+    that fails part way keeps the documents it gave, and the rest is one rejection. Readers
+    name ``path`` in sources and messages; they become the file's source name."""
+    raw, source = str(path), result.path
     shown = shown_name(source)
     items = _items(reader, path, text, config)
     while True:
@@ -195,7 +198,7 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
             return
         except InputError as exc:
             rej = Rejection(source, "unparseable", str(exc))
-            result.rejections.append(_named(rej, source, shown))
+            result.rejections.append(_named(rej, raw, source))
             return
         except Exception as exc:  # noqa: BLE001 - a reader's failure rejects the rest
             where = f" after document {result.documents_seen}" if result.documents_seen else ""
@@ -205,19 +208,21 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
             return
         result.documents_seen += 1
         if isinstance(item, Rejection):
-            result.rejections.append(_named(item, source, shown))
+            result.rejections.append(_named(item, raw, source))
             continue
+        if item.source:
+            item.source = renamed(item.source, raw, source)
         try:
             row = finalize(item, encoding, config)
             sig = signature(row["text"], config.minhash) if config.minhash else None
             result.docs.append((_features_for(config.labels).encode_example(row), sig))
         except SchemaError as exc:
             rej = Rejection(item.source or source, "schema", str(exc))
-            result.rejections.append(_named(rej, source, shown))
+            result.rejections.append(_named(rej, raw, source))
         except Exception as exc:  # noqa: BLE001 - one bad record is a rejection
             where = item.source or source
             rej = Rejection(where, "schema", f"{where}: {_failure(exc)}")
-            result.rejections.append(_named(rej, source, shown))
+            result.rejections.append(_named(rej, raw, source))
 
 
 def _items(reader: Reader, path: Path, text: str, config: BuildConfig) -> Iterator[Any]:
@@ -225,10 +230,11 @@ def _items(reader: Reader, path: Path, text: str, config: BuildConfig) -> Iterat
     yield from reader.read(path, text, config.read)
 
 
-def _named(rej: Rejection, raw: str, shown: str) -> Rejection:
-    """The rejection with its file named safely in the message (readers write ``str(path)``)."""
-    if shown != raw:
-        rej.message = rej.message.replace(raw, shown)
+def _named(rej: Rejection, raw: str, source: str) -> Rejection:
+    """The rejection with its file's path (readers write ``str(path)``) replaced by its source
+    name, shown safely in the message."""
+    rej.source = renamed(rej.source, raw, source)
+    rej.message = renamed(rej.message, raw, shown_name(source))
     return rej
 
 

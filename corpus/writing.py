@@ -29,6 +29,7 @@ from goldwire.corpus.card_hub import CardLicense, corpus_id
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.dataset import CARD, GOLDWIRE_META, MANIFEST, REPORT
 from goldwire.corpus.manifest import Manifest
+from goldwire.corpus.sources import input_name
 from goldwire.files import write_json, write_text
 from goldwire.outputs import Input, OutputKind, check_output, no_space_named, replace_folder
 from goldwire.outputs import staging_dir as staging_dir
@@ -67,7 +68,7 @@ def build_meta(config: BuildConfig, splits: dict[str, int]) -> dict[str, Any]:
         "corpus_id": corpus_id(config.out),  # the data card's marker (goldwire.corpus.card_hub)
         "license": (config.license or CardLicense()).to_json(),
         "build": {
-            "inputs": [str(p) for p in config.inputs],
+            "inputs": [input_name(p) for p in config.inputs],  # goldwire.corpus.sources
             "format": config.format,
             "engine": config.engine,
             "year": config.read.year,

@@ -22,6 +22,8 @@ def test_gold_matches_the_built_corpus(tmp_path):
     (gold,) = read_jsonl(SEED_GOLD / "seed.jsonl")
     gold.validate(LabelSchema.default())
     assert (gold.id, gold.text, gold.text_sha256) == (doc.id, doc.text, doc.text_sha256)
+    # the source is relative to the input root (seeds/articles): never a path of a machine
+    assert gold.source == doc.source == "articles/000_cb2353d6230e5346.txt"
     # the guidelines' anchors: the title stance and the article's own stance via TASS
     title_end = doc.paragraphs[0].end
     assert any(

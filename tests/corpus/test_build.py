@@ -219,10 +219,10 @@ def test_any_failure_in_one_file_is_its_rejection_and_the_rest_is_built(tmp_path
     report = _build(src, tmp_path / "out")
     assert (report.files_read, report.files_rejected, report.kept) == (2, 2, 2)
     assert [(Path(r["source"]).name, r["reason"], r["message"]) for r in report.rejections] == [
-        ("boom.txt", "unparseable", f"{src / 'boom.txt'}: the text reader stopped; the rest "
+        ("boom.txt", "unparseable", "in/boom.txt: the text reader stopped; the rest "
          "cannot be read (OverflowError: Python int too large to convert to C int); fix or "
          "remove this input"),
-        ("deep.txt", "unparseable", f"{src / 'deep.txt'}: the text reader stopped; the rest "
+        ("deep.txt", "unparseable", "in/deep.txt: the text reader stopped; the rest "
          "cannot be read (RecursionError: nested too deeply); fix or remove this input"),
     ]  # fmt: skip
     assert report.reconciles()
@@ -246,7 +246,7 @@ def test_a_file_that_gives_no_item_is_rejected_not_silently_read(tmp_path, monke
     report = _build(src, tmp_path / "out")
     assert (report.files_read, report.files_rejected, report.kept) == (1, 1, 1)
     assert [(r["reason"], r["message"]) for r in report.rejections] == [
-        ("no-documents", f"{src / 'a.txt'}: the text reader found no document in this file; "
+        ("no-documents", "in/a.txt: the text reader found no document in this file; "
          "check its content or pass another --format"),
     ]  # fmt: skip
 
@@ -295,18 +295,18 @@ def test_file_names_with_control_or_undecodable_bytes(tmp_path):
     data = report.to_json()
     assert (data["files"]["read"], data["files"]["rejected"]) == (2, 2) and data["reconciles"]
     messages = {r["source"]: r["message"] for r in data["rejections"]}
-    assert messages[f"{src}/empty\\xff.txt"] == (
-        f"'{src}/empty\\xff.txt': the file is empty; remove it or give it content"
+    assert messages["in/empty\\xff.txt"] == (
+        "'in/empty\\xff.txt': the file is empty; remove it or give it content"
     )
-    assert messages[f"{src}/tail.txt"].startswith(f"{src}/tail.txt: the file is empty")
+    assert messages["in/tail.txt"].startswith("in/tail.txt: the file is empty")
     json.dumps(data, ensure_ascii=False).encode("utf-8")  # valid UTF-8 throughout
     on_disk = json.loads((tmp_path / "out" / "build_report.json").read_text(encoding="utf-8"))
     assert sorted(on_disk["files"]["reader_by_file"]) == sorted([
-        f"{src}/empty\\xff.txt", f"{src}/evil\n[red]fake line\x1b[31m.txt",
-        f"{src}/ok\\xfe.txt", f"{src}/tail.txt",
+        "in/empty\\xff.txt", "in/evil\n[red]fake line\x1b[31m.txt",
+        "in/ok\\xfe.txt", "in/tail.txt",
     ])  # fmt: skip
     sources = sorted(d.source for d in iter_documents(tmp_path / "out"))
-    assert sources == [f"{src}/evil\n[red]fake line\x1b[31m.txt", f"{src}/ok\\xfe.txt"]
+    assert sources == ["in/evil\n[red]fake line\x1b[31m.txt", "in/ok\\xfe.txt"]
 
 
 def test_cli_prints_names_safely_and_takes_encoding_and_follow_symlinks(cli, tmp_path):
@@ -322,13 +322,13 @@ def test_cli_prints_names_safely_and_takes_encoding_and_follow_symlinks(cli, tmp
                  "--encoding", "utf-8", "--json", tmp_path / "r.json")  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "\x1b[2J" not in result.output and "x\n" not in result.output
-    assert f"empty '{src}/x\\n[red]ok\\x1b[2J.txt': the file is empty" in result.output
+    assert "empty 'in/x\\n[red]ok\\x1b[2J.txt': the file is empty" in result.output
     data = json.loads((tmp_path / "r.json").read_text(encoding="utf-8"))
     assert [(Path(r["source"]).name, r["reason"]) for r in data["rejections"]] == [
         ("x\n[red]ok\x1b[2J.txt", "empty"), ("ru.txt", "undecodable"),
     ]  # a folder's files come before its subfolders  # fmt: skip
     assert data["rejections"][1]["message"] == (
-        f"{src}/real/ru.txt: byte 0 (0xc7) is not valid utf-8 (--encoding utf-8); re-save the "
+        "in/real/ru.txt: byte 0 (0xc7) is not valid utf-8 (--encoding utf-8); re-save the "
         "file in utf-8, or build it without --encoding"
     )
     assert [(Path(s["source"]).name, s["reason"]) for s in data["skipped"]] == [("link", "symlink")]
@@ -393,8 +393,11 @@ def test_conll2003_keeps_its_official_splits_whole(shared_data, tmp_path):
     src = shared_data / "conll2003"
     expected = {
         split: (src / name).read_text(encoding="utf-8").count("-DOCSTART-")
-        for split, name in (("train", "train.txt"), ("validation", "valid.txt"),
-                            ("test", "test.txt"))  # fmt: skip
+        for split, name in (
+            ("train", "train.txt"),
+            ("validation", "valid.txt"),
+            ("test", "test.txt"),
+        )  # fmt: skip
     }
     assert expected == {"train": 946, "validation": 216, "test": 231}
     report = build_corpus(BuildConfig(inputs=(src,), out=tmp_path / "out"))

@@ -111,7 +111,8 @@ def _assert_accounted(report: dict, paths: list[Path]) -> None:
     files = report["files"]
     assert files["found"] == len(paths) == files["read"] + files["rejected"] + files["skipped"]
     named = set(files["reader_by_file"]) | {s["source"] for s in report["skipped"]}
-    assert named == {stored_name(p) for p in paths}
+    # named relative to the input folder given: its name, then the file's
+    assert named == {stored_name(Path(p.parent.name) / p.name) for p in paths}
     json.dumps(report, ensure_ascii=False).encode("utf-8")  # valid UTF-8 throughout
 
 

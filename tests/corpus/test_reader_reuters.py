@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -195,3 +196,45 @@ def test_unescape_refuses_references_that_name_no_character():
     for ref in ("&#55296;", "&#57343;", "&#1114112;", "&#99999999999;", "&#" + "9" * 5000 + ";"):
         with pytest.raises(BadReference):
             unescape(ref)
+
+
+@pytest.mark.shared_data
+def test_the_whole_collection_folder_builds_without_its_documentation(shared_data, tmp_path):
+    """``corpus build reuters21578`` (auto format; about 12 s): README.txt and lewis.dtd are
+    skipped as documentation, sources are relative to the folder, no text keeps a sign-off."""
+    import json
+
+    from goldwire.corpus.dataset import load_corpus
+
+    src = shared_data / "reuters21578"
+    report = build_corpus(BuildConfig(inputs=(src,), out=tmp_path / "out")).to_json()
+    assert [(s["source"], s["reason"]) for s in report["skipped"]] == [
+        ("reuters21578/README.txt", "documentation"), ("reuters21578/lewis.dtd", "documentation"),
+    ]  # fmt: skip
+    sgm = sorted(p.name for p in src.glob("reut2-*.sgm"))
+    assert sorted(report["files"]["reader_by_file"]) == [f"reuters21578/{n}" for n in sgm]
+    assert set(report["files"]["reader_by_file"].values()) == {"reuters"}
+    # the raw stories whose body's last line is a sign-off alone, counted from the SGML
+    signed, stories = 0, 0
+    for name in sgm:
+        raw = (src / name).read_text(encoding="latin-1")
+        for body in re.findall(r"<BODY>(.*?)</BODY>", raw, re.S):
+            lines = [ln.strip() for ln in re.sub(r"&#\d+;", "", body).split("\n") if ln.strip()]
+            stories += bool(lines)
+            signed += bool(lines) and lines[-1] in ("Reuter", "REUTER", "Reuters", "REUTERS")
+    assert report["documents"]["seen"] - report["documents"]["rejected"] == stories
+    dd, _, _ = load_corpus(tmp_path / "out")
+    with_signoff = kept = 0
+    for split in dd:
+        for row in dd[split]:
+            kept += 1
+            meta = {kv["key"]: kv["value"] for kv in row["meta"]}
+            with_signoff += "signoff" in meta
+            last = row["text"].rsplit("\n", 1)[-1].strip()
+            assert last not in ("Reuter", "REUTER", "Reuters", "REUTERS"), row["source"]
+            assert row["source"].startswith("reuters21578/reut2-"), row["source"]
+            assert "README" not in row["source"]
+    assert kept == report["documents"]["kept"]
+    assert with_signoff >= 0.9 * kept and signed >= with_signoff  # duplicates are not kept
+    meta = json.loads((tmp_path / "out" / "goldwire.json").read_text(encoding="utf-8"))
+    assert meta["build"]["inputs"] == [str(src)]  # outside the working folder: as given
