@@ -285,7 +285,7 @@ def _print_report(data: dict, console) -> None:
     from rich.markup import escape
     from rich.table import Table
 
-    from goldwire.console import shown_name
+    from goldwire.console import shown_list, shown_name
 
     table = Table(title=escape(f"build report: {shown_name(data['name'])}"), show_header=True)
     table.add_column("what")
@@ -309,12 +309,11 @@ def _print_report(data: dict, console) -> None:
     console.print(f"readers: {formats}; encodings: {files['encodings']}", highlight=False)
     if data["rejections"]:
         console.print(f"[bold]rejected ({len(data['rejections'])}):[/bold]")
-        for r in data["rejections"]:
-            console.print(
-                f"  [red]{r['reason']}[/red] {escape(r['message'])}",
-                highlight=False,
-                soft_wrap=True,
-            )
+        lines = [f"  [red]{r['reason']}[/red] {escape(r['message'])}" for r in data["rejections"]]
+        report = Path(data["out"]) / "build_report.json"
+        for line in shown_list(lines, more_in=report):
+            console.print(line if line.startswith("  ") else f"  {escape(line)}",
+                          highlight=False, soft_wrap=True)  # fmt: skip
     if data["skipped"]:
         reasons = ", ".join(f"{k} ({v})" for k, v in files["skipped_by_reason"].items())
         console.print(f"skipped (not read): {reasons}; listed in the build report", highlight=False)

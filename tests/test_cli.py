@@ -206,3 +206,19 @@ def test_a_json_report_inside_an_input_is_refused_before_any_work(cli, tmp_path)
         f"error: --json {meta} is inside the corpus {tmp_path / 'c'}; pick a path outside it"
     )
     assert meta.read_bytes() == before
+
+
+def test_a_long_rejection_list_stops_after_a_screenful(cli, tmp_path):
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(25):
+        (src / f"e{i:02d}.txt").write_bytes(b"")
+    write_articles(tmp_path / "ok", 1)
+    (tmp_path / "ok" / "a00000.txt").rename(src / "a.txt")
+    out = tmp_path / "c"
+    result = cli("corpus", "build", src, "--out", out, "--card-dir", tmp_path / "cards")
+    assert result.exit_code == 0, result.output
+    lines = [line.strip() for line in result.output.splitlines()]
+    start = lines.index("rejected (25):")
+    assert all(line.startswith("empty ") for line in lines[start + 1 : start + 21])
+    assert lines[start + 21] == f"... and 5 more (see {out / 'build_report.json'})"
