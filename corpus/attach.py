@@ -316,8 +316,8 @@ def _write_new_version(dd, labels, meta, merged: dict[str, Document], found, cor
     with the gold, the card) and move it into place; returns where the card is."""
     from goldwire.corpus.coverage import corpus_coverage
     from goldwire.corpus.writing import write_version
+    from goldwire.features import features
     from goldwire.outputs import staging
-    from goldwire.schema import features
 
     with staging(out_dir, "attaching") as work:
         splits = _write_version(dd, merged, found, features(labels), work)

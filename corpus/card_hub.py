@@ -212,7 +212,7 @@ def _data_files(stats: dict[str, Any], meta: dict[str, Any]) -> list[dict[str, s
 
 
 def _dataset_info(stats: dict[str, Any], labels) -> dict[str, Any]:
-    from goldwire.schema import features
+    from goldwire.features import features
 
     return {
         # all of them: `load_dataset(<folder>)` casts the data to these features

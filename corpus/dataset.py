@@ -26,7 +26,8 @@ from typing import Any
 
 from goldwire import SCHEMA_VERSION
 from goldwire.errors import DatasetError, InputError, SchemaError, UsageError
-from goldwire.schema import Document, LabelSchema, features, read_jsonl
+from goldwire.features import features
+from goldwire.schema import Document, LabelSchema, read_jsonl
 
 GOLDWIRE_META = "goldwire.json"  # schema version, label schema, build settings, gold
 MANIFEST = "manifest.jsonl"  # each id's split and kept / duplicate decision

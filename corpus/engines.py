@@ -37,8 +37,8 @@ from goldwire.corpus.steps import (
     restore_signals,
 )
 from goldwire.errors import UsageError
+from goldwire.features import features
 from goldwire.progress import Progress
-from goldwire.schema import features
 
 READING = "reading files"  # the progress phase of ``stage``: done and total files
 

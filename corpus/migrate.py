@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from goldwire import SCHEMA_VERSION
 from goldwire.errors import UsageError
+from goldwire.features import features
 from goldwire.provenance import (
     ADJUDICATED,
     ANNOTATED,
@@ -39,7 +40,7 @@ from goldwire.provenance import (
     NONE,
     Annotation,
 )
-from goldwire.schema import LabelSchema, features
+from goldwire.schema import LabelSchema
 
 if TYPE_CHECKING:
     from goldwire.corpus.readers.base import Reader

@@ -45,7 +45,7 @@ from goldwire.corpus.sources import source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.corpus.steps import FileResult, preset_split, process_bytes
 from goldwire.errors import GoldwireError, UsageError
-from goldwire.schema import features
+from goldwire.features import features
 
 STAGE = "stage"
 KEY, PATH, DOC, SIG, SPLIT, INFO = (

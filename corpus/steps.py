@@ -29,7 +29,8 @@ from goldwire.corpus.readers import AUTO_ORDER, READERS, Reader, Rejection, dete
 from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import InputError, SchemaError
-from goldwire.schema import Document, LabelSchema, document_id, features
+from goldwire.features import features
+from goldwire.schema import Document, LabelSchema, document_id
 
 _HEAD = 8192
 

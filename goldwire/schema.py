@@ -30,9 +30,7 @@ from goldwire.provenance import (
     Annotation,
     Suggested,
     Vote,
-    annotation_features,
     item_provenance_json,
-    provenance_features,
 )
 
 PARAGRAPH_KINDS = ("title", "lead", "body")
@@ -464,70 +462,6 @@ def document_id(text: str) -> str:
     return text_sha256(text)[:16]
 
 
-def features(labels: LabelSchema | None = None):
-    """The typed ``datasets.Features`` of a goldwire dataset for a label schema."""
-    from datasets import ClassLabel, Features, List, Value
-
-    labels = labels or LabelSchema.default()
-    mention = {
-        "entity": Value("string"),
-        "start": Value("int32"),
-        "end": Value("int32"),
-        "text": Value("string"),
-    }
-
-    def made_by() -> dict[str, Any]:  # who made a label, its score, where it came from
-        return {
-            "annotators": List(Value("string")),
-            "score": Value("float32"),
-            **provenance_features(),
-        }
-
-    strings = ("id", "source", "agency", "dateline", "published", "published_raw", "title",
-               "lead", "text")  # fmt: skip
-    return Features(
-        {
-            **{key: Value("string") for key in strings},
-            "paragraphs": List(
-                {
-                    "kind": ClassLabel(names=list(PARAGRAPH_KINDS)),
-                    "start": Value("int32"),
-                    "end": Value("int32"),
-                }
-            ),
-            "language": Value("string"),
-            "text_sha256": Value("string"),
-            "meta": List({"key": Value("string"), "value": Value("string")}),
-            "entities": List(
-                {
-                    "id": Value("string"),
-                    "start": Value("int32"),
-                    "end": Value("int32"),
-                    "label": ClassLabel(names=labels.entity_labels),
-                    "text": Value("string"),
-                    **made_by(),
-                }
-            ),
-            "stances": List(
-                {
-                    "holder": mention,
-                    "target": dict(mention),
-                    "label": ClassLabel(names=labels.stance_labels or ["NONE"]),
-                    **made_by(),
-                }
-            ),
-            "doc_stances": List(
-                {
-                    "target": Value("string"),
-                    "label": ClassLabel(names=labels.doc_stance_labels or ["NONE"]),
-                    **made_by(),
-                }
-            ),
-            "annotation": annotation_features(),
-        }
-    )
-
-
 # --------------------------------------------------------------------------- JSON lines
 
 
@@ -601,7 +535,6 @@ __all__ = [
     "Stance",
     "check_span",
     "document_id",
-    "features",
     "read_jsonl",
     "read_jsonl_report",
     "text_sha256",

@@ -7,6 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from goldwire.errors import SchemaError, SpanError
+from goldwire.features import features
 from goldwire.schema import (
     Document,
     Entity,
@@ -14,7 +15,6 @@ from goldwire.schema import (
     Mention,
     Stance,
     document_id,
-    features,
     read_jsonl,
     read_jsonl_report,
     write_jsonl,

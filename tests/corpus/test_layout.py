@@ -14,7 +14,7 @@ from goldwire.corpus.build import BuildConfig, build_corpus
 from goldwire.corpus.dataset import load_corpus
 from goldwire.corpus.split import SplitRatios
 from goldwire.errors import DatasetError
-from goldwire.schema import features
+from goldwire.features import features
 from gwtest import SEED_ARTICLES, SEED_GOLD, tass_article
 
 

@@ -15,8 +15,9 @@ from goldwire.corpus import migrate as migrate_mod
 from goldwire.corpus.dataset import GOLDWIRE_META, iter_documents, load_corpus, read_meta
 from goldwire.corpus.migrate import migrate_corpus, v1_annotation, v1_features
 from goldwire.errors import DatasetError, DiskFullError, OutputError, UsageError
+from goldwire.features import features
 from goldwire.provenance import Annotation
-from goldwire.schema import LabelSchema, features
+from goldwire.schema import LabelSchema
 from gwtest import TEST_DATA
 
 FIXTURE = TEST_DATA / "corpus_v1"

@@ -8,6 +8,7 @@ import pytest
 
 from goldwire.errors import DatasetError, InputError, SchemaError, SpanError, UsageError
 from goldwire.evaluate.inputs import load_gold, load_predictions
+from goldwire.features import features
 from goldwire.provenance import ANNOTATED, UNCONFIRMED, Annotation
 from goldwire.schema import (
     DocStance,
@@ -16,7 +17,6 @@ from goldwire.schema import (
     LabelSchema,
     Mention,
     Stance,
-    features,
     write_jsonl,
 )
 
