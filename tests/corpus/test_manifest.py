@@ -120,7 +120,6 @@ def test_dedup_official_drops_near_duplicates_inside_one_official_split():
     assert (c.status, c.split, c.duplicate_of) == (NEAR, "train", "A")
 
 
-
 def test_manifest_round_trip(tmp_path):
     m = Manifest({"x": Entry("test", NEAR, "y", 0), "y": Entry("test", KEPT, None, 1)})
     m.save(tmp_path / "m.jsonl")
