@@ -4,8 +4,12 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 PIP    := $(BIN)/python -m pip
 SEED_OUT ?= data/seed
+# The demo needs goldwire and its [report] extra only: it runs in .venv when `make venv` made
+# one, else in a venv of its own without the test tooling, the model adapters or Ray.
+DEMO_VENV ?= $(if $(wildcard $(BIN)/goldwire),$(VENV),.venv-demo)
+DEMO_BIN  := $(DEMO_VENV)/bin
 
-.PHONY: help venv doccano chromium demo test test-fast lint format bench bench-scale benchmark clean
+.PHONY: help venv demo-venv doccano chromium demo wheel-check test test-fast lint format bench bench-scale benchmark clean
 
 help:  ## list targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*## /\t/'
@@ -18,12 +22,25 @@ $(BIN)/goldwire: pyproject.toml constraints.txt
 
 venv: $(BIN)/goldwire  ## create .venv with goldwire and its test dependencies
 
-demo: venv doccano  ## the main job on the seed articles: corpus, Doccano with gold pre-annotations, benchmark
-	$(BIN)/goldwire corpus build seeds/articles --out $(SEED_OUT) --name seed
-	$(BIN)/goldwire annotate server start
-	$(BIN)/goldwire annotate push $(SEED_OUT) --project seed --pre-annotate seeds/gold/seed.jsonl
-	$(BIN)/goldwire evaluate benchmark --gold seeds/gold/seed.jsonl --models rules-stance --out reports/seed
-	$(BIN)/goldwire annotate server status
+ifeq ($(DEMO_VENV),$(VENV))
+demo-venv: venv
+else
+$(DEMO_BIN)/goldwire: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(DEMO_VENV)
+	$(DEMO_BIN)/python -m pip install -q --upgrade "pip>=24" "setuptools>=77" wheel
+	$(DEMO_BIN)/python -m pip install -q -c constraints.txt -e ".[report]"
+	@touch $@
+
+demo-venv: $(DEMO_BIN)/goldwire  ## the demo's venv: goldwire and [report] only (.venv when it exists)
+endif
+
+demo: demo-venv  ## the main job on the seed articles: corpus, Doccano with gold pre-annotations, benchmark
+	$(DEMO_BIN)/goldwire annotate server install
+	$(DEMO_BIN)/goldwire corpus build seeds/articles --out $(SEED_OUT) --name seed
+	$(DEMO_BIN)/goldwire annotate server start
+	$(DEMO_BIN)/goldwire annotate push $(SEED_OUT) --project seed --pre-annotate seeds/gold/seed.jsonl
+	$(DEMO_BIN)/goldwire evaluate benchmark --gold seeds/gold/seed.jsonl --models rules-stance --out reports/seed
+	$(DEMO_BIN)/goldwire annotate server status
 
 doccano: venv  ## install the Doccano server's own venv (once; later runs are a no-op)
 	$(BIN)/python -m goldwire.annotate.server install
@@ -35,6 +52,9 @@ chromium:  ## Debian's Chromium for the browser test (Playwright's own browser d
 
 test: venv doccano chromium  ## run the whole test suite (the tests start the Doccano server they need)
 	$(BIN)/python -m pytest -q
+
+wheel-check:  ## the built wheel alone in fresh venvs: every command, then each group of extras (CI's second stage)
+	bash .ci/wheel_smoke.sh
 
 test-fast: venv  ## tests without the Doccano server or ../shared/data
 	$(BIN)/python -m pytest -q -m "not doccano and not shared_data"
@@ -56,5 +76,5 @@ bench: venv  ## benchmarks (minutes; figures printed with ratios to references)
 bench-scale: venv  ## corpus build at 200,000 articles: local and Ray engines, memory per process (about 12 min; docs/scale.md)
 	$(BIN)/python bench/corpus_scale.py
 
-clean:  ## remove generated data (not the venv)
+clean:  ## remove generated data (not the venvs)
 	rm -rf data/ .pytest_cache .hypothesis

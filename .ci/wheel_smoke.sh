@@ -145,19 +145,47 @@ doccano_commands() {
     cd "$REPO"
 }
 
-# extras_venv NAME EXTRAS MODULE...: the wheel with EXTRAS in a venv of its own; pip check;
-# each MODULE imports
+# extras_venv NAME EXTRAS MODULE...: the wheel with EXTRAS in a venv of its own (an earlier
+# group's venv removed first: disk stays small); pip check; each MODULE imports
 extras_venv() {
     local name=$1 extras=$2 module
     shift 2
+    rm -rf "${WORK:?}/core" "${WORK:?}/$PREVIOUS"
+    PREVIOUS=$name
     new_venv "$name" "goldwire[$extras] @ file://$WHEEL"
     run "pip check (venv $name)" "$WORK/$name/bin/python" -m pip check
     for module in "$@"; do
         run "import $module (venv $name)" "$WORK/$name/bin/python" -c "import $module"
     done
-    rm -rf "${WORK:?}/$name"  # the next group starts from an empty venv; disk stays small
 }
 
+# an entity ruler saved by spaCy: a real pipeline without downloaded weights
+SPACY_PIPELINE='
+import spacy, sys
+nlp = spacy.blank("en")
+nlp.add_pipe("entity_ruler").add_patterns([{"label": "GPE", "pattern": "Moscow"}])
+nlp.to_disk(sys.argv[1])
+'
+
+extras_groups() {
+    local seed=$REPO/seeds/gold/seed.jsonl
+    mkdir -p "$WORK/run" && cd "$WORK/run"
+    extras_venv spacy spacy goldwire.evaluate.models.spacy_adapter spacy
+    run "save a spaCy pipeline" "$WORK/spacy/bin/python" -c "$SPACY_PIPELINE" ruler
+    run "evaluate predict -m spacy:PATH" "$WORK/spacy/bin/goldwire" evaluate predict \
+        -m spacy:ruler -c "$seed" -o p-spacy.jsonl
+    expect "evaluate predict -m spacy:PATH" p-spacy.jsonl
+    # GLiNER caps transformers itself: this group shows [transformers] and [gliner] agree
+    extras_venv models transformers,gliner,models goldwire.evaluate.models.hf_adapter \
+        goldwire.evaluate.models.gliner_adapter transformers gliner torch
+    extras_venv ray ray goldwire.corpus.ray_engine ray.data
+    run "corpus build --engine ray" "$WORK/ray/bin/goldwire" corpus build \
+        "$REPO/seeds/articles" --engine ray --workers 1 --out ray-corpus --name seed
+    extras_venv report report goldwire.evaluate.report.plots matplotlib
+    cd "$REPO"
+}
+
+PREVIOUS=none
 build_wheel
 if [ "$WHAT" = all ] || [ "$WHAT" = core ]; then
     echo "wheel stage: core install (the wheel alone) and every command"
@@ -168,10 +196,6 @@ if [ "$WHAT" = all ] || [ "$WHAT" = core ]; then
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = extras ]; then
     echo "wheel stage: extras that install together"
-    extras_venv spacy spacy goldwire.evaluate.models.spacy_adapter spacy
-    extras_venv models transformers,gliner,models goldwire.evaluate.models.hf_adapter \
-        goldwire.evaluate.models.gliner_adapter transformers gliner torch
-    extras_venv ray ray goldwire.corpus.ray_engine ray.data
-    extras_venv report report goldwire.evaluate.report.plots matplotlib
+    extras_groups
 fi
 echo "wheel stage: all $COUNT commands exited 0 in $((SECONDS - STAGE_START)) s"

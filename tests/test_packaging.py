@@ -35,7 +35,7 @@ def wheel(tmp_path_factory):
     src = tmp_path_factory.mktemp("src") / "goldwire"  # build a copy: nothing written into the repo
     shutil.copytree(
         REPO, src,
-        ignore=shutil.ignore_patterns(".git", ".venv", "data", "bench", "tests", "build",
+        ignore=shutil.ignore_patterns(".git", ".venv*", "data", "bench", "tests", "build",
                                       "*.egg-info", "__pycache__", ".pytest_cache", ".hypothesis"),
     )  # fmt: skip
     proc = subprocess.run(
