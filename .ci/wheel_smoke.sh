@@ -5,8 +5,10 @@
 #   1. core: the wheel with `-c constraints.txt`, then each command (exit code checked, the
 #      failing one named with the end of its output); the Doccano commands against a managed
 #      server started from this venv (its state in a temporary GOLDWIRE_HOME, its venv the
-#      one `make doccano` installed, or installed now when missing)
-#   2. one venv per group of extras that must install together: pip check, adapter imports
+#      one `make doccano` installed, or installed now when missing);
+#      then [report] added to that venv (what `make demo` installs): the report has its plots
+#   2. one venv per group of extras that must install together: pip check, adapter imports,
+#      a spaCy pipeline's predictions, a corpus built on Ray
 # Usage: bash .ci/wheel_smoke.sh [core|extras|all] (default all). PYTHON picks the interpreter;
 # PIP_CACHE_DIR (default pip's own) is shared by every venv of the stage.
 set -euo pipefail
@@ -83,6 +85,7 @@ new_venv() {
 
 core_commands() {
     local gw=$WORK/core/bin/goldwire seed=$REPO/seeds/gold/seed.jsonl run_dir=$WORK/run
+    local readers=$REPO/tests/data/readers
     mkdir -p "$run_dir" && cd "$run_dir"  # outputs land here, never in the repository
     run "goldwire --help" "$gw" --help
     run "goldwire --version" "$gw" --version
@@ -91,6 +94,16 @@ core_commands() {
         run "goldwire $sub --help" "$gw" $sub --help
     done
     run "corpus build" "$gw" corpus build "$REPO/seeds/articles" --out corpus --name seed
+    # other readers' code paths: HTML (trafilatura), JSONL, Reuters SGML, language detection
+    run "corpus build (html, jsonl, sgml)" "$gw" corpus build "$readers/article.html" \
+        "$readers/articles.jsonl" "$readers/reuters_sample.sgm" --out mixed --name mixed \
+        --json mixed.json
+    # a reader that fails on an import rejects its file and the build still exits 0: count
+    # what was kept (the page 1, JSONL lines 1 and 6, Reuters stories 1 and 3; 5 rejected)
+    run "corpus build (html, jsonl, sgml) kept 5, rejected 5" "$WORK/core/bin/python" -c \
+        'import json, sys; r = json.load(open("mixed.json")); why = r["rejections"]
+kept, rejected = sum(r["splits"].values()), len(why)
+sys.exit(f"kept {kept}, rejected {rejected}: {why}" if (kept, rejected) != (5, 5) else 0)'
     run "corpus info" "$gw" corpus info corpus --json info.json
     expect "corpus info" info.json
     run "corpus export -f jsonl" "$gw" corpus export corpus -f jsonl -o export-jsonl
@@ -108,11 +121,25 @@ core_commands() {
     done
     run "evaluate compare" "$gw" evaluate compare p-gazetteer.jsonl p-sklearn-ner.jsonl \
         --gold "$seed"
-    run "evaluate report" "$gw" evaluate report gazetteer=p-gazetteer.jsonl \
+    run "evaluate report (no matplotlib)" "$gw" evaluate report gazetteer=p-gazetteer.jsonl \
         sklearn-ner=p-sklearn-ner.jsonl --gold "$seed" --out report
-    expect "evaluate report" report/report.md report/results.json
+    expect "evaluate report (no matplotlib)" report/report.md report/results.json
     run "evaluate benchmark" "$gw" evaluate benchmark --gold "$seed" \
         --models rules-stance,sklearn-ner:m-sklearn-ner --out bench
+    cd "$REPO"
+}
+
+# the [report] extra added to the core venv (what `make demo` installs): the report has plots
+report_extra() {
+    local began=$SECONDS
+    cd "$WORK/run"
+    run "pip install goldwire[report] (venv core)" "$WORK/core/bin/python" -m pip install -q \
+        -c "$REPO/constraints.txt" "goldwire[report] @ file://$WHEEL"
+    run "pip check (venv core + report)" "$WORK/core/bin/python" -m pip check
+    run "evaluate report (matplotlib)" "$WORK/core/bin/goldwire" evaluate report \
+        gazetteer=p-gazetteer.jsonl --gold "$REPO/seeds/gold/seed.jsonl" --out report-plots
+    expect "evaluate report (matplotlib)" report-plots/plots
+    echo "      venv core + report: $(du -sh "$WORK/core" | cut -f1), $((SECONDS - began)) s more"
     cd "$REPO"
 }
 
@@ -181,7 +208,6 @@ extras_groups() {
     extras_venv ray ray goldwire.corpus.ray_engine ray.data
     run "corpus build --engine ray" "$WORK/ray/bin/goldwire" corpus build \
         "$REPO/seeds/articles" --engine ray --workers 1 --out ray-corpus --name seed
-    extras_venv report report goldwire.evaluate.report.plots matplotlib
     cd "$REPO"
 }
 
@@ -193,6 +219,7 @@ if [ "$WHAT" = all ] || [ "$WHAT" = core ]; then
     run "pip check (venv core)" "$WORK/core/bin/python" -m pip check
     core_commands
     doccano_commands
+    report_extra
 fi
 if [ "$WHAT" = all ] || [ "$WHAT" = extras ]; then
     echo "wheel stage: extras that install together"
