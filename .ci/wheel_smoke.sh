@@ -94,16 +94,21 @@ core_commands() {
         run "goldwire $sub --help" "$gw" $sub --help
     done
     run "corpus build" "$gw" corpus build "$REPO/seeds/articles" --out corpus --name seed
-    # other readers' code paths: HTML (trafilatura), JSONL, Reuters SGML, language detection
-    run "corpus build (html, jsonl, sgml)" "$gw" corpus build "$readers/article.html" \
-        "$readers/articles.jsonl" "$readers/reuters_sample.sgm" --out mixed --name mixed \
+    # other readers' code paths: HTML (trafilatura), JSONL, Reuters SGML, plain text (its
+    # language detected: py3langid)
+    mkdir -p plain
+    printf '%s\n\n%s\n' "Oil prices rose on Tuesday" "Traders in London cited supply worries \
+after the pipeline was shut for repairs, and analysts expected the rally to go on." >plain/oil.txt
+    run "corpus build (html, jsonl, sgml, text)" "$gw" corpus build "$readers/article.html" \
+        "$readers/articles.jsonl" "$readers/reuters_sample.sgm" plain --out mixed --name mixed \
         --json mixed.json
     # a reader that fails on an import rejects its file and the build still exits 0: count
-    # what was kept (the page 1, JSONL lines 1 and 6, Reuters stories 1 and 3; 5 rejected)
-    run "corpus build (html, jsonl, sgml) kept 5, rejected 5" "$WORK/core/bin/python" -c \
+    # what was kept (the page 1, JSONL lines 1 and 6, Reuters stories 1 and 3, the text 1;
+    # rejected: JSONL lines 3, 4, 5 and 7, Reuters story 2)
+    run "corpus build (html, jsonl, sgml, text) kept 6, rejected 5" "$WORK/core/bin/python" -c \
         'import json, sys; r = json.load(open("mixed.json")); why = r["rejections"]
 kept, rejected = sum(r["splits"].values()), len(why)
-sys.exit(f"kept {kept}, rejected {rejected}: {why}" if (kept, rejected) != (5, 5) else 0)'
+sys.exit(f"kept {kept}, rejected {rejected}: {why}" if (kept, rejected) != (6, 5) else 0)'
     run "corpus info" "$gw" corpus info corpus --json info.json
     expect "corpus info" info.json
     run "corpus export -f jsonl" "$gw" corpus export corpus -f jsonl -o export-jsonl
