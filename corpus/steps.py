@@ -28,7 +28,7 @@ from goldwire.corpus.normalize import decode_bytes, normalize_text
 from goldwire.corpus.readers import AUTO_ORDER, READERS, Reader, Rejection, detect, get_reader
 from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.split import SPLITS
-from goldwire.errors import InputError, SchemaError
+from goldwire.errors import InputError, MissingDependencyError, SchemaError
 from goldwire.features import features
 from goldwire.schema import Document, LabelSchema, document_id
 
@@ -136,6 +136,11 @@ def process_bytes(path: Path, data: bytes, config: BuildConfig) -> FileResult:
     result = FileResult(source, None, None, [], [])
     try:
         _process(path, data, config, result)
+    except ImportError as exc:  # the installation, not the input: stop with one line
+        raise MissingDependencyError(
+            f"{exc.name or exc} is not installed (needed to read {shown_name(source)}); "
+            "goldwire's dependencies are incomplete: reinstall it with `pip install goldwire`"
+        ) from exc
     except Exception as exc:  # noqa: BLE001 - one bad file is a rejection, never a crash
         result.documents_seen += 1  # counted as a document when the file has some
         result.rejections.append(
@@ -201,6 +206,8 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
             rej = Rejection(source, "unparseable", str(exc))
             result.rejections.append(_named(rej, raw, source))
             return
+        except ImportError:
+            raise
         except Exception as exc:  # noqa: BLE001 - a reader's failure rejects the rest
             where = f" after document {result.documents_seen}" if result.documents_seen else ""
             result.documents_seen += 1
@@ -220,6 +227,8 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
         except SchemaError as exc:
             rej = Rejection(item.source or source, "schema", str(exc))
             result.rejections.append(_named(rej, raw, source))
+        except ImportError:
+            raise
         except Exception as exc:  # noqa: BLE001 - one bad record is a rejection
             where = item.source or source
             rej = Rejection(where, "schema", f"{where}: {_failure(exc)}")

@@ -214,6 +214,8 @@ class JsonlReader(Reader):
             lineno += joined
             try:
                 yield self._record(obj, line, str(path), where, item, keys, options)
+            except ImportError:  # the installation, not the input: not a rejection
+                raise
             except Exception as exc:  # noqa: BLE001 - one bad line is a rejection
                 detail = shown_name(" ".join(str(exc).split())[:200])
                 yield Rejection(

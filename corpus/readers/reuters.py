@@ -172,6 +172,8 @@ class ReutersReader(Reader):
                     "no character; fix or remove it",
                     item,
                 )
+            except ImportError:  # the installation, not the input: not a rejection
+                raise
             except Exception as exc:  # noqa: BLE001 - one bad story is a rejection
                 detail = shown_name(" ".join(str(exc).split())[:200])
                 yield Rejection(

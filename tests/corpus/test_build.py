@@ -199,6 +199,29 @@ def test_progress_counts_the_files_read(tmp_path, workers):
 # --------------------------------------------------------------------------- nothing crashes
 
 
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_missing_module_stops_the_build_naming_it_not_a_rejection(tmp_path, monkeypatch, workers):
+    """An ImportError says the installation is incomplete, not that the input is bad."""
+    from goldwire.corpus.readers.wiretext import TextReader
+    from goldwire.errors import MissingDependencyError
+
+    src = tmp_path / "in"
+    src.mkdir()
+    (src / "a.txt").write_text("Title\n\nBody " + "words " * 10, encoding="utf-8")
+
+    def read(self, path, text, options):
+        raise ModuleNotFoundError("No module named 'py3langid'", name="py3langid")
+
+    monkeypatch.setattr(TextReader, "read", read)
+    with pytest.raises(MissingDependencyError) as err:
+        _build(src, tmp_path / "out", workers=workers)
+    assert str(err.value) == (
+        "py3langid is not installed (needed to read in/a.txt); goldwire's dependencies are "
+        "incomplete: reinstall it with `pip install goldwire`"
+    )
+    assert not (tmp_path / "out").exists()
+
+
 def test_any_failure_in_one_file_is_its_rejection_and_the_rest_is_built(tmp_path, monkeypatch):
     from goldwire.corpus.readers.wiretext import TextReader
 
