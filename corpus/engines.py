@@ -29,15 +29,14 @@ from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.layout import get_layout
 from goldwire.corpus.steps import (
     FileResult,
-    block_stop_signals,
     init_worker,
     preset_split,
     process_file,
     process_in_worker,
-    restore_signals,
 )
 from goldwire.errors import UsageError
 from goldwire.features import features
+from goldwire.outputs import block_stop_signals, restore_signals
 from goldwire.progress import Progress
 
 READING = "reading files"  # the progress phase of ``stage``: done and total files

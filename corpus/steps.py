@@ -30,6 +30,7 @@ from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import InputError, MissingDependencyError, SchemaError
 from goldwire.features import features
+from goldwire.outputs import HELD_SIGNALS
 from goldwire.schema import Document, LabelSchema, document_id
 
 _HEAD = 8192
@@ -67,25 +68,6 @@ class FileResult:
 _WORKER_CONFIG: BuildConfig | None = None
 
 
-_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGINT", "SIGTERM", "SIGHUP")
-                      if hasattr(signal, n))  # fmt: skip
-
-
-def block_stop_signals() -> set | None:
-    """Block SIGINT, SIGTERM and SIGHUP in this thread (they wait, pending); returns the
-    previous mask for :func:`restore_signals` (None where signal masks do not exist)."""
-    if not hasattr(signal, "pthread_sigmask"):
-        return None
-    return signal.pthread_sigmask(signal.SIG_BLOCK, _STOP_SIGNALS)
-
-
-def restore_signals(previous: set | None) -> None:
-    """Put back the mask :func:`block_stop_signals` returned; a signal that came meanwhile
-    is delivered now."""
-    if previous is not None:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 def init_worker(config: BuildConfig) -> None:
     """A worker process's initialiser: the build's settings, sent once per process. SIGTERM
     and SIGHUP get their default action back (the command's handler is inherited by the
@@ -97,7 +79,7 @@ def init_worker(config: BuildConfig) -> None:
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
     if hasattr(signal, "pthread_sigmask"):
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOP_SIGNALS)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD_SIGNALS)
 
 
 def process_in_worker(path: str) -> FileResult:

@@ -226,6 +226,22 @@ def staging(out: Path, what: str) -> Iterator[Path]:
 # --------------------------------------------------------------------------- the move
 
 
+def block_stop_signals() -> set | None:
+    """Block :data:`HELD_SIGNALS` in this thread (they wait, pending; threads and processes
+    started meanwhile inherit the mask); returns the previous mask for
+    :func:`restore_signals` (None where signal masks do not exist)."""
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, HELD_SIGNALS)
+
+
+def restore_signals(previous: set | None) -> None:
+    """Put back the mask :func:`block_stop_signals` returned; a signal that came meanwhile
+    is delivered now."""
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
 @contextlib.contextmanager
 def held_signals() -> Iterator[None]:
     """SIGINT, SIGTERM and SIGHUP wait until the block ends (main thread only; elsewhere
@@ -269,6 +285,7 @@ __all__ = [
     "HELD_SIGNALS",
     "NO_SPACE",
     "STAGING_MARKER",
+    "block_stop_signals",
     "OutputKind",
     "check_no_overlap",
     "check_output",
@@ -278,6 +295,7 @@ __all__ = [
     "no_space_named",
     "remove_stale_staging",
     "replace_folder",
+    "restore_signals",
     "staging",
     "staging_dir",
 ]
