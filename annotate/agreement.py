@@ -46,6 +46,8 @@ it is left out of means.
 
 from __future__ import annotations
 
+import dataclasses
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -63,6 +65,7 @@ from goldwire.annotate.annotations import (
     require_pairs,
     suggestion_use,
 )
+from goldwire.errors import InputError
 from goldwire.evaluate.counts import Counts
 from goldwire.evaluate.matching import Matcher, Scheme, encode_units
 from goldwire.evaluate.stance import (
@@ -381,6 +384,7 @@ class AgreementResult:
     left_out: tuple[str, ...] = ()
     suggestions: dict[str, SuggestionUse] = field(default_factory=dict)
     documents_by_layer: dict[str, dict[str, int]] = field(default_factory=dict)
+    campaign: dict[str, Any] | None = None  # a campaign pull: which documents were used
 
     @property
     def suggestions_pooled(self) -> SuggestionUse:
@@ -459,6 +463,7 @@ class AgreementResult:
             "spans": {lvl.value: self.spans(lvl).to_json() for lvl in SpanLevel},
             "stances": {lvl.value: self.stances(lvl).to_json() for lvl in StanceLevel},
             "pairs": [p.to_json() for p in self.pairs],
+            "campaign": self.campaign,
         }
 
 
@@ -540,6 +545,37 @@ def agreement(
 ) -> AgreementResult:  # fmt: skip
     """Load a pull folder (``DIR/annotators/<username>.jsonl``), keep what counts
     (confirmed layers; with ``include_unconfirmed`` unconfirmed ones too; never an
-    unreviewed suggestion) and compute its agreement."""
-    annotations = load_annotations(folder, labels, include_unconfirmed=include_unconfirmed)
-    return compute_agreement(annotations, labels=labels, min_overlap=min_overlap)
+    unreviewed suggestion) and compute its agreement. A campaign's pull folder
+    (``campaign.json``) is measured on the documents assigned to more than one annotator."""
+    scope = campaign_scope(folder)
+    only = scope["overlap_ids"] if scope else None
+    annotations = load_annotations(folder, labels, include_unconfirmed=include_unconfirmed,
+                                   only=only)  # fmt: skip
+    result = compute_agreement(annotations, labels=labels, min_overlap=min_overlap)
+    if scope is None:
+        return result
+    campaign = {
+        "name": scope["name"],
+        "documents_assigned": scope["documents"],
+        "assigned_to_several": len(only or ()),
+        "annotated_by_several": result.multiply_annotated,
+    }
+    return dataclasses.replace(result, campaign=campaign)
+
+
+def campaign_scope(folder: str | Path) -> dict[str, Any] | None:
+    """A campaign pull folder's name, document count and overlap ids (None: not one)."""
+    from goldwire.annotate.pull_folder import CAMPAIGN
+
+    path = Path(folder) / CAMPAIGN
+    if not path.is_file():
+        return None
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        assigned = plan["assigned"]
+        overlap = [str(i) for i, who in assigned.items() if len(who) > 1]
+        return {"name": str(plan["name"]), "documents": len(assigned), "overlap_ids": overlap}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise InputError(
+            f"{path}: not a campaign plan ({exc}); pull the campaign again to rewrite it"
+        ) from None

@@ -115,6 +115,13 @@ def agreement_cmd(
     if json_out:
         files.write_json(json_out, data)
     console = _console(json_out)
+    if result.campaign is not None:
+        c = result.campaign
+        console.print(
+            f"campaign {c['name']}: agreement on the {c['assigned_to_several']} of "
+            f"{c['documents_assigned']} documents assigned to more than one annotator "
+            f"({c['annotated_by_several']} annotated by two or more so far)"
+        )
     _print_coverage(data["coverage"], console)
     _print_agreement(result, console)
     _print_suggestions(data["suggestions"], console)

@@ -36,8 +36,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from pathlib import Path
 from typing import Any
@@ -248,9 +248,15 @@ def read_annotations(folder: str | Path, labels: LabelSchema | None = None) -> A
 
 
 def load_annotations(folder: str | Path, labels: LabelSchema | None = None, *,
-                     include_unconfirmed: bool = False) -> AnnotationSet:  # fmt: skip
-    """Read a pull folder and keep what counts (see the module docstring)."""
-    return count_judgements(read_annotations(folder, labels), Counting(include_unconfirmed))
+                     include_unconfirmed: bool = False,
+                     only: Collection[str] | None = None) -> AnnotationSet:  # fmt: skip
+    """Read a pull folder and keep what counts (see the module docstring); with ``only``,
+    the documents with those ids alone (a campaign's overlap)."""
+    raw = read_annotations(folder, labels)
+    if only is not None:
+        keep = set(only)
+        raw = replace(raw, documents={i: c for i, c in raw.documents.items() if i in keep})
+    return count_judgements(raw, Counting(include_unconfirmed))
 
 
 def count_judgements(raw: AnnotationSet, counting: Counting) -> AnnotationSet:

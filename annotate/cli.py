@@ -22,6 +22,7 @@ from goldwire.annotate.agreement_cli import (
     UnconfirmedOption,
 )
 from goldwire.annotate.cli_common import Echo, json_option
+from goldwire.annotate.cli_echo import echo_pull, echo_push
 from goldwire.files import is_stdout
 
 app = typer.Typer(
@@ -358,51 +359,9 @@ def push_cli(
         report = push_corpus(request, progress=bars)
     echo = Echo(json_out)
     echo.json(report.to_dict())
-    _echo_push(report, problems, echo)
+    echo_push(report, problems, echo)
     if report.problems:
         raise typer.Exit(1)
-
-
-def _echo_push(report, problems_path: Path | None, echo: Echo) -> None:
-    for target in report.targets:
-        p = target.project
-        verb = "created" if target.created else "reused"
-        echo(
-            f"{p['name']} (id {p['id']}, {verb}) at {report.url}: {target.uploaded} uploaded in "
-            f"{target.batches} batch(es), {target.unchanged} already there, "
-            f"{target.mismatched} with another text; {target.examples_after} examples "
-            f"(listed by {target.listing})"
-        )
-        for sync in target.labels:
-            if sync["created"] or sync["updated"]:
-                echo(
-                    f"  {sync['kind']} labels: created {', '.join(sync['created']) or '-'}; "
-                    f"updated {', '.join(sync['updated']) or '-'}"
-                )
-        for what, counts in (
-            ("uploaded", target.uploaded_labels),
-            ("created through the API", target.suggestions_created),
-        ):
-            if counts:
-                shown = ", ".join(f"{n} {kind}" for kind, n in counts.items())
-                echo(f"  suggestions {what}: {shown}")
-    for note in report.notes:
-        echo(f"note: {note}")
-    if report.problems:
-        _echo_problems(report.problems, problems_path, echo)
-
-
-def _echo_problems(problems, path: Path | None, echo: Echo) -> None:
-    from collections import Counter
-
-    from goldwire.console import shown_list
-
-    kinds = Counter(p.kind for p in problems)
-    summary = ", ".join(f"{n} {kind}" for kind, n in kinds.most_common())
-    echo(f"{len(problems)} problem(s): {summary}", err=True)
-    hint = "write them all with --problems FILE"
-    for line in shown_list([str(p) for p in problems], more_in=path, hint=hint):
-        echo(f"  {line}", err=True)
 
 
 OutOption = Annotated[
@@ -453,11 +412,27 @@ ToolVersionOption = Annotated[
 PullJsonOption = json_option("the summary")
 
 
+PullProjectOption = Annotated[
+    str | None,
+    typer.Option("--project", help="Doccano project name.", show_default=False),
+]
+CampaignOption = Annotated[
+    str | None,
+    typer.Option(
+        "--campaign",
+        help="Pull a campaign (`goldwire annotate assign`): each annotator's work from their "
+        "own project, into one folder (instead of --project).",
+        show_default=False,
+    ),
+]
+
+
 @app.command("pull")
 def pull_cli(
     *,
-    project: ProjectOption,
     out: OutOption,
+    project: PullProjectOption = None,
+    campaign: CampaignOption = None,
     corpus: PullCorpusOption = None,
     split: PullSplitOption = None,
     labels: PullLabelsOption = None,
@@ -476,6 +451,10 @@ def pull_cli(
     removed from the project keep their last file in OUT/annotators/. Exit code 1 when
     there were problems.
 
+    With --campaign NAME: every annotator's work from their own project of the campaign
+    (any other member's work there is a problem), and OUT/campaign.json, the plan, so that
+    agreement uses the documents assigned to more than one annotator.
+
     Example: goldwire annotate pull --project seed --out annotations/seed
     """
     from goldwire.annotate.pull import PullRequest, pull_to_folder
@@ -484,45 +463,15 @@ def pull_cli(
     password = _stdin_password(password_stdin)
     request = PullRequest(project, out, corpus=corpus, split=split, labels=labels,
                           exclude=tuple(exclude or ()), tool_version=tool_version, url=url,
-                          username=username, password=password)  # fmt: skip
+                          username=username, password=password,
+                          campaign=campaign)  # fmt: skip
     with Bars(enabled=not is_stdout(json_out)) as bars:
         report = pull_to_folder(request, progress=bars)
     echo = Echo(json_out)
     echo.json(report.to_dict())
-    _echo_pull(report, echo)
+    echo_pull(report, echo)
     if report.problems:
         raise typer.Exit(1)
-
-
-def _echo_pull(report, echo: Echo) -> None:
-    from goldwire.console import shown_list
-
-    echo(
-        f"pulled {report.project['name']} ({report.examples} documents) from {report.url} "
-        f"into {report.out} ({report.snapshot})"
-    )
-    for user, s in sorted(report.annotators.items()):
-        where = "" if s.in_project else f" (no longer in the project; kept from {s.snapshot})"
-        if not s.exported:
-            where += " (not in doccano's export: see problems)"
-        if s.carried:
-            where += f" ({s.carried} kept from an earlier pull: see problems)"
-        echo(
-            f"  {user}: {s.documents} documents ({s.confirmed} confirmed), {s.spans} spans, "
-            f"{s.relations} relations, {s.doc_stances} document stances{where}"
-        )
-        totals = {k: n for k, n in s.totals().items() if n}
-        if totals:
-            echo("    " + ", ".join(f"{n} {k}" for k, n in totals.items()))
-    if report.problems:
-        echo(
-            f"{len(report.problems)} problem(s) (spans or documents that could not be mapped); "
-            f"see {Path(report.out) / 'problems.jsonl'}",
-            err=True,
-        )
-        problems_file = Path(report.out) / "problems.jsonl"
-        for line in shown_list([str(p) for p in report.problems], more_in=problems_file):
-            echo(f"  {line}", err=True)
 
 
 ReviewerOption = Annotated[
@@ -579,7 +528,7 @@ def review_cli(
         + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in report.candidates.items())
     )
     if report.push is not None:
-        _echo_push(report.push, None, echo)
+        echo_push(report.push, None, echo)
         if report.push.problems:
             raise typer.Exit(1)
     else:

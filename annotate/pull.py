@@ -55,7 +55,7 @@ from goldwire.annotate.server_venv import DOCCANO_VERSION
 from goldwire.annotate.settings import display_url, is_managed, resolve_connection
 from goldwire.annotate.suggestion_record import META_SUGGESTIONS, decode
 from goldwire.corpus.dataset import open_documents
-from goldwire.errors import UsageError
+from goldwire.errors import ServerError, UsageError
 from goldwire.progress import Progress, no_progress
 from goldwire.provenance import ANNOTATED, NONE, UNCONFIRMED, Annotation
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Stance, text_sha256
@@ -78,7 +78,7 @@ def pull(
     ``options.out``; returns the summary (also written as ``summary.json``)."""
     began = time.monotonic()
     project = _project(session, options.project)
-    check_folder(options.out, display_url(session.url), project)
+    check_folder(options.out, display_url(session.url), project.id, project.name)
     ds_project = _docstance_project(session, docstance_project(options.project))
     report = PullReport(
         url=display_url(session.url),
@@ -86,9 +86,55 @@ def pull(
         out=str(options.out),
         docstance_project=ds_project.to_dict() if ds_project else None,
     )
+    source = ProjectSource(project, ds_project)
+    docs = collect(session, source, options, report, progress)
+    report.examples = source.examples
+    with pull_lock(options.out):
+        check_folder(options.out, display_url(session.url), project.id, project.name)  # in turn
+        write_pull(options.out, docs, report)
+    record_counts(session.url, [source])
+    report.seconds = time.monotonic() - began
+    return report
+
+
+@dataclass
+class ProjectSource:
+    """One project (and its ``-docstance`` companion) to pull from; ``only``: take this
+    annotator's work alone (a campaign project), any other member's work is a problem."""
+
+    project: Project
+    ds_project: Project | None = None
+    only: str | None = None
+    assigned: frozenset[str] | None = None  # with ``only``: the documents assigned to them
+    examples: int = 0  # documents the project holds (set by :func:`collect`)
+    # members' live counts before the export (None: doccano could not count them)
+    counts: dict | None = field(default_factory=dict)
+
+
+def collect(
+    session: DoccanoSession,
+    source: ProjectSource,
+    options: PullOptions,
+    report: PullReport,
+    progress: Progress = no_progress,
+) -> dict[str, list[Document]]:
+    """Export one project's work and convert it: ``{annotator: documents}``; summaries and
+    problems go into ``report``."""
+    from goldwire.annotate.pull_ledger import live_counts
+
+    project, ds_project = source.project, source.ds_project
+    try:
+        source.counts = live_counts(session, project.id, ds_project.id if ds_project else None)
+    except ServerError:  # doccano 1.8.4 fails them once a removed member has labels there
+        source.counts = None
     main, ds = _exports(session, project, ds_project, progress)
-    roles = _members(session, project, ds_project, main, ds, options.exclude, report)
-    users = sorted((set(main.by_user) | set(ds.by_user)) - options.exclude)
+    exclude = options.exclude
+    if source.only is not None:
+        from goldwire.annotate.campaign_pull import others_work
+
+        exclude = exclude | others_work(main, ds, source, report)
+    roles = _members(session, project, ds_project, main, ds, exclude, report)
+    users = sorted((set(main.by_user) | set(ds.by_user)) - exclude)
     report.tool = tool_name(session.url, options.tool_version)
     report.guidelines = guideline_ref(project.guideline)
     pulled = _Pulled(project, ds_project, main, ds, options, report)
@@ -97,13 +143,19 @@ def pull(
         summary = report.annotators.get(user) or AnnotatorSummary(role=roles.get(user))
         docs[user] = _Annotator(user, pulled, summary).documents()
         report.annotators[user] = summary
-        progress("converting", i, len(users))
-    report.examples = len(main.gids)
-    with pull_lock(options.out):
-        check_folder(options.out, display_url(session.url), project)  # again, in turn
-        write_pull(options.out, docs, report)
-    report.seconds = time.monotonic() - began
-    return report
+        progress(f"converting {project.name}", i, len(users))
+    source.examples = len(main.gids)
+    return docs
+
+
+def record_counts(url: str, sources: list[ProjectSource]) -> None:
+    """Note what each project's members had when this pull exported them (``annotate members
+    remove`` refuses to drop work no pull has taken)."""
+    from goldwire.annotate.pull_ledger import record_pull
+
+    for source in sources:
+        if source.counts is not None:
+            record_pull(url, source.project.id, source.counts)
 
 
 def _members(
@@ -488,7 +540,7 @@ class PullRequest:
     """What ``goldwire annotate pull`` is asked: the project, the folder, the corpus to
     join, the label schema to check against, the server and the login."""
 
-    project: str
+    project: str | None
     out: Path
     corpus: Path | None = None  # a dataset folder or JSONL; texts must equal its texts
     split: str | None = None  # with corpus: one split
@@ -498,13 +550,21 @@ class PullRequest:
     url: str | None = None
     username: str | None = None
     password: str | None = None
+    campaign: str | None = None  # pull a campaign's projects instead of one project
 
     def options(self) -> PullOptions:
+        if (self.project is None) == (self.campaign is None):
+            raise UsageError("give --project P or --campaign NAME (one of them)")
+        if self.campaign is not None and self.exclude:
+            raise UsageError(
+                "--exclude does not go with --campaign: a campaign pull takes each project's "
+                "own annotator only"
+            )
         corpus = None
         if self.corpus is not None:
             corpus = {doc.id: doc for doc in open_documents(self.corpus, self.split).docs}
         return PullOptions(
-            project=self.project,
+            project=self.project or "",
             out=self.out,
             corpus=corpus,
             labels=LabelSchema.from_toml(self.labels) if self.labels else None,
@@ -518,4 +578,10 @@ def pull_to_folder(request: PullRequest, progress: Progress = no_progress) -> Pu
     summary."""
     options = request.options()
     with connect(resolve_connection(request.url, request.username, request.password)) as session:
+        if request.campaign is not None:
+            from goldwire.annotate.campaign_plan import require_plan
+            from goldwire.annotate.campaign_pull import pull_campaign
+
+            plan = require_plan(session.url, request.campaign)
+            return pull_campaign(session, plan, options, progress)
         return pull(session, options, progress)

@@ -37,7 +37,6 @@ from goldwire import files
 from goldwire.annotate import file_lock
 from goldwire.annotate.annotations import ANNOTATORS_DIR
 from goldwire.annotate.annotator_names import SUFFIX, file_names
-from goldwire.annotate.client import Project
 from goldwire.annotate.problems import Problem, ProblemList, write_problems
 from goldwire.errors import UsageError
 from goldwire.provenance import LAYERS, Provenance
@@ -47,7 +46,11 @@ SNAPSHOTS_DIR = "snapshots"
 SUMMARY = "summary.json"
 PROBLEMS = "problems.jsonl"
 LOCK = ".pull.lock"
-PULL_ENTRIES = frozenset({ANNOTATORS_DIR, SNAPSHOTS_DIR, SUMMARY, PROBLEMS, LOCK})
+CAMPAIGN = "campaign.json"  # a campaign pull: the plan as it was when pulled
+CAMPAIGN_ID = "campaign:"  # a campaign pull's project id: campaign:NAME
+CAMPAIGN_SUMMARY = ("name", "annotators", "projects", "documents", "overlap_documents",
+                    "per_document")  # fmt: skip
+PULL_ENTRIES = frozenset({ANNOTATORS_DIR, SNAPSHOTS_DIR, SUMMARY, PROBLEMS, LOCK, CAMPAIGN})
 LOCK_WAIT = 600.0  # seconds a pull waits for another pull into the same folder
 CARRIED_FROM = "goldwire_carried_from"
 # problems that leave one annotator's copy of one document out of this pull
@@ -112,11 +115,17 @@ class PullReport(ProblemList):
     annotators: dict[str, AnnotatorSummary] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
+    # a campaign pull: the plan as it was (written as campaign.json, summed up in the summary)
+    campaign: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
+        campaign = None
+        if self.campaign is not None:
+            campaign = {k: self.campaign[k] for k in CAMPAIGN_SUMMARY if k in self.campaign}
         return {
             "url": self.url,
             "project": self.project,
+            "campaign": campaign,
             "docstance_project": self.docstance_project,
             "tool": self.tool,
             "guidelines": self.guidelines,
@@ -129,9 +138,10 @@ class PullReport(ProblemList):
         }
 
 
-def check_folder(out: Path, url: str, project: Project) -> None:
+def check_folder(out: Path, url: str, project_id: int | str, name: str) -> None:
     """``out`` may take this pull: absent, empty, or a pull folder of this project (one
-    project per folder, so annotators' files never mix); anything else is refused."""
+    project, or one campaign, per folder, so annotators' files never mix); anything else is
+    refused. A campaign's id is ``campaign:NAME``."""
     if out.exists() and not out.is_dir():
         raise UsageError(f"{out} is a file, not a folder; give --out a new or empty folder")
     if not out.exists():
@@ -148,12 +158,18 @@ def check_folder(out: Path, url: str, project: Project) -> None:
         where = (earlier["url"], earlier["project"]["id"])
     except (OSError, ValueError, KeyError, TypeError):
         return
-    if where != (url, project.id):
+    if where != (url, project_id):
         raise UsageError(
-            f"{out} holds pulls of project {earlier['project'].get('name')!r} (id {where[1]}) "
-            f"at {where[0]}, not of {project.name!r} (id {project.id}) at {url}; pull into "
-            "another --out folder"
+            f"{out} holds pulls of {_what(earlier['project'].get('name'), where[1])} at "
+            f"{where[0]}, not of {_what(name, project_id)} at {url}; pull into another --out "
+            "folder"
         )
+
+
+def _what(name: Any, project_id: Any) -> str:
+    if str(project_id).startswith(CAMPAIGN_ID):
+        return f"campaign {name!r}"
+    return f"project {name!r} (id {project_id})"
 
 
 def _pull_entry(name: str) -> bool:
@@ -237,6 +253,8 @@ def _write_snapshot(snapshots: Path, name: str, docs: dict[str, list[Document]],
             if user_docs:
                 write_jsonl(user_docs, partial / ANNOTATORS_DIR / names[user])
         write_problems(partial / PROBLEMS, report.problems)
+        if report.campaign is not None:
+            files.write_json(partial / CAMPAIGN, report.campaign)
         files.write_json(partial / SUMMARY, report.to_dict())
         os.replace(partial, snapshots / name)
     except BaseException:
@@ -299,6 +317,8 @@ def _update_latest(
         if user in docs and _earlier_file(user, earlier) not in ("", names[user]):
             (latest / _earlier_file(user, earlier)).unlink(missing_ok=True)
     write_problems(out / PROBLEMS, report.problems)
+    if report.campaign is not None:
+        files.write_json(out / CAMPAIGN, report.campaign)
     files.write_json(out / SUMMARY, report.to_dict())
 
 

@@ -56,12 +56,17 @@ def test_the_snapshot_and_the_latest_files_hold_documents_problems_and_summary(t
 
 def test_a_folder_takes_the_pulls_of_one_project(tmp_path):
     project = Project(3, "p", client.SEQUENCE_LABELING)
-    check_folder(tmp_path, "http://h:1", project)  # an empty folder takes any project
+    check_folder(tmp_path, "http://h:1", 3, "p")  # an empty folder takes any project
     report = PullReport(url="http://h:1", project=project.to_dict(), out=str(tmp_path))
     write_pull(tmp_path, {}, report)
-    check_folder(tmp_path, "http://h:1", project)
+    check_folder(tmp_path, "http://h:1", 3, "p")
     with pytest.raises(UsageError, match="holds pulls of project 'p' \\(id 3\\) at http://h:1"):
-        check_folder(tmp_path, "http://h:1", Project(4, "q", client.SEQUENCE_LABELING))
+        check_folder(tmp_path, "http://h:1", 4, "q")
+    with pytest.raises(
+        UsageError,
+        match="holds pulls of project 'p' \\(id 3\\) at http://h:1, not of campaign 'c' at",
+    ):
+        check_folder(tmp_path, "http://h:1", "campaign:c", "c")
 
 
 def _report(tmp_path, users: dict[str, int], project=None) -> PullReport:
@@ -145,22 +150,21 @@ def test_a_renamed_file_follows_its_annotator_when_a_new_name_collides(tmp_path)
 
 
 def test_only_an_absent_empty_or_pull_folder_takes_a_pull(tmp_path):
-    project = Project(3, "p", client.SEQUENCE_LABELING)
-    check_folder(tmp_path / "new", "http://h:1", project)
+    check_folder(tmp_path / "new", "http://h:1", 3, "p")
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "notes.txt").write_text("keep me")
     with pytest.raises(UsageError) as caught:
-        check_folder(tmp_path / "mine", "http://h:1", project)
+        check_folder(tmp_path / "mine", "http://h:1", 3, "p")
     assert str(caught.value) == (
         f"{tmp_path / 'mine'} is not a pull folder (it holds notes.txt); pull into a new or "
         "empty --out folder, or the folder of an earlier pull of this project"
     )
     with pytest.raises(UsageError, match="is a file, not a folder"):
-        check_folder(tmp_path / "mine" / "notes.txt", "http://h:1", project)
+        check_folder(tmp_path / "mine" / "notes.txt", "http://h:1", 3, "p")
     (tmp_path / "crashed" / "snapshots").mkdir(parents=True)  # a first pull that died early
     (tmp_path / "crashed" / ".pull.lock").touch()
     (tmp_path / "crashed" / ".summary.json.k2x9_a.tmp").touch()  # being written, or left
-    check_folder(tmp_path / "crashed", "http://h:1", project)
+    check_folder(tmp_path / "crashed", "http://h:1", 3, "p")
 
 
 def test_a_pull_waits_for_the_folder_lock_a_bounded_time(tmp_path):

@@ -1,0 +1,134 @@
+"""``goldwire annotate pull --campaign NAME``: every annotator's work from their own project of
+the campaign, into one pull folder.
+
+Each annotator's project (``NAME--USER`` and its ``-docstance`` companion) is exported and
+converted as ``annotate pull`` does (:func:`~goldwire.annotate.pull.collect`), taking that
+annotator's work only: any other member's work there (the admin is a member of every
+project) is a ``not_assigned_work`` problem, never merged, and the annotator's work on a
+document the plan does not give them is a ``not_assigned`` problem. The folder has the
+layout of any pull (:mod:`~goldwire.annotate.pull_folder`) plus ``campaign.json``, the plan as
+it was, so ``agreement``, ``adjudicate`` and ``review`` work on it unchanged, and agreement
+knows which documents were assigned to more than one annotator.
+"""
+
+from __future__ import annotations
+
+import time
+
+from goldwire.annotate.campaign_plan import Plan
+from goldwire.annotate.client import Project
+from goldwire.annotate.http import DoccanoSession
+from goldwire.annotate.pull import (
+    ProjectSource,
+    PullOptions,
+    _docstance_project,
+    _Export,
+    _project,
+    collect,
+    record_counts,
+)
+from goldwire.annotate.pull_folder import (
+    CAMPAIGN_ID,
+    PullReport,
+    check_folder,
+    pull_lock,
+    write_pull,
+)
+from goldwire.annotate.records import Example, docstance_project
+from goldwire.annotate.settings import display_url
+from goldwire.progress import Progress, no_progress
+from goldwire.schema import Document
+
+
+def pull_campaign(
+    session: DoccanoSession, plan: Plan, options: PullOptions, progress: Progress = no_progress
+) -> PullReport:
+    """Pull every annotator of ``plan`` from their own projects into ``options.out``."""
+    began = time.monotonic()
+    url = display_url(session.url)
+    ident = CAMPAIGN_ID + plan.name
+    check_folder(options.out, url, ident, plan.name)
+    report = PullReport(
+        url=url,
+        project={"id": ident, "name": plan.name, "projects": dict(plan.projects)},
+        out=str(options.out),
+        campaign=plan.to_dict(),
+    )
+    sources: list[ProjectSource] = []
+    docs: dict[str, list[Document]] = {}
+    for name in plan.annotators:
+        project = _project(session, plan.projects[name])
+        ds_project = _docstance_project(session, docstance_project(project.name))
+        source = ProjectSource(project, ds_project, only=name,
+                               assigned=frozenset(plan.documents_of(name)))  # fmt: skip
+        found = collect(session, source, options, report, progress)
+        docs[name] = found.get(name, [])
+        sources.append(source)
+        if name not in report.annotators:
+            report.add(
+                "not_a_member",
+                None,
+                f"{name} is not a member of {project.name!r}, their campaign project, so "
+                f"nothing of theirs was pulled; run `goldwire annotate assign` again (it "
+                "adds them) or `goldwire annotate members add --project ...`",
+                project=project.name,
+                user=name,
+            )
+    report.examples = len(plan.assigned)
+    with pull_lock(options.out):
+        check_folder(options.out, url, ident, plan.name)  # again, in turn
+        write_pull(options.out, docs, report)
+    record_counts(session.url, sources)
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def others_work(
+    main: _Export, ds: _Export, source: ProjectSource, report: PullReport
+) -> frozenset[str]:
+    """The members of an annotator's own project other than that annotator; the work any
+    of them did there is a problem line (never merged into another annotator's file). The
+    annotator's own work on a document the plan does not give them is one too."""
+    others: set[str] = set()
+    for export, where in ((main, source.project), (ds, source.ds_project)):
+        for user, examples in export.by_user.items():
+            if user == source.only:
+                _drop_unassigned(examples, source, where, report)
+                continue
+            others.add(user)
+            labelled = sum(1 for copies in examples.values() if any(e.labelled for e in copies))
+            if labelled and where is not None:
+                report.add(
+                    "not_assigned_work",
+                    None,
+                    f"{user} labelled {labelled} document(s) in {where.name!r}, the campaign "
+                    f"project of {source.only}: a campaign project holds its annotator's work "
+                    "only, so this is not pulled (pull that project with `goldwire annotate "
+                    "pull --project` to see it)",
+                    project=where.name,
+                    user=user,
+                )
+    return frozenset(others)
+
+
+def _drop_unassigned(
+    examples: dict[str, list[Example]],
+    source: ProjectSource,
+    where: Project | None,
+    report: PullReport,
+) -> None:
+    if source.assigned is None or where is None:
+        return
+    for gid in sorted(set(examples) - source.assigned):
+        del examples[gid]
+        report.add(
+            "not_assigned",
+            gid,
+            f"{source.only}'s work on this document in {where.name!r} is not pulled: the "
+            "campaign plan does not assign it to them (added to the project outside goldwire?)",
+            project=where.name,
+            user=source.only,
+        )
+
+
+__all__ = ["others_work", "pull_campaign"]
