@@ -333,7 +333,7 @@ def connect_token(url: str, username: str, token: str, **options: Any) -> Doccan
         if not isinstance(me, dict) or me.get("username") != username:
             raise ServerError(
                 f"doccano at {display_url(url)} refused the saved API token of {username!r}; "
-                f"log in again with `goldwire annotate users add {username} --password-stdin` "
+                f"log in again with `goldwire annotate users add {username} --new-password-stdin` "
                 "(password on standard input; a logout in doccano's web page deletes the token)"
             )
         return session
