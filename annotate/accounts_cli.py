@@ -17,13 +17,6 @@ from typing import Annotated
 
 import typer
 
-from goldwire.annotate.cli import (
-    PasswordStdinOption,
-    ProjectOption,
-    UrlOption,
-    UsernameOption,
-    _stdin_password,
-)
 from goldwire.annotate.cli_common import Echo, json_option
 from goldwire.errors import UsageError
 
@@ -49,7 +42,9 @@ class Role(str, Enum):
     project_admin = "project_admin"
 
 
-NamesArgument = Annotated[list[str], typer.Argument(help="Doccano usernames.", show_default=False)]
+NamesArgument = Annotated[
+    list[str], typer.Argument(help="Doccano usernames.", metavar="NAME", show_default=False)
+]
 NewPasswordStdinOption = Annotated[
     bool,
     typer.Option(
@@ -162,6 +157,8 @@ def _echo_members(report, echo: Echo) -> None:
         echo(str(change))
     for user, counts in report.lost.items():
         echo(f"lost: {user}'s {counts.describe()} in {report.project} (never pulled)", err=True)
+    for note in getattr(report, "notes", ()):
+        echo(f"note: {note}", err=True)
 
 
 @members_app.command("add")
@@ -235,5 +232,16 @@ def members_list_cli(
     for r in rows:
         echo(f"{r.project}: {r.username} ({r.role})")
 
+
+# Last, since goldwire.annotate.cli mounts the two apps above when it is imported: the login
+# options are those of every annotate command (Typer reads the annotations when it builds the
+# CLI, so they may be bound after the functions), whichever module is imported first.
+from goldwire.annotate.cli import (  # noqa: E402
+    PasswordStdinOption,
+    ProjectOption,
+    UrlOption,
+    UsernameOption,
+    _stdin_password,
+)
 
 __all__ = ["Role", "members_app", "users_app"]
