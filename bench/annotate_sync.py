@@ -12,13 +12,18 @@ article), this measures:
   per-batch verification, suggestion check);
 * **re-push**: the unchanged corpus again (nothing to upload), and again with
   ``--full-check`` (listing through the export instead of the local record);
-* **pull**: every annotator's work back into goldwire JSONL (export, offsets, snapshots).
+* **pull**: every annotator's work back into goldwire JSONL (export, offsets, snapshots);
+* **campaign** (``bench/annotate_campaign.py``): ``annotate assign`` of the same documents to
+  5 annotators with overlap 0.1 (one project each) and ``annotate pull --campaign``, each with
+  its ratio to a one-project push and pull of the same documents measured in the same run,
+  and the client's peak memory.
 
 Goals: push within 1.2x of the reference, re-push under 5 s, pull under 60 s at N = 10,000.
 Times start from documents in memory (reading the dataset is reported separately).
 
     python bench/annotate_sync.py                  # N = 10,000
-    python bench/annotate_sync.py --n 500          # a quick run
+    python bench/annotate_sync.py --docs 500       # a quick run
+    python bench/annotate_sync.py --campaign-only  # the campaign run (with its references)
     python bench/annotate_sync.py --json bench/out/annotate_sync.json
 """
 
@@ -138,8 +143,10 @@ def timed_push(session, docs, options) -> tuple[float, Any]:
     return time.perf_counter() - began, report
 
 
-def run(n: int) -> dict[str, Any]:
-    from goldwire.annotate import pull, push, server
+def run(n: int, sync: bool = True, campaign: bool = True) -> dict[str, Any]:
+    import annotate_campaign
+
+    from goldwire.annotate import push, server
     from goldwire.annotate.http import connect
     from goldwire.annotate.settings import resolve_connection
     from goldwire.corpus.dataset import iter_documents
@@ -156,28 +163,40 @@ def run(n: int) -> dict[str, Any]:
     results: dict[str, Any] = {"n": n, "url": status.url, "read_dataset_s": round(read_s, 2)}
     try:
         with connect(resolve_connection()) as session:
-            results["reference"] = reference_upload(session, docs, preds, labels)
-            opts = push.PushOptions(project="bench", labels=labels, predictions=preds)
-            seconds, report = timed_push(session, docs, opts)
-            results["push"] = _push_figures(seconds, report)
-            seconds, report = timed_push(session, docs, opts)
-            results["repush"] = _push_figures(seconds, report)
-            opts.trust_local_record = False
-            seconds, report = timed_push(session, docs, opts)
-            results["repush_full_check"] = _push_figures(seconds, report)
-            out = Path(tempfile.mkdtemp(prefix="pull-", dir=OUT))
-            began = time.perf_counter()
-            pulled = pull.pull(session, pull.PullOptions(project="bench", out=out))
-            results["pull"] = {
-                "seconds": round(time.perf_counter() - began, 2),
-                "documents": sum(s.documents for s in pulled.annotators.values()),
-                "spans": sum(s.spans for s in pulled.annotators.values()),
-                "relations": sum(s.relations for s in pulled.annotators.values()),
-                "problems": len(pulled.problems),
-            }
-            shutil.rmtree(out, ignore_errors=True)
+            if sync:
+                results.update(run_sync(session, docs, preds, labels))
+            if campaign:
+                results["campaign"] = annotate_campaign.run_campaign(session, dataset, OUT)
     finally:
         server.stop()
+    return results
+
+
+def run_sync(session, docs, preds, labels) -> dict[str, Any]:
+    """Reference upload, push, re-pushes and pull of one project with suggestions."""
+    from goldwire.annotate import pull, push
+
+    results: dict[str, Any] = {}
+    results["reference"] = reference_upload(session, docs, preds, labels)
+    opts = push.PushOptions(project="bench", labels=labels, predictions=preds)
+    seconds, report = timed_push(session, docs, opts)
+    results["push"] = _push_figures(seconds, report)
+    seconds, report = timed_push(session, docs, opts)
+    results["repush"] = _push_figures(seconds, report)
+    opts.trust_local_record = False
+    seconds, report = timed_push(session, docs, opts)
+    results["repush_full_check"] = _push_figures(seconds, report)
+    out = Path(tempfile.mkdtemp(prefix="pull-", dir=OUT))
+    began = time.perf_counter()
+    pulled = pull.pull(session, pull.PullOptions(project="bench", out=out))
+    results["pull"] = {
+        "seconds": round(time.perf_counter() - began, 2),
+        "documents": sum(s.documents for s in pulled.annotators.values()),
+        "spans": sum(s.spans for s in pulled.annotators.values()),
+        "relations": sum(s.relations for s in pulled.annotators.values()),
+        "problems": len(pulled.problems),
+    }
+    shutil.rmtree(out, ignore_errors=True)
     return results
 
 
@@ -197,6 +216,17 @@ def _push_figures(seconds: float, report) -> dict[str, Any]:
 
 
 def verdict(results: dict[str, Any]) -> dict[str, Any]:
+    goals: dict[str, Any] = {}
+    if "reference" in results:
+        goals.update(sync_verdict(results))
+    if "campaign" in results:
+        import annotate_campaign
+
+        goals.update(annotate_campaign.checks(results["campaign"]))
+    return goals
+
+
+def sync_verdict(results: dict[str, Any]) -> dict[str, Any]:
     ref, push_s = results["reference"]["seconds"], results["push"]["seconds"]
     ratio = push_s / ref if ref else float("inf")
     scale = results["n"] / 10_000
@@ -213,7 +243,11 @@ def verdict(results: dict[str, Any]) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--n", type=int, default=10_000, help="documents (default 10,000)")
+    parser.add_argument("--n", "--docs", dest="n", type=int, default=10_000,
+                        help="documents (default 10,000)")  # fmt: skip
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--campaign-only", action="store_true", help="only the campaign run")
+    only.add_argument("--no-campaign", action="store_true", help="leave the campaign run out")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args(argv)
     OUT.mkdir(parents=True, exist_ok=True)
@@ -229,7 +263,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ["GOLDWIRE_HOME"] = str(home)
         os.environ["GOLDWIRE_DOCCANO_VENV"] = str(venv)
     try:
-        results = run(args.n)
+        results = run(args.n, sync=not args.campaign_only, campaign=not args.no_campaign)
     finally:
         shutil.rmtree(home, ignore_errors=True)
     results["goals"] = verdict(results)
@@ -243,11 +277,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _print(r: dict[str, Any]) -> None:
-    ref, p = r["reference"], r["push"]
     print(
         f"doccano sync, {r['n']} documents ({r['machine']['cpus'] if 'machine' in r else '?'} "
         f"CPUs); reading the dataset took {r['read_dataset_s']} s"
     )
+    if "reference" in r:
+        _print_sync(r)
+    if "campaign" in r:
+        import annotate_campaign
+
+        annotate_campaign.print_campaign(r["campaign"])
+    print("  goals: " + ", ".join(f"{k}={v}" for k, v in r["goals"].items()))
+
+
+def _print_sync(r: dict[str, Any]) -> None:
+    ref, p = r["reference"], r["push"]
     print(
         f"  reference (one file, one task): {ref['seconds']:7.2f} s  "
         f"({ref['bytes'] / 2**20:.1f} MiB, {ref['examples']} examples)"
@@ -271,7 +315,6 @@ def _print(r: dict[str, Any]) -> None:
         f"  pull:                           {pl['seconds']:7.2f} s  ({pl['documents']} documents, "
         f"{pl['spans']} spans, {pl['relations']} relations, {pl['problems']} problems)"
     )
-    print("  goals: " + ", ".join(f"{k}={v}" for k, v in r["goals"].items()))
 
 
 if __name__ == "__main__":
