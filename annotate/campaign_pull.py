@@ -41,9 +41,15 @@ from goldwire.schema import Document
 
 
 def pull_campaign(
-    session: DoccanoSession, plan: Plan, options: PullOptions, progress: Progress = no_progress
+    session: DoccanoSession,
+    plan: Plan,
+    options: PullOptions,
+    progress: Progress = no_progress,
+    *,
+    record: bool = True,
 ) -> PullReport:
-    """Pull every annotator of ``plan`` from their own projects into ``options.out``."""
+    """Pull every annotator of ``plan`` from their own projects into ``options.out``;
+    ``record``: note the members' counts as pulled (``members remove`` trusts that)."""
     began = time.monotonic()
     url = display_url(session.url)
     ident = CAMPAIGN_ID + plan.name
@@ -60,7 +66,8 @@ def pull_campaign(
         project = _project(session, plan.projects[name])
         ds_project = _docstance_project(session, docstance_project(project.name))
         source = ProjectSource(project, ds_project, only=name,
-                               assigned=frozenset(plan.documents_of(name)))  # fmt: skip
+                               assigned=frozenset(plan.documents_of(name)),
+                               suggested=sum(plan.baseline.get(name, {}).values()))  # fmt: skip
         found = collect(session, source, options, report, progress)
         docs[name] = found.get(name, [])
         sources.append(source)
@@ -78,7 +85,8 @@ def pull_campaign(
     with pull_lock(options.out):
         check_folder(options.out, url, ident, plan.name)  # again, in turn
         write_pull(options.out, docs, report)
-    record_counts(session.url, sources)
+    if record:
+        record_counts(session.url, sources)
     report.seconds = time.monotonic() - began
     return report
 

@@ -535,11 +535,17 @@ def review_cli(
         echo("nothing to review: nothing was pushed")
 
 
-def _mount_agreement_commands() -> None:
+def _mount_commands() -> None:
+    from goldwire.annotate.accounts_cli import members_app, users_app
     from goldwire.annotate.agreement_cli import adjudicate_cmd, agreement_cmd
+    from goldwire.annotate.campaign_cli import assign_cli, status_cli
 
     app.command("agreement")(agreement_cmd)
     app.command("adjudicate")(adjudicate_cmd)
+    app.add_typer(users_app, name="users")
+    app.add_typer(members_app, name="members")
+    app.command("assign")(assign_cli)
+    app.command("status")(status_cli)
 
 
-_mount_agreement_commands()
+_mount_commands()

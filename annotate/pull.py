@@ -106,6 +106,7 @@ class ProjectSource:
     ds_project: Project | None = None
     only: str | None = None
     assigned: frozenset[str] | None = None  # with ``only``: the documents assigned to them
+    suggested: int = 0  # with ``only``: the labels made as them at assignment (suggestions)
     examples: int = 0  # documents the project holds (set by :func:`collect`)
     # members' live counts before the export (None: doccano could not count them)
     counts: dict | None = field(default_factory=dict)
@@ -151,11 +152,17 @@ def collect(
 def record_counts(url: str, sources: list[ProjectSource]) -> None:
     """Note what each project's members had when this pull exported them (``annotate members
     remove`` refuses to drop work no pull has taken)."""
+    from goldwire.annotate.campaign_status import observe
     from goldwire.annotate.pull_ledger import record_pull
 
     for source in sources:
         if source.counts is not None:
             record_pull(url, source.project.id, source.counts)
+            for user, counts in source.counts.items():
+                labels = counts.spans + counts.relations + counts.categories
+                suggested = source.suggested if user == source.only else 0
+                started = bool(counts.confirmed) or labels != suggested
+                observe(url, source.project.id, user, counts, started)
 
 
 def _members(
