@@ -358,3 +358,29 @@ def test_save_token_keeps_servers_and_users_apart(monkeypatch, tmp_path):
     }
     assert accounts.saved_token("http://127.0.0.1:8000", "bob") == "t2"
     assert accounts.saved_token("http://127.0.0.1:9000", "bob") is None
+
+
+@pytest.mark.doccano
+def test_admin_password_line_comes_before_the_new_passwords(run, doccano_server):
+    uma, vic = names("uma", "vic")
+    passwords = ["Uma-" + secrets.token_hex(8), "Vic-" + secrets.token_hex(8)]
+    admin = doccano_server.connection
+    lines = "".join(f"{line}\n" for line in (admin.password, *passwords))
+    result = run("users", "add", uma, vic, "--username", admin.username, "--password-stdin",
+                 "--new-password-stdin", input=lines)  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert can_log_in(doccano_server.url, uma, passwords[0])
+    assert can_log_in(doccano_server.url, vic, passwords[1])
+    assert not any(p in result.output for p in (*passwords, admin.password))
+
+
+@pytest.mark.doccano
+def test_too_few_stdin_lines_name_the_account_without_one(run, admin):
+    wes, xia = names("wes", "xia")
+    result = run("users", "add", wes, xia, "--new-password-stdin", input="Wes-abcdef123\n")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --new-password-stdin read no password for {xia}; give one line per NAME, in "
+        "order\n"
+    )
+    assert client.find_user(admin, wes) is None
