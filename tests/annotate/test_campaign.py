@@ -121,12 +121,16 @@ def _campaign(server, tmp) -> dict:
                      "--json", reports / "pull.json")  # fmt: skip
     agreed = _invoke("annotate", "agreement", out, "--json", reports / "agreement.json")
     status = _invoke("annotate", "status", "--campaign", name, "--json", reports / "status.json")
+    gold = tmp / "gold" / "gold.jsonl"
+    adjudicated = _invoke("annotate", "adjudicate", out, "--out", gold,
+                          "--json", reports / "adjudicate.json")  # fmt: skip
     return {"name": name, "users": users, "dave": dave, "passwords": passwords, "tmp": tmp,
             "plan1": plan1, "plan2": plan2, "did": did, "shared": shared, "second": second,
             "out": out, "reports": reports, "server": server,
             "results": {"added": added, "assigned": assigned, "added_dave": added_dave,
                         "extended": extended, "pulled": pulled, "agreed": agreed,
-                        "status": status}}  # fmt: skip
+                        "status": status, "adjudicated": adjudicated},
+            "gold": gold}  # fmt: skip
 
 
 def client_admin(server):
@@ -278,3 +282,23 @@ def test_no_password_shows_in_ps_logs_pull_folders_reports_or_the_home(campaign)
         for password in passwords:
             assert password not in text, where
     assert len(places) > 10
+
+
+def test_adjudication_makes_gold_of_every_confirmed_document(campaign):
+    gold = {d.id: d for d in read_jsonl(campaign["gold"])}
+    assert sorted(gold) == [f"n{i:02d}" for i in range(30)]  # round two: nobody annotated yet
+    for gid, doc in gold.items():
+        who = campaign["plan1"].assigned[gid]
+        lavrov = [e for e in doc.entities if e.text == "Lavrov"]
+        assert len(lavrov) == 1 and lavrov[0].label == "PER"
+        assert sorted(lavrov[0].annotators) == sorted(who)
+        moscow = [e for e in doc.entities if e.text == "Moscow"]
+        if gid in campaign["second"]:  # GPE against ORG, one vote each: left for review
+            assert moscow == []
+        else:
+            assert [e.label for e in moscow] == ["GPE"]
+    conflicts = campaign["gold"].parent / "conflicts.jsonl"
+    items = [json.loads(line) for line in conflicts.read_text().splitlines()]
+    disputed = {c["document"] for c in items if c["what"] == "entity"}
+    assert disputed == set(campaign["second"])
+    assert {c["document"] for c in items} <= set(campaign["shared"])  # one annotator: no vote
