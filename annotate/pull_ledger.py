@@ -110,15 +110,18 @@ def _done(session: DoccanoSession, project_id: int) -> dict[str, int]:
 def live_counts(
     session: DoccanoSession, project_id: int, docstance_id: int | None = None
 ) -> dict[str, WorkCounts]:
-    """Every member's work now, from the metrics endpoints of the project (spans, relations,
-    done) and of its ``-docstance`` companion (categories, done); needs a project admin."""
+    """Every member's work now, from the metrics endpoints (no export): spans, relations,
+    categories and examples done in the project, plus the categories and examples done in its
+    ``-docstance`` companion ``docstance_id``. Called with a companion's id alone, it counts
+    that companion's categories. Needs a project admin."""
     spans = _distribution_totals(session, project_id, client.LabelKind.span, project_id)
     relations = _distribution_totals(session, project_id, client.LabelKind.relation, project_id)
+    categories = _distribution_totals(session, project_id, client.LabelKind.category, project_id)
     done = _done(session, project_id)
-    categories: dict[str, int] = {}
     if docstance_id is not None:
         kind = client.LabelKind.category
-        categories = _distribution_totals(session, docstance_id, kind, project_id)
+        for user, n in _distribution_totals(session, docstance_id, kind, project_id).items():
+            categories[user] = categories.get(user, 0) + n
         for user, n in _done(session, docstance_id).items():
             done[user] = done.get(user, 0) + n
     users = set(spans) | set(relations) | set(categories) | set(done)
