@@ -209,6 +209,14 @@ def _keep_token(url: str, outcome: UserOutcome, password: str) -> UserOutcome:
     return outcome
 
 
+def _create(session: DoccanoSession, name: str, password: str, done: list[str]) -> None:
+    try:
+        members.create_user(session, name, password)
+    except ServerError as exc:
+        so_far = f"created so far: {', '.join(done)}" if done else "none created"
+        raise ServerError(f"account {name} not created ({so_far}): {exc}") from None
+
+
 def add_users(
     session: DoccanoSession, names: Sequence[str], passwords: Mapping[str, str] | None = None
 ) -> UsersReport:
@@ -242,7 +250,7 @@ def add_users(
     for name in new:
         given = passwords[name] if passwords is not None else None
         password = given or generate_password()
-        members.create_user(session, name, password)
+        _create(session, name, password, [n for n in new if n in outcomes])
         outcome = UserOutcome(name, True, given is None, password=None if given else password)
         outcomes[name] = _keep_token(session.url, outcome, password)
     return UsersReport(display_url(session.url), [outcomes[n] for n in names], tokens_path())

@@ -384,3 +384,18 @@ def test_too_few_stdin_lines_name_the_account_without_one(run, admin):
         "order\n"
     )
     assert client.find_user(admin, wes) is None
+
+
+@pytest.mark.doccano
+def test_a_password_the_server_refuses_names_the_account_and_what_was_created(run, admin):
+    yan, zoe = names("yan", "zoe")
+    lines = "Yan-" + secrets.token_hex(8) + "\npassword1\n"  # in Django's common passwords
+    result = run("users", "add", yan, zoe, "--new-password-stdin", input=lines)
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: account {zoe} not created (created so far: {yan}): doccano at {admin.url} "
+        "rejected POST /v1/users/create: 400 Bad Request (This password is too common.); fix "
+        "the request\n"
+    )
+    assert client.find_user(admin, yan) is not None and client.find_user(admin, zoe) is None
+    assert accounts.saved_token(admin.url, yan) is not None
