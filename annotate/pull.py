@@ -136,6 +136,8 @@ def collect(
         exclude = exclude | others_work(main, ds, source, report)
     roles = _members(session, project, ds_project, main, ds, exclude, report)
     users = sorted((set(main.by_user) | set(ds.by_user)) - exclude)
+    if source.counts is not None:  # the ledger notes the work of the users taken, only
+        source.counts = {u: c for u, c in source.counts.items() if u not in exclude}
     report.tool = tool_name(session.url, options.tool_version)
     report.guidelines = guideline_ref(project.guideline)
     pulled = _Pulled(project, ds_project, main, ds, options, report)

@@ -143,6 +143,11 @@ def test_other_members_work_in_an_annotators_project_is_a_problem_not_merged(
     assert files == [f"{ann}.jsonl"]  # the admin's span went nowhere; ben did nothing
     (doc,) = read_jsonl(out / "annotators" / f"{ann}.jsonl")
     assert (doc.id, doc.entities, doc.meta["doccano_confirmed"]) == (mine, [], "true")
+    # the pull ledger notes ann's work as taken, never the admin's (members remove trusts it)
+    from goldwire.annotate.pull_ledger import last_pulled
+
+    taken = last_pulled(doccano_server.url, pid)
+    assert set(taken) == {ann} and taken[ann].confirmed == 2
 
 
 def test_assign_refuses_before_any_change(doccano_server, tmp_path):
