@@ -46,7 +46,6 @@ from goldwire.annotate.records import docstance_project
 from goldwire.annotate.settings import display_url, resolve_connection
 from goldwire.corpus.card_hub import ID_KEY
 from goldwire.corpus.dataset import open_documents
-from goldwire.errors import UsageError
 from goldwire.progress import Progress, no_progress
 from goldwire.schema import Document
 
@@ -164,16 +163,10 @@ def _source(request: AssignRequest) -> str:
 def _check_rights(session: DoccanoSession, annotators: list[str]) -> None:
     """Staff login and every annotator's account, before anything changes."""
     from goldwire.annotate.accounts import require_staff
+    from goldwire.annotate.membership import require_users
 
     require_staff(session, "creating the campaign's projects")
-    names = list(dict.fromkeys(annotators))
-    missing = [name for name in names if client.find_user(session, name) is None]
-    if missing:
-        names = " ".join(missing)
-        raise UsageError(
-            f"doccano at {display_url(session.url)} has no account for {', '.join(missing)}; "
-            f"create them first: goldwire annotate users add {names}"
-        )
+    require_users(session, list(dict.fromkeys(annotators)))
 
 
 def _token_sessions(url: str, annotators: list[str]) -> dict[str, DoccanoSession]:
@@ -216,7 +209,8 @@ def _realise(
     """Push each annotator's documents of this corpus into their project; make them a member;
     count the suggestions made as them (status tells work from suggestions with it)."""
     by_id = {doc.id: doc for doc in docs}
-    new_ids = set(plan.assigned) - _earlier_ids(plan)
+    dealt = list(plan.assigned)
+    new_ids = set(dealt[len(dealt) - report.round.documents :])  # this round's, in order
     for i, name in enumerate(plan.annotators, 1):
         ids = plan.documents_of(name)
         mine = [by_id[gid] for gid in ids if gid in by_id]
@@ -235,13 +229,6 @@ def _realise(
         _count_suggestions(plan, name, pushed)
         report.annotators[name] = entry
         progress("assigning", i, len(plan.annotators))
-
-
-def _earlier_ids(plan: Plan) -> set[str]:
-    """The documents assigned before the last round."""
-    last = plan.rounds[-1].documents if plan.rounds else 0
-    ids = list(plan.assigned)
-    return set(ids[: len(ids) - last])
 
 
 def _make_member(session: DoccanoSession, pushed: PushReport, name: str) -> str:

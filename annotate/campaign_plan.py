@@ -10,9 +10,11 @@ The rule (:func:`extend`), applied to the documents a round adds:
   overlap share: the N documents ranked by ``sha256(seed + id)``, the first ones taken; each
   goes to ``per_document`` annotators, every other new document to one;
 * documents are dealt in that ranked order, overlap first, each to the annotators with the
-  fewest documents of this round so far (ties: fewest overlap documents, then fewest shared
-  with the others chosen, then name), so loads differ by at most one share and every pair of
-  annotators meets on the overlap as evenly as the numbers allow.
+  fewest documents of this round so far (ties: fewest overlap documents, then the group whose
+  members shared fewest overlap documents so far, then names), so that loads and overlap
+  documents per annotator differ by at most one within a round. Pairs meet evenly for up to
+  five annotators with two per document; with more, the spread between the pairs that meet
+  most and least grows (6 annotators, 60 shared documents: 3 to 8 per pair).
 
 The plan depends only on the document ids, the seed and the annotators, never on the input
 order. Extending a campaign (new documents, new annotators) deals only the new documents, to
@@ -251,8 +253,14 @@ def extend(
     return round_
 
 
+#: More groups than this per overlap document and the dealer picks one annotator at a time.
+MAX_GROUPS = 5000
+
+
 class _Dealer:
-    """Deals one round's documents: each to the least-loaded annotators."""
+    """Deals one round's documents: each to the least-loaded annotators; an overlap document
+    to the group of ``k`` with the fewest documents, then the fewest overlap documents, then
+    the fewest overlap documents already shared within the group (so pairs meet evenly)."""
 
     def __init__(self, annotators: Sequence[str]) -> None:
         self.names = list(annotators)
@@ -261,22 +269,33 @@ class _Dealer:
         self.pairs: dict[tuple[str, str], int] = {}
 
     def deal(self, k: int) -> list[str]:
-        chosen: list[str] = []
-        for _ in range(k):
-            rest = [n for n in self.names if n not in chosen]
-            best = min(rest, key=lambda n: self._cost(n, chosen, k))
-            chosen.append(best)
+        if k == 1:
+            chosen = [min(self.names, key=lambda n: (self.load[n], n))]
+        elif math.comb(len(self.names), k) <= MAX_GROUPS:
+            chosen = list(min(combinations(sorted(self.names), k), key=self._cost))
+        else:
+            chosen = self._one_by_one(k)
         for name in chosen:
             self.load[name] += 1
             if k > 1:
                 self.shared[name] += 1
-        for a, b in combinations(sorted(chosen), 2):
-            self.pairs[(a, b)] = self.pairs.get((a, b), 0) + 1
+        for pair in combinations(sorted(chosen), 2):
+            self.pairs[pair] = self.pairs.get(pair, 0) + 1
         return chosen
 
-    def _cost(self, name: str, chosen: list[str], k: int) -> tuple:
-        met = sum(self.pairs.get(tuple(sorted((name, c))), 0) for c in chosen)
-        return (self.load[name], self.shared[name] if k > 1 else 0, met, name)
+    def _met(self, group: Sequence[str]) -> int:
+        return sum(self.pairs.get(pair, 0) for pair in combinations(sorted(group), 2))
+
+    def _cost(self, group: Sequence[str]) -> tuple:
+        load = sum(self.load[n] for n in group)
+        return (load, sum(self.shared[n] for n in group), self._met(group), tuple(group))
+
+    def _one_by_one(self, k: int) -> list[str]:
+        chosen: list[str] = []
+        for _ in range(k):
+            rest = [n for n in sorted(self.names) if n not in chosen]
+            chosen.append(min(rest, key=lambda n: self._cost([*chosen, n])))
+        return chosen
 
 
 # --------------------------------------------------------------------------- storage

@@ -77,7 +77,8 @@ def projects(session: DoccanoSession, name: str) -> list[client.Project]:
     return [main] + ([companion] if companion else [])
 
 
-def _require_users(session: DoccanoSession, names: Sequence[str]) -> None:
+def require_users(session: DoccanoSession, names: Sequence[str]) -> None:
+    """Every one of ``names`` has an account, or one line naming the missing and the fix."""
     missing = [n for n in names if members.find_user(session, n) is None]
     if missing:
         shown = " ".join(missing)
@@ -108,7 +109,7 @@ def add_members(
     _check_role(role)
     names = _check_names(names)
     targets = projects(session, project)
-    _require_users(session, names)
+    require_users(session, names)
     report = MembersReport(display_url(session.url), project)
     for target in targets:
         current = {m.username: m for m in members.list_members(session, target.id)}

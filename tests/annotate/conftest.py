@@ -130,6 +130,22 @@ def spare_doccano_server(
 
 
 @pytest.fixture
+def run(doccano_server):
+    """Invoke ``goldwire annotate ARGS...`` in-process against the session's server (the
+    root app, so that errors come out as the one line a user sees)."""
+    from typer.testing import CliRunner
+
+    from goldwire.cli import app
+
+    runner = CliRunner()
+
+    def invoke(*args, **kwargs):
+        return runner.invoke(app, ["annotate", *(str(a) for a in args)], **kwargs)
+
+    return invoke
+
+
+@pytest.fixture
 def unused_port() -> int:
     return free_port()
 

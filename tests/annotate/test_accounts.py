@@ -17,11 +17,9 @@ import threading
 import time
 
 import pytest
-import typer
-from typer.testing import CliRunner
 
 from goldwire.annotate import accounts, client
-from goldwire.annotate.accounts_cli import ENV_NEW_PASSWORD, members_app, users_app
+from goldwire.annotate.accounts_cli import ENV_NEW_PASSWORD
 from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.errors import ServerError, UsageError
 
@@ -36,26 +34,6 @@ app.add_typer(users_app, name="users")
 app.add_typer(members_app, name="members")
 app(prog_name="goldwire annotate")
 """
-
-
-def root_app() -> typer.Typer:
-    from goldwire.cli import _GoldwireGroup
-
-    app = typer.Typer(cls=_GoldwireGroup, pretty_exceptions_enable=False)
-    app.add_typer(users_app, name="users")
-    app.add_typer(members_app, name="members")
-    return app
-
-
-@pytest.fixture
-def run(doccano_server):
-    runner = CliRunner()
-    app = root_app()
-
-    def invoke(*args, **kwargs):
-        return runner.invoke(app, [str(a) for a in args], **kwargs)
-
-    return invoke
 
 
 @pytest.fixture

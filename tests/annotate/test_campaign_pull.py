@@ -160,7 +160,8 @@ def test_assign_refuses_before_any_change(doccano_server, tmp_path):
                      f"admin,{ghost}")  # fmt: skip
     assert result.exit_code == 2
     assert result.stderr.strip().endswith(
-        f"has no account for {ghost}; create them first: goldwire annotate users add {ghost}"
+        f"has no user {ghost}; create the account(s) first with `goldwire annotate users add "
+        f"{ghost}`"
     )
     assert load_plan(doccano_server.url, name) is None
     # an annotator made outside goldwire has no saved token: --pre-annotate cannot work
@@ -208,6 +209,20 @@ def test_extension_refusals_and_cli_errors(doccano_server, tmp_path):
         result = _invoke("annotate", "assign", corpus, "--campaign", name, *args)
         assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert plan_path(doccano_server.url, name).read_bytes() == before
+    # the same assignment again: nothing new dealt, nothing uploaded, the plan unchanged
+    again = _invoke("annotate", "assign", corpus, "--campaign", name, "--annotators",
+                    ",".join(users), "--json", tmp_path / "again.json")  # fmt: skip
+    assert again.exit_code == 0, again.output
+    report = json.loads((tmp_path / "again.json").read_text())
+    assert report["round"]["documents"] == 0 and report["documents"] == 4
+    for user in users:  # 4 documents, round(0.2 x 4) = 1 shared: 5 shares, 3 and 2
+        entry = report["annotators"][user]
+        assert (entry["new"], entry["uploaded"]) == (0, 0)
+    assert sorted(report["annotators"][u]["assigned"] for u in users) == [2, 3]
+    assert (
+        json.loads(plan_path(doccano_server.url, name).read_text())["assigned"]
+        == (json.loads(before)["assigned"])
+    )
     both = _invoke(
         "annotate", "pull", "--campaign", name, "--project", "x", "--out", tmp_path / "o"
     )

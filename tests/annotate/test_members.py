@@ -11,11 +11,9 @@ import json
 import secrets
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from goldwire.annotate import accounts, client, membership, push
-from goldwire.annotate.accounts_cli import members_app, users_app
 from goldwire.annotate.http import connect
 from goldwire.annotate.pull_ledger import live_counts, record_pull
 from goldwire.errors import ServerError, UsageError
@@ -27,25 +25,6 @@ DOCS = [
     Document(id="a", text="Armenia and Azerbaijan talk in Moscow."),
     Document(id="b", text="Baku accuses Yerevan."),
 ]
-
-
-def root_app() -> typer.Typer:
-    from goldwire.cli import _GoldwireGroup
-
-    app = typer.Typer(cls=_GoldwireGroup, pretty_exceptions_enable=False)
-    app.add_typer(users_app, name="users")
-    app.add_typer(members_app, name="members")
-    return app
-
-
-@pytest.fixture
-def run(doccano_server):
-    runner, app = CliRunner(), root_app()
-
-    def invoke(*args, **kwargs):
-        return runner.invoke(app, [str(a) for a in args], **kwargs)
-
-    return invoke
 
 
 @pytest.fixture
