@@ -122,3 +122,72 @@ def page_in(browser, shot: Path):
         context.close()
 
     return page, close
+
+
+#: (x, y) on the page of the middle of the first and of the last character of [s, e) (UTF-16)
+#: of the drawn line ``text``, its left edge, and how many characters the line has.
+CHAR_POINTS_JS = """([text, s, e]) => {
+    const line = Array.from(document.querySelectorAll('#container text'))
+        .find(t => t.textContent === text);
+    if (!line) return null;
+    const m = line.getScreenCTM();
+    const at = (x, y) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f];
+    const a = line.getExtentOfChar(s), b = line.getExtentOfChar(e - 1);
+    return {
+        chars: line.getNumberOfChars(),
+        first: at(a.x + 1, a.y + a.height / 2),
+        last: at(b.x + b.width - 1, b.y + b.height / 2),
+        left: at(a.x, a.y)[0],
+    };
+}"""
+#: the Material Design icons of doccano's review button: not done, done
+MDI_CLOSE = (
+    "M19,6.41L17.59,5L12,10.59L6.41,5L5,6.41L10.59,12L5,17.59L6.41,19L12,13.41L17.59,19L19,17.59"
+    "L13.41,12L19,6.41Z"
+)
+MDI_CHECK = "M21,7L9,19L3.5,13.5L4.91,12.09L9,16.17L19.59,5.59L21,7Z"
+
+
+def char_points(page, text: str, start: int, end: int) -> dict:
+    """Where the UTF-16 characters [start, end) of the drawn line ``text`` are on the page;
+    fails unless the whole text is drawn on one line counted in UTF-16 code units."""
+    where = page.evaluate(CHAR_POINTS_JS, [text, start, end])
+    assert where is not None, "the document is not drawn on one line"
+    assert where["chars"] == len(text.encode("utf-16-le")) // 2, "SVG characters are not UTF-16"
+    return where
+
+
+def drag_across(page, where: dict) -> None:
+    """Drag the mouse from the first to the last character of ``char_points``' answer (this
+    opens the menu of span types)."""
+    page.mouse.move(*where["first"])
+    page.mouse.down()
+    page.mouse.move(*where["last"], steps=5)
+    page.mouse.up()
+
+
+def pick_type(page, label: str, what: str) -> None:
+    """Click ``label`` in the open menu of types and wait for its ``POST .../{what}``."""
+    from playwright.sync_api import expect
+
+    menu = page.locator(ACTIVE_MENU)
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and r.url.endswith(f"/{what}")
+    ) as response:
+        menu.locator(".v-list-item__title").get_by_text(label, exact=True).click()
+    assert response.value.ok, f"POST {what}: {response.value.status}"
+    expect(menu).to_have_count(0)
+
+
+def mark_done(page) -> None:
+    """Click the review button of the toolbar (``mdiClose`` while the example is not done):
+    ``POST .../states``; then the icon becomes ``mdiCheck``."""
+    from playwright.sync_api import expect
+
+    review = page.locator(f'.toolbar-control button:has(path[d="{MDI_CLOSE}"])')
+    with page.expect_response(
+        lambda r: r.request.method == "POST" and "/states" in r.url
+    ) as response:
+        review.click()
+    assert response.value.ok, f"POST states: {response.value.status}"
+    expect(page.locator(f'.toolbar-control button path[d="{MDI_CHECK}"]')).to_have_count(1)

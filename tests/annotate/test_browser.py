@@ -28,7 +28,15 @@ import secrets
 from pathlib import Path
 
 import pytest
-from gwbrowser import ACTIVE_MENU, attempts, log_in, new_annotator, page_in
+from gwbrowser import (
+    attempts,
+    char_points,
+    drag_across,
+    log_in,
+    new_annotator,
+    page_in,
+    pick_type,
+)
 
 from goldwire.annotate import client, pull, push
 from goldwire.annotate.http import connect
@@ -41,22 +49,6 @@ pytestmark = [pytest.mark.doccano, pytest.mark.browser]
 TEXT = "Talks 😀 in Azerbaijan with Armenia."
 HOLDER, TARGET = "Azerbaijan", "Armenia"  # both GPE; HOLDER follows the emoji
 STANCE = "SUPPORT"
-
-#: (x, y) on the page of the middle of the first and of the last character of [s, e) (UTF-16).
-CHAR_POINTS_JS = """([text, s, e]) => {
-    const line = Array.from(document.querySelectorAll('#container text'))
-        .find(t => t.textContent === text);
-    if (!line) return null;
-    const m = line.getScreenCTM();
-    const at = (x, y) => [m.a * x + m.c * y + m.e, m.b * x + m.d * y + m.f];
-    const a = line.getExtentOfChar(s), b = line.getExtentOfChar(e - 1);
-    return {
-        chars: line.getNumberOfChars(),
-        first: at(a.x + 1, a.y + a.height / 2),
-        last: at(b.x + b.width - 1, b.y + b.height / 2),
-        left: at(a.x, a.y)[0],
-    };
-}"""
 
 #: The clickable label under each span.
 SPAN_LABELS = '#container svg g[style*="cursor: pointer"]'
@@ -101,34 +93,14 @@ def annotate_in_browser(browser, url: str, user: Connection, project_id: int, sh
         page.goto(f"{url}/projects/{project_id}/sequence-labeling?page=1")
         page.locator("#container text").filter(has_text=TARGET).first.wait_for()
 
-        def posted(what: str):
-            return page.expect_response(
-                lambda r: r.request.method == "POST" and r.url.endswith(f"/{what}")
-            )
-
-        def pick(label: str, what: str) -> None:
-            menu = page.locator(ACTIVE_MENU)
-            with posted(what) as response:
-                menu.locator(".v-list-item__title").get_by_text(label, exact=True).click()
-            assert response.value.ok, f"POST {what}: {response.value.status}"
-            expect(menu).to_have_count(0)
-
         def points(surface: str) -> dict:
-            start, end = (utf16(TEXT, cp) for cp in codepoints(surface))
-            where = page.evaluate(CHAR_POINTS_JS, [TEXT, start, end])
-            assert where is not None, "the document is not drawn on one line"
-            assert where["chars"] == utf16(TEXT, len(TEXT)), "SVG characters are not UTF-16"
-            return where
+            return char_points(page, TEXT, *(utf16(TEXT, cp) for cp in codepoints(surface)))
 
         # after each POST the page fetches the spans again and redraws them: wait for that
         span_labels = page.locator(SPAN_LABELS)
         for drawn, surface in enumerate((HOLDER, TARGET), 1):
-            where = points(surface)
-            page.mouse.move(*where["first"])
-            page.mouse.down()
-            page.mouse.move(*where["last"], steps=5)
-            page.mouse.up()
-            pick("GPE", "spans")
+            drag_across(page, points(surface))
+            pick_type(page, "GPE", "spans")
             expect(span_labels).to_have_count(drawn)
 
         page.locator(".v-input--switch input[role=switch]").click(force=True)
@@ -140,7 +112,7 @@ def annotate_in_browser(browser, url: str, user: Connection, project_id: int, sh
             left = points(surface)["left"]
             label = min(labels, key=lambda lab: abs(lab["left"] - left))
             page.mouse.click(label["x"], label["y"])
-        pick(STANCE, "relations")
+        pick_type(page, STANCE, "relations")
         expect(page.locator("#container svg text", has_text=STANCE)).to_have_count(1)
     finally:
         close()

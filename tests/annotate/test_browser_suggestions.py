@@ -27,7 +27,7 @@ import secrets
 from pathlib import Path
 
 import pytest
-from gwbrowser import ACTIVE_MENU, attempts, log_in, new_annotator, page_in
+from gwbrowser import ACTIVE_MENU, attempts, log_in, mark_done, new_annotator, page_in
 
 from goldwire.annotate import client, pull, push
 from goldwire.annotate.http import connect
@@ -44,12 +44,6 @@ NEW_LABEL = "LOC"  # what the annotator makes of RELABELLED
 STANCE = "SUPPORT"  # suggested from KEPT to DELETED: orphaned when DELETED goes
 SOURCE = "ner-test"
 DOC_ID = "suggested"
-#: the Material Design icons of doccano's review button: not done, done
-MDI_CLOSE = (
-    "M19,6.41L17.59,5L12,10.59L6.41,5L5,6.41L10.59,12L5,17.59L6.41,19L12,13.41L17.59,19L19,17.59"
-    "L13.41,12L19,6.41Z"
-)
-MDI_CHECK = "M21,7L9,19L3.5,13.5L4.91,12.09L9,16.17L19.59,5.59L21,7Z"
 
 #: The left edge on the page of the first character of [s, e) (UTF-16) of the line ``text``.
 CHAR_LEFT_JS = """([text, s, e]) => {
@@ -159,11 +153,7 @@ def review_in_browser(browser, url: str, user: Connection, project_id: int, shot
         expect(menu).to_have_count(0)
         expect(span_labels.filter(has_text=NEW_LABEL)).to_have_count(1)
 
-        review = page.locator(f'.toolbar-control button:has(path[d="{MDI_CLOSE}"])')
-        with answered("POST", "/states") as response:
-            review.click()
-        assert response.value.ok, f"POST states: {response.value.status}"
-        expect(page.locator(f'.toolbar-control button path[d="{MDI_CHECK}"]')).to_have_count(1)
+        mark_done(page)
     finally:
         close()
 
