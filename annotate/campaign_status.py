@@ -182,7 +182,15 @@ def _so_far(session: DoccanoSession, plan: Plan, report: StatusReport, progress:
         report.done_by_all = len(every)
         report.overlap_done_by_all = sum(1 for gid in every if len(plan.assigned[gid]) > 1)
         if len(plan.annotators) > 1 and plan.overlap_ids():
-            report.agreement = agreement(out).summary()
+            # a pull writes a file only for an annotator with work: early on, a note
+            working = len(list((out / "annotators").glob("*.jsonl")))
+            if working > 1:
+                report.agreement = agreement(out).summary()
+            else:
+                report.notes.append(
+                    f"no agreement so far: {working} of {len(plan.annotators)} annotators "
+                    "have work yet, it needs two"
+                )
 
 
 def _confirmed_by(out: Path) -> dict[str, set[str]]:
