@@ -70,7 +70,7 @@ def invoke(*args, input: str | None = None):
 
 def new_campaign(admin, url: str, tmp: Path) -> dict:
     """Two accounts and a campaign of four documents, through the CLI; the shared document
-    the first annotator labels, its example and the page of the labelling UI showing it."""
+    the first annotator labels (page 1 of their labelling UI) and its example id."""
     tag = secrets.token_hex(3)
     name, users = f"bc{tag}", [f"uma{tag}", f"vic{tag}"]
     passwords = {u: secrets.token_urlsafe(15) for u in users}
