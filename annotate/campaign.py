@@ -208,12 +208,12 @@ def _realise(
 ) -> None:
     """Push each annotator's documents of this corpus into their project; make them a member;
     count the suggestions made as them (status tells work from suggestions with it)."""
-    by_id = {doc.id: doc for doc in docs}
     dealt = list(plan.assigned)
     new_ids = set(dealt[len(dealt) - report.round.documents :])  # this round's, in order
     for i, name in enumerate(plan.annotators, 1):
         ids = plan.documents_of(name)
-        mine = [by_id[gid] for gid in ids if gid in by_id]
+        wanted = set(ids)
+        mine = [doc for doc in docs if doc.id in wanted]  # corpus order, as annotators expect
         entry = AnnotatorAssignment(
             plan.projects[name],
             assigned=len(ids),
@@ -222,6 +222,7 @@ def _realise(
         )
         options.project = plan.projects[name]
         options.as_user = tokens.get(name)
+        options.description = f"{name}'s share of goldwire campaign {plan.name}"
         pushed = push(session, mine, options, progress)
         report.pushes[name] = pushed
         entry.uploaded = sum(t.uploaded for t in pushed.targets)

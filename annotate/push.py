@@ -87,6 +87,7 @@ class PushOptions:
     source: str = ""  # the model or file the suggestions come from (kept in their record)
     guideline: str | None = None  # default: annotate/guidelines.md
     allow_overlapping: bool = False  # the project lets one user's spans overlap (review)
+    description: str = ""  # of a project the push creates (default: says goldwire pushed it)
     batch_docs: int = BATCH_DOCS
     batch_bytes: int = BATCH_BYTES
     trust_local_record: bool = True
@@ -209,7 +210,8 @@ class _Pusher:
                 name,
                 kind,
                 guideline=guideline,
-                description=f"goldwire corpus pushed by goldwire ({kind})",
+                description=self.options.description
+                or f"goldwire corpus pushed by goldwire ({kind})",
                 use_relation=kind == client.SEQUENCE_LABELING,
                 allow_overlapping=self.options.allow_overlapping,
             )

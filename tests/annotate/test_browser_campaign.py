@@ -78,7 +78,8 @@ def new_campaign(admin, url: str, tmp: Path) -> dict:
     invoke("annotate", "users", "add", *users, "--new-password-stdin",
            input="".join(passwords[u] + "\n" for u in users))  # fmt: skip
     corpus = tmp / f"corpus-{tag}.jsonl"
-    write_jsonl([Document(id=gid, text=text_of(gid)) for gid in IDS], corpus)
+    order = shared_ids() + [gid for gid in IDS if gid not in shared_ids()]  # shared first
+    write_jsonl([Document(id=gid, text=text_of(gid)) for gid in order], corpus)
     invoke("annotate", "assign", corpus, "--campaign", name, "--annotators", ",".join(users),
            "--overlap", "0.5", "--per-document", "2")  # fmt: skip
     plan = load_plan(url, name)
@@ -88,11 +89,13 @@ def new_campaign(admin, url: str, tmp: Path) -> dict:
     assert [len(plan.documents_of(u)) for u in users] == [3, 3]
     projects = {u: client.find_project(admin, f"{name}--{u}") for u in users}
     # the UI pages through examples oldest first (doccano orders them by created_at), as
-    # list_examples does; assign uploads in the plan's order, shared documents first (they
-    # rank first), so page 1 of "Start Annotation" shows a shared document
+    # list_examples does; assign uploads each share in corpus order, and the corpus starts
+    # with the shared documents, so page 1 of "Start Annotation" shows a shared document
     examples = list(client.list_examples(admin, projects[users[0]].id))
+    mine = set(plan.documents_of(users[0]))
+    assert [e["meta"]["goldwire_id"] for e in examples] == [g for g in order if g in mine]
     target = examples[0]["meta"]["goldwire_id"]
-    assert target in shared_ids(), [e["meta"]["goldwire_id"] for e in examples]
+    assert target in shared_ids()
     return {"name": name, "users": users, "passwords": passwords, "projects": projects,
             "target": target, "example": int(examples[0]["id"])}  # fmt: skip
 
