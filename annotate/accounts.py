@@ -17,8 +17,9 @@ user's password saves a new one.
 from __future__ import annotations
 
 import json
+import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,8 +27,13 @@ from typing import Any
 from goldwire import files
 from goldwire.annotate import members
 from goldwire.annotate.file_lock import held
-from goldwire.annotate.http import DoccanoSession, connect_token
-from goldwire.annotate.settings import display_url, generate_password, goldwire_home
+from goldwire.annotate.http import DoccanoSession, connect, connect_token
+from goldwire.annotate.settings import (
+    Connection,
+    display_url,
+    generate_password,
+    goldwire_home,
+)
 from goldwire.errors import ServerError, UsageError
 
 #: Django's username rule (``UnicodeUsernameValidator``) and length, which doccano applies.
@@ -87,6 +93,22 @@ def token_session(url: str, username: str) -> DoccanoSession:
             "account's password comes from --new-password-stdin or GOLDWIRE_DOCCANO_NEW_PASSWORD)"
         )
     return connect_token(url, username, token)
+
+
+def login_for(url: str, username: str, env_name: str, what: str) -> Callable[[], DoccanoSession]:
+    """How to log in as ``username``, another account than the command's own (``--as-user``,
+    ``--reviewer``): its password from ``env_name``, else the API token saved for it. Checked
+    now (before any work), used later: the returned function opens the session."""
+    password = os.environ.get(env_name, "")
+    if password:
+        return lambda: connect(Connection(url, username, password))
+    token = saved_token(url, username)
+    if token:
+        return lambda: connect_token(url, username, token)
+    raise UsageError(
+        f"{what} {username} needs that user's password in {env_name} or the API token "
+        f"`goldwire annotate users add {username}` saves"
+    )
 
 
 # --------------------------------------------------------------------------- checks

@@ -40,10 +40,10 @@ from goldwire.annotate.push_report import PushReport, TargetReport
 from goldwire.annotate.push_state import Lister, PushState, Target, project_name_lock
 from goldwire.annotate.records import GUIDELINES, category_labels, docstance_project
 from goldwire.annotate.settings import (
-    Connection,
-    as_user_password,
+    ENV_AS_USER_PASSWORD,
     display_url,
     resolve_connection,
+    server_url,
 )
 from goldwire.annotate.suggest import Suggester
 from goldwire.annotate.upload import BATCH_BYTES, BATCH_DOCS, Uploader
@@ -328,7 +328,12 @@ def push_corpus(request: PushRequest, progress: Progress = no_progress) -> PushR
     """Read the corpus (a dataset folder or JSONL), its label schema and the predictions;
     log in (and as ``as_user``, whose password comes from the environment); push; write the
     problems to ``request.problems``. Returns the push's report."""
-    secret = as_user_password(request.as_user) if request.as_user else ""
+    as_user = None
+    if request.as_user:  # checked first: a password or a saved token, before any work
+        from goldwire.annotate.accounts import login_for
+
+        as_user = login_for(server_url(request.url), request.as_user, ENV_AS_USER_PASSWORD,
+                            "--as-user")  # fmt: skip
     found = open_documents(request.corpus, request.split)
     said: list[str] = []  # what reading the predictions noted (keys not read)
     options = PushOptions(
@@ -341,17 +346,11 @@ def push_corpus(request: PushRequest, progress: Progress = no_progress) -> PushR
         trust_local_record=not request.full_check,
     )
     connection = resolve_connection(request.url, request.username, request.password)
-    with connect(connection) as session, _as_user(connection, request.as_user, secret) as other:
-        options.as_user = other
+    other = as_user() if as_user is not None else contextlib.nullcontext()
+    with connect(connection) as session, other:
+        options.as_user = other if as_user is not None else None
         report = push(session, found.docs, options, progress)
     report.notes[:0] = said
     if request.problems:
         write_problems(request.problems, report.problems)
     return report
-
-
-def _as_user(connection: Connection, user: str | None, password: str):
-    """A session logged in as ``user`` on the same server (closed after), or None."""
-    if not user:
-        return contextlib.nullcontext()
-    return connect(Connection(connection.url, user, password))

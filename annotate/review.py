@@ -44,7 +44,7 @@ from goldwire.annotate.ballots import (
 from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.annotate.push import PushOptions, PushReport, label_schema_for, push
 from goldwire.annotate.records import GUIDELINES, entity_mention
-from goldwire.annotate.settings import Connection, resolve_connection, reviewer_password
+from goldwire.annotate.settings import ENV_REVIEWER_PASSWORD, resolve_connection, server_url
 from goldwire.progress import Progress, no_progress
 from goldwire.provenance import LAYERS
 from goldwire.schema import DocStance, Document, Entity, LabelInfo, LabelSchema, Stance
@@ -237,7 +237,10 @@ class ReviewRequest:
 def review(request: ReviewRequest, progress: Progress = no_progress) -> ReviewPushReport:
     """Adjudicate the pull folder, then push its documents with items left for review into
     the review project, every candidate a suggestion of the reviewer."""
-    secret = reviewer_password(request.reviewer)
+    from goldwire.annotate.accounts import login_for
+
+    reviewer = login_for(server_url(request.url), request.reviewer, ENV_REVIEWER_PASSWORD,
+                         "--reviewer")  # fmt: skip
     labels = label_schema_for({}, request.labels)
     annotations = load_annotations(request.folder, include_unconfirmed=request.include_unconfirmed)
     result = adjudicate_set(annotations, request.strategy, min_agree=request.min_agree)
@@ -255,8 +258,7 @@ def review(request: ReviewRequest, progress: Progress = no_progress) -> ReviewPu
         return report
     source = f"review of {Path(request.folder).name} ({', '.join(result.annotators)})"
     connection = resolve_connection(request.url, request.username, request.password)
-    reviewer = Connection(connection.url, request.reviewer, secret)
-    with connect(connection) as admin, connect(reviewer) as own:
+    with connect(connection) as admin, reviewer() as own:
         report.push = push_review(admin, own, docs, preds, project=request.project,
                                   labels=labels, source=source, progress=progress)  # fmt: skip
     return report

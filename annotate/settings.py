@@ -10,7 +10,8 @@ options with the same ``envvar=``):
   (every local user can read a command line): passwords come from these variables, or from
   standard input with ``--password-stdin``.
 - ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``, ``GOLDWIRE_DOCCANO_REVIEWER_PASSWORD``: the passwords
-  of the annotator a push creates suggestions as (``--as-user``) and of a review's reviewer.
+  of the annotator a push creates suggestions as (``--as-user``) and of a review's reviewer
+  (without them, the API token ``goldwire annotate users add`` saved for that user).
   No ``GOLDWIRE_*`` variable reaches the managed server's processes.
 - ``GOLDWIRE_DOCCANO_PORT``: port of the managed server (default 8000);
   ``GOLDWIRE_DOCCANO_PUBLIC_HOST``: the names a reverse proxy serves it under (``--public-host``).
@@ -214,23 +215,17 @@ def is_managed(url: str, home: Path | None = None) -> bool:
     return display_url(url) == display_url(managed_url(server_paths(home)))
 
 
-def as_user_password(user: str) -> str:
-    """The password of ``--as-user USER``, from ``GOLDWIRE_DOCCANO_AS_USER_PASSWORD``."""
-    secret = os.environ.get(ENV_AS_USER_PASSWORD, "")
-    if not secret:
-        raise UsageError(f"--as-user {user} needs that user's password in {ENV_AS_USER_PASSWORD}")
-    return secret
-
-
-def reviewer_password(user: str) -> str:
-    """The password of ``--reviewer USER``, from ``GOLDWIRE_DOCCANO_REVIEWER_PASSWORD``."""
-    secret = os.environ.get(ENV_REVIEWER_PASSWORD, "")
-    if not secret:
+def server_url(url: str | None = None, *, home: Path | None = None) -> str:
+    """The server a command talks to: ``url``, else ``GOLDWIRE_DOCCANO_URL``, else the managed
+    one; checked to be an http(s) URL."""
+    url = (url or _env(ENV_URL) or "").strip() or managed_url(server_paths(home))
+    url = url.rstrip("/")
+    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
         raise UsageError(
-            f"--reviewer {user} needs that user's password in {ENV_REVIEWER_PASSWORD} (the "
-            "review candidates are created as the reviewer, so that the reviewer sees them)"
+            f"{display_url(url)!r} is not an http(s) URL; pass --url (or set GOLDWIRE_DOCCANO_URL) "
+            "like http://127.0.0.1:8000"
         )
-    return secret
+    return url
 
 
 def resolve_connection(
@@ -247,19 +242,11 @@ def resolve_connection(
     credentials file (written by ``goldwire annotate server start``). A remote server needs
     both a username and a password.
     """
-    url = (url or _env(ENV_URL) or "").strip() or None
+    url = server_url(url, home=home)
     username = username or _env(ENV_USERNAME)
     password = password or _env(ENV_PASSWORD)
     paths = server_paths(home)
     own_url = managed_url(paths)
-    if url is None:
-        url = own_url
-    url = url.rstrip("/")
-    if urlsplit(url).scheme not in ("http", "https") or not urlsplit(url).netloc:
-        raise UsageError(
-            f"{display_url(url)!r} is not an http(s) URL; pass --url (or set GOLDWIRE_DOCCANO_URL) "
-            "like http://127.0.0.1:8000"
-        )
     is_managed = display_url(url) == display_url(own_url)
     if (username is None or password is None) and is_managed:
         stored = load_credentials(paths)

@@ -124,12 +124,15 @@ def _campaign(server, tmp) -> dict:
     gold = tmp / "gold" / "gold.jsonl"
     adjudicated = _invoke("annotate", "adjudicate", out, "--out", gold,
                           "--json", reports / "adjudicate.json")  # fmt: skip
+    # the review round, dave reviewing: no password in the environment, his saved token
+    reviewed = _invoke("annotate", "review", out, "--project", f"{name}-review", "--reviewer",
+                       dave, "--json", reports / "review.json")  # fmt: skip
     return {"name": name, "users": users, "dave": dave, "passwords": passwords, "tmp": tmp,
             "plan1": plan1, "plan2": plan2, "did": did, "shared": shared, "second": second,
             "out": out, "reports": reports, "server": server,
             "results": {"added": added, "assigned": assigned, "added_dave": added_dave,
                         "extended": extended, "pulled": pulled, "agreed": agreed,
-                        "status": status, "adjudicated": adjudicated},
+                        "status": status, "adjudicated": adjudicated, "reviewed": reviewed},
             "gold": gold}  # fmt: skip
 
 
@@ -302,3 +305,35 @@ def test_adjudication_makes_gold_of_every_confirmed_document(campaign):
     disputed = {c["document"] for c in items if c["what"] == "entity"}
     assert disputed == set(campaign["second"])
     assert {c["document"] for c in items} <= set(campaign["shared"])  # one annotator: no vote
+
+
+def test_the_review_round_takes_the_disputed_shared_documents(campaign):
+    conflicts = campaign["gold"].parent / "conflicts.jsonl"
+    disputed = {
+        c["document"]
+        for c in map(json.loads, conflicts.read_text().splitlines())
+        if c["decision"] == "review"
+    }
+    report = _json(campaign, "review.json")
+    assert set(report["disputed_ids"]) == disputed and disputed <= set(campaign["shared"])
+    with client_admin(campaign["server"]) as admin:
+        project = client.find_project(admin, f"{campaign['name']}-review")
+        ids = {e["meta"]["goldwire_id"] for e in client.list_examples(admin, project.id)}
+        roles = {m.username: m.role for m in client.list_members(admin, project.id)}
+    assert ids == disputed and campaign["dave"] in roles
+
+
+def test_members_remove_trusts_the_campaign_pull(campaign):  # last: it changes the projects
+    name, (alice, _, carol) = campaign["name"], campaign["users"]
+    removed = _invoke("annotate", "members", "remove", "--project", f"{name}--{carol}", carol)
+    assert removed.exit_code == 0, removed.output  # all of carol's work was pulled
+    plan = campaign["plan2"]
+    with client_admin(campaign["server"]) as admin:
+        pid = client.find_project(admin, plan.projects[alice]).id
+    with token_session(campaign["server"].url, alice) as me:  # new work after the pull
+        example = next(iter(client.list_examples(me, pid)))
+        spans = {t.text: t.id for t in client.list_label_types(me, pid, client.LabelKind.span)}
+        client.create_span(me, pid, example["id"], 0, 2, spans["MISC"])
+    refused = _invoke("annotate", "members", "remove", "--project", f"{name}--{alice}", alice)
+    assert refused.exit_code == 2
+    assert f"{alice} has 25 spans" in refused.stderr and "that no pull has taken" in refused.stderr

@@ -315,5 +315,6 @@ def test_cli_push_errors_are_one_line_with_exit_codes(cli, tmp_path, monkeypatch
     result = cli("annotate", "push", missing, "--project", "p", "--as-user", "ann")
     assert result.exit_code == 2
     assert result.stderr == (
-        "error: --as-user ann needs that user's password in GOLDWIRE_DOCCANO_AS_USER_PASSWORD\n"
+        "error: --as-user ann needs that user's password in GOLDWIRE_DOCCANO_AS_USER_PASSWORD "
+        "or the API token `goldwire annotate users add ann` saves\n"
     )
