@@ -235,3 +235,54 @@ def test_extension_refusals_and_cli_errors(doccano_server, tmp_path):
     assert none.exit_code == 2 and f"no campaign 'nothing{tag}' for doccano at" in none.stderr
     bad = _invoke("annotate", "assign", corpus, "--campaign", "a b", "--annotators", users[0])
     assert bad.exit_code == 2 and "campaign name 'a b' is not usable" in bad.stderr
+
+
+def _docstance_labels(path) -> None:
+    from goldwire.schema import LabelSchema
+
+    labels = LabelSchema.default().to_dict()
+    lines = ['doc_stance_targets = ["Kazan"]', ""]  # before the tables, or it is theirs
+    for section in ("entities", "stances", "doc_stances"):
+        for info in labels[section]:
+            lines += [f"[[{section}]]", f"name = {json.dumps(info['name'])}", ""]
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+
+def test_each_annotator_gets_their_own_docstance_project_too(doccano_server, tmp_path):
+    tag = secrets.token_hex(3)
+    name = f"ds{tag}"
+    users = _users(tag, "ann", "ben")
+    write_jsonl(_docs(2), tmp_path / "docs.jsonl")
+    _docstance_labels(tmp_path / "labels.toml")
+    result = _invoke("annotate", "assign", tmp_path / "docs.jsonl", "--campaign", name,
+                     "--annotators", ",".join(users), "--overlap", "0",
+                     "--labels", tmp_path / "labels.toml")  # fmt: skip
+    assert result.exit_code == 0, result.output
+    plan = load_plan(doccano_server.url, name)
+    ann = users[0]
+    (mine,) = plan.documents_of(ann)
+    with connect(doccano_server.connection) as admin:
+        for user in users:
+            ds = client.find_project(admin, f"{name}--{user}-docstance")
+            assert ds is not None and ds.project_type == client.DOCUMENT_CLASSIFICATION
+            ids = {e["meta"]["goldwire_id"] for e in client.list_examples(admin, ds.id)}
+            assert ids == set(plan.documents_of(user))
+            roles = {m.username: m.role for m in client.list_members(admin, ds.id)}
+            assert roles[user] == "annotator" and not set(roles) - {user, "admin"}
+        ds = client.find_project(admin, f"{name}--{ann}-docstance")
+    with token_session(doccano_server.url, ann) as me:
+        (example,) = client.list_examples(me, ds.id)
+        cats = {t.text: t.id for t in client.list_label_types(me, ds.id, client.LabelKind.category)}
+        client.create_category(me, ds.id, example["id"], cats["Kazan:OPPOSE"])
+        client.confirm_example(me, ds.id, example["id"])
+    out = tmp_path / "pull"
+    pulled = _invoke("annotate", "pull", "--campaign", name, "--out", out)
+    assert pulled.exit_code == 0, pulled.output
+    (doc,) = read_jsonl(out / "annotators" / f"{ann}.jsonl")
+    assert doc.id == mine
+    assert [(d.target, d.label) for d in doc.doc_stances] == [("Kazan", "OPPOSE")]
+    status = _invoke("annotate", "status", "--campaign", name, "--json", tmp_path / "s.json")
+    assert status.exit_code == 0, status.output
+    entry = json.loads((tmp_path / "s.json").read_text())["annotators"][ann]
+    assert (entry["doc_stances"], entry["docstance_confirmed"], entry["confirmed"]) == (1, 1, 0)
+    assert entry["started"] is True
