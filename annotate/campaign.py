@@ -42,7 +42,6 @@ from goldwire.annotate.http import DoccanoSession, connect
 from goldwire.annotate.problems import Problem
 from goldwire.annotate.push import PushOptions, label_schema_for, push, read_predictions
 from goldwire.annotate.push_report import PushReport
-from goldwire.annotate.records import docstance_project
 from goldwire.annotate.settings import display_url, resolve_connection
 from goldwire.corpus.card_hub import ID_KEY
 from goldwire.corpus.dataset import open_documents
@@ -252,9 +251,4 @@ def _count_suggestions(plan: Plan, name: str, pushed: PushReport) -> None:
                 counts[kind] = counts.get(kind, 0) + int(n)
 
 
-def campaign_projects(plan: Plan) -> dict[str, tuple[str, str]]:
-    """Per annotator: their project and its document-stance companion's name."""
-    return {a: (p, docstance_project(p)) for a, p in plan.projects.items()}
-
-
-__all__ = ["AssignReport", "AssignRequest", "assign", "campaign_projects"]
+__all__ = ["AssignReport", "AssignRequest", "assign"]

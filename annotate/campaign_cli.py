@@ -40,6 +40,22 @@ AnnotatorsOption = Annotated[
         show_default=False,
     ),
 ]
+OverlapOption = Annotated[
+    float,
+    typer.Option("--overlap", min=0.0, max=1.0,
+                 help="Share of the documents that go to several annotators (agreement)."),
+]  # fmt: skip
+PerDocumentOption = Annotated[
+    int, typer.Option("--per-document", min=1, help="Annotators per overlap document.")
+]
+AssignSplitOption = Annotated[
+    str | None,
+    typer.Option("--split", help="Assign one split of a dataset (default: all).",
+                 show_default=False),
+]  # fmt: skip
+SeedOption = Annotated[
+    str, typer.Option("--seed", help="Chooses the overlap documents: sha256(seed + id).")
+]
 AssignJsonOption = json_option("the report")
 StatusJsonOption = json_option("the status")
 
@@ -49,24 +65,10 @@ def assign_cli(
     *,
     campaign: CampaignNameOption,
     annotators: AnnotatorsOption,
-    overlap: Annotated[
-        float,
-        typer.Option("--overlap", min=0.0, max=1.0,
-                     help="Share of the documents that go to several annotators (agreement)."),
-    ] = 0.2,
-    per_document: Annotated[
-        int,
-        typer.Option("--per-document", min=1,
-                     help="Annotators per overlap document."),
-    ] = 2,
-    split: Annotated[
-        str | None,
-        typer.Option("--split", help="Assign one split of a dataset (default: all).",
-                     show_default=False),
-    ] = None,
-    seed: Annotated[
-        str, typer.Option("--seed", help="Chooses the overlap documents: sha256(seed + id).")
-    ] = "goldwire",
+    overlap: OverlapOption = 0.2,
+    per_document: PerDocumentOption = 2,
+    split: AssignSplitOption = None,
+    seed: SeedOption = "goldwire",
     labels: PushLabelsOption = None,
     pre_annotate: PreAnnotateOption = None,
     suggestions_from: SuggestionsFromOption = None,
