@@ -51,3 +51,17 @@ def write_articles(folder: Path, n: int) -> Path:
     for i in range(n):
         (folder / f"a{i:05d}.txt").write_text(tass_article(i), encoding="utf-8")
     return folder
+
+
+def example_ids(session, project_id: int) -> dict[str, int]:
+    """``{goldwire id: doccano example id}`` of a project (listed by ``session``)."""
+    from goldwire.annotate import client
+
+    return {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(session, project_id)}
+
+
+def type_ids(session, project_id: int, kind) -> dict[str, int]:
+    """``{label name: label type id}`` of one kind (``client.LabelKind``) in a project."""
+    from goldwire.annotate import client
+
+    return {t.text: t.id for t in client.list_label_types(session, project_id, kind)}

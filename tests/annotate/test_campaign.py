@@ -23,6 +23,7 @@ from goldwire.annotate import client
 from goldwire.annotate.accounts import token_session
 from goldwire.annotate.campaign_plan import load_plan
 from goldwire.schema import Document, read_jsonl, write_jsonl
+from gwtest import example_ids, type_ids
 
 pytestmark = pytest.mark.doccano
 
@@ -66,9 +67,9 @@ def _annotate(url: str, name: str, pid: int, docs: dict[str, Document], did: dic
     or ORG on the documents in ``did["org"]``), a SUPPORT stance Lavrov -> Moscow on the
     documents in ``did["stance"]``."""
     with token_session(url, name) as me:
-        ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(me, pid)}
-        spans = {t.text: t.id for t in client.list_label_types(me, pid, client.LabelKind.span)}
-        rels = {t.text: t.id for t in client.list_label_types(me, pid, client.LabelKind.relation)}
+        ids = example_ids(me, pid)
+        spans = type_ids(me, pid, client.LabelKind.span)
+        rels = type_ids(me, pid, client.LabelKind.relation)
         for gid, doc in docs.items():
             a = doc.text.index("Lavrov")
             m = doc.text.index("Moscow")
@@ -332,7 +333,7 @@ def test_members_remove_trusts_the_campaign_pull(campaign):  # last: it changes 
         pid = client.find_project(admin, plan.projects[alice]).id
     with token_session(campaign["server"].url, alice) as me:  # new work after the pull
         example = next(iter(client.list_examples(me, pid)))
-        spans = {t.text: t.id for t in client.list_label_types(me, pid, client.LabelKind.span)}
+        spans = type_ids(me, pid, client.LabelKind.span)
         client.create_span(me, pid, example["id"], 0, 2, spans["MISC"])
     refused = _invoke("annotate", "members", "remove", "--project", f"{name}--{alice}", alice)
     assert refused.exit_code == 2

@@ -19,6 +19,7 @@ from goldwire.annotate.http import connect
 from goldwire.annotate.settings import Connection
 from goldwire.provenance import Provenance
 from goldwire.schema import Document, Entity, read_jsonl, write_jsonl
+from gwtest import example_ids, type_ids
 
 pytestmark = pytest.mark.doccano
 
@@ -119,15 +120,15 @@ def test_other_members_work_in_an_annotators_project_is_a_problem_not_merged(
     (mine,) = plan.documents_of(ann)
     with connect(doccano_server.connection) as admin:
         pid = client.find_project(admin, plan.projects[ann]).id
-        ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, pid)}
-        spans = {t.text: t.id for t in client.list_label_types(admin, pid, client.LabelKind.span)}
+        ids = example_ids(admin, pid)
+        spans = type_ids(admin, pid, client.LabelKind.span)
         text = docs[int(mine[1:])].text
         a = text.index("Kazan")
         client.create_span(admin, pid, ids[mine], utf16(text, a), utf16(text, a + 5), spans["GPE"])
         # and a document the plan never gave ann, pushed into her project behind goldwire
         stray = Document(id="stray", text="Stray text about Kazan.")
         push.push(admin, [stray], push.PushOptions(project=plan.projects[ann], guideline=None))
-        sid = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, pid)}["stray"]
+        sid = example_ids(admin, pid)["stray"]
     with token_session(doccano_server.url, ann) as me:
         client.confirm_example(me, pid, ids[mine])
         client.confirm_example(me, pid, sid)
@@ -272,7 +273,7 @@ def test_each_annotator_gets_their_own_docstance_project_too(doccano_server, tmp
         ds = client.find_project(admin, f"{name}--{ann}-docstance")
     with token_session(doccano_server.url, ann) as me:
         (example,) = client.list_examples(me, ds.id)
-        cats = {t.text: t.id for t in client.list_label_types(me, ds.id, client.LabelKind.category)}
+        cats = type_ids(me, ds.id, client.LabelKind.category)
         client.create_category(me, ds.id, example["id"], cats["Kazan:OPPOSE"])
         client.confirm_example(me, ds.id, example["id"])
     out = tmp_path / "pull"

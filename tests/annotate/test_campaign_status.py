@@ -16,6 +16,7 @@ from goldwire.annotate.http import connect
 from goldwire.annotate.pull_ledger import WorkCounts
 from goldwire.annotate.settings import Connection
 from goldwire.schema import Document
+from gwtest import example_ids, type_ids
 
 
 def test_last_activity_is_the_first_observation_of_a_change(monkeypatch, tmp_path):
@@ -55,8 +56,8 @@ def test_status_of_one_project_counts_every_member(doccano_server, tmp_path):
         who = Connection(admin.url, f"ann{tag}", secrets.token_urlsafe(12))
         client.create_user(admin, who.username, who.password)
         client.add_member(admin, pid, who.username)
-        ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, pid)}
-        spans = {t.text: t.id for t in client.list_label_types(admin, pid, client.LabelKind.span)}
+        ids = example_ids(admin, pid)
+        spans = type_ids(admin, pid, client.LabelKind.span)
     with connect(who) as ann:
         for gid in ("s0", "s1"):
             client.create_span(ann, pid, ids[gid], 0, 5, spans["GPE"])

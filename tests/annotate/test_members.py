@@ -18,6 +18,7 @@ from goldwire.annotate.http import connect
 from goldwire.annotate.pull_ledger import live_counts, record_pull
 from goldwire.errors import ServerError, UsageError
 from goldwire.schema import Document, LabelSchema
+from gwtest import example_ids
 
 pytestmark = pytest.mark.doccano
 
@@ -70,8 +71,8 @@ def annotate(admin, project, user: str) -> None:
     """As ``user`` (by its saved token): 2 spans, 1 relation, 1 confirmed example in the
     project; 1 category and 1 confirmed example in the companion."""
     main, ds = project["main"], project["ds"]
-    ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, main)}
-    ds_ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, ds)}
+    ids = example_ids(admin, main)
+    ds_ids = example_ids(admin, ds)
     spans = client.sync_label_types(admin, main, client.LabelKind.span, []).ids
     rels = client.sync_label_types(admin, main, client.LabelKind.relation, []).ids
     cats = client.sync_label_types(admin, ds, client.LabelKind.category, []).ids
@@ -235,7 +236,7 @@ def test_work_changed_since_the_last_pull_is_refused_again(run, admin, project):
     run("members", "add", "--project", name, cy)
     annotate(admin, project, cy)
     record_pull(admin.url, project["main"], live_counts(admin, project["main"], project["ds"]))
-    ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, project["main"])}
+    ids = example_ids(admin, project["main"])
     spans = client.sync_label_types(admin, project["main"], client.LabelKind.span, []).ids
     with accounts.token_session(admin.url, cy) as me:
         client.create_span(me, project["main"], ids["b"], 0, 4, spans["GPE"])

@@ -21,6 +21,7 @@ from goldwire.annotate.pull_ledger import (
 )
 from goldwire.errors import UsageError
 from goldwire.schema import Document, LabelSchema
+from gwtest import example_ids
 
 URL = "http://127.0.0.1:8000"
 
@@ -93,8 +94,8 @@ def test_live_counts_are_what_each_member_did(doccano_server):
         for pid in (main, ds):
             client.add_member(admin, pid, ann)
             client.add_member(admin, pid, bob)
-        ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, main)}
-        ds_ids = {e["meta"]["goldwire_id"]: e["id"] for e in client.list_examples(admin, ds)}
+        ids = example_ids(admin, main)
+        ds_ids = example_ids(admin, ds)
         spans = client.sync_label_types(admin, main, client.LabelKind.span, []).ids
         rels = client.sync_label_types(admin, main, client.LabelKind.relation, []).ids
         cats = client.sync_label_types(admin, ds, client.LabelKind.category, []).ids
