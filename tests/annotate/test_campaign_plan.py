@@ -178,6 +178,27 @@ def test_three_annotators_pairs_meet_evenly(case):
     assert max(pairs.values()) - min(pairs.values()) <= 1
 
 
+@settings(max_examples=40, deadline=None)
+@given(st.integers(2, 10), st.integers(1, 240), st.sampled_from([0.1, 0.25, 0.5, 0.8, 1.0]))
+def test_pairs_meet_evenly_up_to_ten_annotators(n_annotators, n_docs, overlap):
+    """With 2 per overlap document, every pair of up to ten annotators shares as many
+    overlap documents as every other, give or take one (the greedy choice one annotator at a
+    time left 6 annotators with pairs meeting 3 to 8 times on 60 shared documents)."""
+    names = [f"u{i}" for i in range(n_annotators)]
+    ids = [f"d{i}" for i in range(n_docs)]
+    plan = planned(ids, names, overlap=overlap, per_document=2, seed="s")
+    pairs = plan.pair_counts()
+    assert max(pairs.values()) - min(pairs.values()) <= 1
+    assert sum(pairs.values()) == len(plan.overlap_ids())
+
+
+def test_six_annotators_meet_four_times_each_on_sixty_shared_documents():
+    plan = planned([f"d{i}" for i in range(120)], [f"u{i}" for i in range(6)], overlap=0.5,
+                   per_document=2, seed="s")  # fmt: skip
+    # 60 shared documents, 15 pairs: 4 each
+    assert set(plan.pair_counts().values()) == {4}
+
+
 @BOUNDED
 @given(campaigns(), st.randoms(use_true_random=False))
 def test_independent_of_input_and_annotator_order(case, rnd):
