@@ -200,7 +200,7 @@ def _confirmed_by(out: Path) -> dict[str, set[str]]:
 
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
     done: dict[str, set[str]] = {name: set() for name in summary.get("annotators", {})}
-    if not (out / "annotators").is_dir():
+    if not any((out / "annotators").glob("*.jsonl")):  # nobody has work yet
         return done
     for name, path in annotator_files(out).items():
         done[name] = {d.id for d in read_jsonl(path) if d.meta.get("doccano_confirmed") == "true"}

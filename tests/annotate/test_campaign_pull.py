@@ -210,6 +210,15 @@ def test_extension_refusals_and_cli_errors(doccano_server, tmp_path):
         result = _invoke("annotate", "assign", corpus, "--campaign", name, *args)
         assert result.exit_code == 2 and message in result.stderr, result.stderr
     assert plan_path(doccano_server.url, name).read_bytes() == before
+    # status before anyone has done anything: zero counts, nothing done, a note, no failure
+    fresh = _invoke("annotate", "status", "--campaign", name, "--json", tmp_path / "fresh.json")
+    assert fresh.exit_code == 0, fresh.output
+    status = json.loads((tmp_path / "fresh.json").read_text())
+    assert (status["done_by_all"], status["agreement"]) == (0, None)
+    assert status["notes"] == ["no agreement so far: 0 of 2 annotators have work yet, it needs two"]
+    for user in users:
+        entry = status["annotators"][user]
+        assert (entry["confirmed"], entry["spans"], entry["started"]) == (0, 0, False)
     # the same assignment again: nothing new dealt, nothing uploaded, the plan unchanged
     again = _invoke("annotate", "assign", corpus, "--campaign", name, "--annotators",
                     ",".join(users), "--json", tmp_path / "again.json")  # fmt: skip
