@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+from goldwire.annotate import client
 from goldwire.annotate.campaign_plan import Plan
 from goldwire.annotate.client import Project
 from goldwire.annotate.http import DoccanoSession
@@ -36,6 +37,7 @@ from goldwire.annotate.pull_folder import (
 )
 from goldwire.annotate.records import Example, docstance_project
 from goldwire.annotate.settings import display_url
+from goldwire.errors import UsageError
 from goldwire.progress import Progress, no_progress
 from goldwire.schema import Document
 
@@ -63,6 +65,11 @@ def pull_campaign(
     sources: list[ProjectSource] = []
     docs: dict[str, list[Document]] = {}
     for name in plan.annotators:
+        if client.find_project(session, plan.projects[name]) is None:
+            raise UsageError(
+                f"doccano at {url} has no project {plan.projects[name]!r}, {name}'s in campaign "
+                f"{plan.name!r}; run the campaign's `goldwire annotate assign` again to make it"
+            )
         project = _project(session, plan.projects[name])
         ds_project = _docstance_project(session, docstance_project(project.name))
         source = ProjectSource(project, ds_project, only=name,

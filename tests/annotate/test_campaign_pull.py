@@ -296,3 +296,19 @@ def test_each_annotator_gets_their_own_docstance_project_too(doccano_server, tmp
     entry = json.loads((tmp_path / "s.json").read_text())["annotators"][ann]
     assert (entry["doc_stances"], entry["docstance_confirmed"], entry["confirmed"]) == (1, 1, 0)
     assert entry["started"] is True
+
+
+def test_a_plan_without_its_projects_says_to_assign_again(doccano_server, tmp_path):
+    from goldwire.annotate import campaign_plan
+
+    name = f"lost{secrets.token_hex(3)}"
+    plan = campaign_plan.new_plan(name, doccano_server.url, overlap=0, per_document=2, seed="s")
+    campaign_plan.extend(plan, ["x1"], ["admin"])
+    campaign_plan.save_plan(plan)  # as if assign had stopped before its first push
+    result = _invoke("annotate", "pull", "--campaign", name, "--out", tmp_path / "o")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: doccano at {doccano_server.url} has no project '{name}--admin', admin's in "
+        f"campaign '{name}'; run the campaign's `goldwire annotate assign` again to make it\n"
+    )
+    assert not (tmp_path / "o").exists()
