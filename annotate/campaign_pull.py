@@ -25,8 +25,8 @@ from goldwire.annotate.pull import (
     _docstance_project,
     _Export,
     _project,
+    begin,
     collect,
-    record_counts,
 )
 from goldwire.annotate.pull_folder import (
     CAMPAIGN_ID,
@@ -35,6 +35,7 @@ from goldwire.annotate.pull_folder import (
     pull_lock,
     write_pull,
 )
+from goldwire.annotate.pull_ledger import record_sources
 from goldwire.annotate.records import Example, docstance_project
 from goldwire.annotate.settings import display_url
 from goldwire.errors import UsageError
@@ -62,8 +63,28 @@ def pull_campaign(
         out=str(options.out),
         campaign=plan.to_dict(),
     )
-    sources: list[ProjectSource] = []
+    sources = _sources(session, plan, url)
+    for source in sources:  # every export queued before any is read
+        begin(session, source)
     docs: dict[str, list[Document]] = {}
+    for name, source in zip(plan.annotators, sources, strict=True):
+        found = collect(session, source, options, report, progress)
+        docs[name] = found.get(name, [])
+        if name not in report.annotators:
+            _not_a_member(report, source.project, name)
+    report.examples = len(plan.assigned)
+    with pull_lock(options.out):
+        check_folder(options.out, url, ident, plan.name)  # again, in turn
+        write_pull(options.out, docs, report)
+    if record:
+        record_sources(session.url, sources)
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def _sources(session: DoccanoSession, plan: Plan, url: str) -> list[ProjectSource]:
+    """Every annotator's projects, all found before any export starts."""
+    sources = []
     for name in plan.annotators:
         if client.find_project(session, plan.projects[name]) is None:
             raise UsageError(
@@ -72,30 +93,28 @@ def pull_campaign(
             )
         project = _project(session, plan.projects[name])
         ds_project = _docstance_project(session, docstance_project(project.name))
-        source = ProjectSource(project, ds_project, only=name,
-                               assigned=frozenset(plan.documents_of(name)),
-                               suggested=sum(plan.baseline.get(name, {}).values()))  # fmt: skip
-        found = collect(session, source, options, report, progress)
-        docs[name] = found.get(name, [])
-        sources.append(source)
-        if name not in report.annotators:
-            report.add(
-                "not_a_member",
-                None,
-                f"{name} is not a member of {project.name!r}, their campaign project, so "
-                f"nothing of theirs was pulled; run `goldwire annotate assign` again (it "
-                "adds them) or `goldwire annotate members add --project ...`",
-                project=project.name,
-                user=name,
-            )
-    report.examples = len(plan.assigned)
-    with pull_lock(options.out):
-        check_folder(options.out, url, ident, plan.name)  # again, in turn
-        write_pull(options.out, docs, report)
-    if record:
-        record_counts(session.url, sources)
-    report.seconds = time.monotonic() - began
-    return report
+        sources.append(
+            ProjectSource(
+                project,
+                ds_project,
+                only=name,
+                assigned=frozenset(plan.documents_of(name)),
+                suggested=sum(plan.baseline.get(name, {}).values()),
+            )  # fmt: skip
+        )
+    return sources
+
+
+def _not_a_member(report: PullReport, project: Project, name: str) -> None:
+    report.add(
+        "not_a_member",
+        None,
+        f"{name} is not a member of {project.name!r}, their campaign project, so nothing of "
+        "theirs was pulled; run `goldwire annotate assign` again (it adds them) or "
+        "`goldwire annotate members add --project ...`",
+        project=project.name,
+        user=name,
+    )
 
 
 def others_work(

@@ -42,6 +42,7 @@ from goldwire.annotate.pull_folder import (
     pull_lock,
     write_pull,
 )
+from goldwire.annotate.pull_ledger import record_sources
 from goldwire.annotate.records import (
     META_ID,
     Converter,
@@ -92,7 +93,7 @@ def pull(
     with pull_lock(options.out):
         check_folder(options.out, display_url(session.url), project.id, project.name)  # in turn
         write_pull(options.out, docs, report)
-    record_counts(session.url, [source])
+    record_sources(session.url, [source])
     report.seconds = time.monotonic() - began
     return report
 
@@ -110,6 +111,7 @@ class ProjectSource:
     examples: int = 0  # documents the project holds (set by :func:`collect`)
     # members' live counts before the export (None: doccano could not count them)
     counts: dict | None = field(default_factory=dict)
+    tasks: list | None = None  # the export tasks :func:`begin` started
 
 
 def collect(
@@ -120,15 +122,12 @@ def collect(
     progress: Progress = no_progress,
 ) -> dict[str, list[Document]]:
     """Export one project's work and convert it: ``{annotator: documents}``; summaries and
-    problems go into ``report``."""
-    from goldwire.annotate.pull_ledger import live_counts
-
+    problems go into ``report``. The exports are those :func:`begin` started, else started
+    now."""
+    if source.tasks is None:
+        begin(session, source)
     project, ds_project = source.project, source.ds_project
-    try:
-        source.counts = live_counts(session, project.id, ds_project.id if ds_project else None)
-    except ServerError:  # doccano 1.8.4 fails them once a removed member has labels there
-        source.counts = None
-    main, ds = _exports(session, project, ds_project, progress)
+    main, ds = _exports(session, source.tasks or [], ds_project is not None, progress)
     exclude = options.exclude
     if source.only is not None:
         from goldwire.annotate.campaign_pull import others_work
@@ -149,22 +148,6 @@ def collect(
         progress(f"converting {project.name}", i, len(users))
     source.examples = len(main.gids)
     return docs
-
-
-def record_counts(url: str, sources: list[ProjectSource]) -> None:
-    """Note what each project's members had when this pull exported them (``annotate members
-    remove`` refuses to drop work no pull has taken)."""
-    from goldwire.annotate.campaign_status import observe
-    from goldwire.annotate.pull_ledger import record_pull
-
-    for source in sources:
-        if source.counts is not None:
-            record_pull(url, source.project.id, source.counts)
-            for user, counts in source.counts.items():
-                labels = counts.spans + counts.relations + counts.categories
-                suggested = source.suggested if user == source.only else 0
-                started = bool(counts.confirmed) or labels != suggested
-                observe(url, source.project.id, user, counts, started)
 
 
 def _members(
@@ -253,12 +236,18 @@ class _Export:
     gids: set[str] = field(default_factory=set)
 
 
-def _exports(
-    session: DoccanoSession, project: Project, ds_project: Project | None, progress: Progress
-) -> tuple[_Export, _Export]:
-    """Both exports (everything, confirmed only) of both projects, started before any is
-    read; the ``-docstance`` one is empty without that project."""
-    tasks = [
+def begin(session: DoccanoSession, source: ProjectSource) -> None:
+    """Read the members' counts (for the ledger), then start both exports (everything,
+    confirmed only) of the project and its companion: the server's worker runs queued
+    exports back to back, so a campaign begins every project before reading any."""
+    from goldwire.annotate.pull_ledger import live_counts
+
+    project, ds_project = source.project, source.ds_project
+    try:
+        source.counts = live_counts(session, project.id, ds_project.id if ds_project else None)
+    except ServerError:  # doccano 1.8.4 fails them once a removed member has labels there
+        source.counts = None
+    source.tasks = [
         (
             p,
             client.start_export(session, p.id),
@@ -267,8 +256,15 @@ def _exports(
         for p in (project, ds_project)
         if p is not None
     ]
+
+
+def _exports(
+    session: DoccanoSession, tasks: list[tuple[Project, str, str]], with_ds: bool,
+    progress: Progress,
+) -> tuple[_Export, _Export]:  # fmt: skip
+    """The started exports, read; the ``-docstance`` one is empty without that project."""
     exports = [_export(session, *task, progress) for task in tasks]
-    return exports[0], exports[1] if ds_project else _Export()
+    return exports[0], exports[1] if with_ds else _Export()
 
 
 def _export(

@@ -15,7 +15,7 @@ differ from the recorded ones has work that no pull has taken.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -179,4 +179,28 @@ def unpulled(
     }
 
 
-__all__ = ["WorkCounts", "last_pulled", "ledger_path", "live_counts", "record_pull", "unpulled"]
+def record_sources(url: str, sources: Sequence[Any]) -> None:
+    """Note what each pulled project's members had when the pull exported them (the
+    :class:`~goldwire.annotate.pull.ProjectSource` s of a pull; ``annotate members remove``
+    refuses to drop work no pull has taken), and their activity as seen now."""
+    from goldwire.annotate.campaign_status import observe
+
+    for source in sources:
+        if source.counts is not None:
+            record_pull(url, source.project.id, source.counts)
+            for user, counts in source.counts.items():
+                labels = counts.spans + counts.relations + counts.categories
+                suggested = source.suggested if user == source.only else 0
+                started = bool(counts.confirmed) or labels != suggested
+                observe(url, source.project.id, user, counts, started)
+
+
+__all__ = [
+    "WorkCounts",
+    "last_pulled",
+    "ledger_path",
+    "live_counts",
+    "record_pull",
+    "record_sources",
+    "unpulled",
+]
