@@ -32,10 +32,12 @@ from typing import Any
 
 from goldwire.errors import SchemaError, SpanError
 from goldwire.foreign import UnknownKeys, refuse_foreign
-from goldwire.provenance import Annotation, item_provenance
+from goldwire.provenance import ITEM_DEFAULTS, Annotation, item_provenance
 from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, Paragraph, Stance
 
 Skip = Callable[[SchemaError], None]
+# the keys :func:`goldwire.provenance.item_provenance` reads (absent: the items' defaults)
+PROVENANCE_KEYS = frozenset(ITEM_DEFAULTS)
 
 
 class Mode(str, Enum):
@@ -107,16 +109,21 @@ class ItemParser:
     # ---- items
 
     def entity(self, i: int, item: Any) -> Entity:
-        if self.strict:
+        if self.strict:  # the same conversions, in the same order, as _provenance's
             given = item.get("id")
-            return Entity(
+            entity = Entity(
                 self._new_id() if given is None else str(given),
                 (start := int(item["start"])),
                 (end := int(item["end"])),
                 str(item["label"]),
                 self.text[start:end] if item.get("text") is None else item["text"],
-                **_provenance(item),
+                list(item.get("annotators") or []),
+                item.get("score"),
             )
+            if not PROVENANCE_KEYS.isdisjoint(item):  # rare: the defaults are Entity's own
+                for key, value in item_provenance(item).items():
+                    setattr(entity, key, value)
+            return entity
         if not isinstance(item, dict):
             raise self.error(f"entity {i} must be an object with start, end, label")
         start, end, text = self._span(item, "entity", i)
