@@ -123,3 +123,28 @@ def test_check_reference_by_text_or_hash():
         check_reference({"text": "Moscow"}, gold, "w")  # M, then o != O
     with pytest.raises(SchemaError, match="^w: text_sha256 does not match"):
         check_reference({"text_sha256": "0"}, gold, "w")
+
+
+def test_strict_entity_provenance_read_only_when_given():
+    """An entity with provenance keys keeps them; one without has the defaults; a malformed
+    provenance value is still a malformed field."""
+    from goldwire.provenance import Suggested, Vote
+
+    given = dict(
+        LAVROV,
+        provenance="adjudicated",
+        suggested={"label": "ORG", "start": 23, "end": 29, "source": "model.jsonl"},
+        votes=[{"annotator": "ann", "label": "PER"}],
+        adjudicated_by="boss",
+    )
+    plain = dict(LAVROV, id="y")
+    doc = parse_document({"id": "a", "text": TEXT, "entities": [given, plain]})
+    first, second = doc.entities
+    assert (first.provenance, first.adjudicated_by) == ("adjudicated", "boss")
+    assert first.suggested == Suggested("ORG", 23, 29, "model.jsonl")
+    assert first.votes == [Vote("ann", "PER", "")]
+    assert second == Entity("y", 23, 36, "PER", "Sergei Lavrov")
+    assert (second.provenance, second.suggested, second.votes) == ("", None, [])
+    assert second.votes is not first.votes and second.annotators is not first.annotators
+    with pytest.raises(SchemaError, match=r"document \(id a\): malformed field: 'annotator'$"):
+        parse_document({"id": "a", "text": TEXT, "entities": [dict(LAVROV, votes=[{}])]})
