@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from goldwire import files
+from goldwire.annotate import doccano_patch
 from goldwire.annotate.server_processes import (  # noqa: F401 (_fingerprint, _proc_stat: tests)
     _fingerprint,
     _ownership,
@@ -243,7 +244,8 @@ def _prepare_home(paths: ServerPaths, public_hosts: Sequence[str] = ()) -> None:
         files.write_text(paths.secret_key, secrets.token_urlsafe(50), private=True)
     hosts, origins = public_host_settings(public_hosts)
     text = SETTINGS_TEMPLATE.format(timeout=SQLITE_TIMEOUT, hosts=hosts, origins=origins)
-    files.write_text(paths.settings_module, text)
+    doccano_patch.install_app(paths.root)  # goldwire's app: a faster export
+    files.write_text(paths.settings_module, text + doccano_patch.settings_text())
     _make_private(paths)
 
 
