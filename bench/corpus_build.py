@@ -264,9 +264,7 @@ def check_duplicates(
     edges = []  # (duplicate file, file it duplicates, report row)
     for d in duplicates:
         of = source_of.get(d["duplicate_of"])
-        edges.append(
-            (os.path.relpath(d["source"], articles), of and os.path.relpath(of, articles), d)
-        )
+        edges.append((_below(d["source"], articles), of and _below(of, articles), d))
     for a, b, _ in edges:
         if b is not None:
             found.union(a, b)
@@ -301,6 +299,15 @@ def check_duplicates(
     return out
 
 
+def _below(source: str, articles: Path) -> str:
+    """A row's ``source`` (the input root's name, then the path below it) as the path below
+    ``articles``, the name the ground truth uses."""
+    root, _, below = source.partition("/")
+    if root != articles.name or not below:
+        raise ValueError(f"source {source!r} is not under the input root {articles.name!r}")
+    return below
+
+
 def _index(dd, duplicates: list[dict[str, Any]], articles: Path):
     """Document id -> source path, and kept file (relative) -> (split, row)."""
     source_of: dict[str, str] = {}
@@ -309,7 +316,7 @@ def _index(dd, duplicates: list[dict[str, Any]], articles: Path):
         cols = split.select_columns(["id", "source"]).to_dict()
         source_of.update(zip(cols["id"], cols["source"], strict=True))
         for i, src in enumerate(cols["source"]):
-            row_of[os.path.relpath(src, articles)] = (name, i)
+            row_of[_below(src, articles)] = (name, i)
     for d in duplicates:
         source_of.setdefault(d["id"], d["source"])
     return source_of, row_of

@@ -44,6 +44,8 @@ class MinHashConfig:
 
 
 def shingles(text: str, n: int) -> list[str]:
+    """The lower-cased word ``n``-grams of a text, as strings (the definition the signature's
+    token hashes follow; the signature itself never builds them)."""
     words = _WORD.findall(text.lower())
     if len(words) <= n:
         return [" ".join(words)] if words else [""]
@@ -51,12 +53,69 @@ def shingles(text: str, n: int) -> list[str]:
 
 
 def signature(text: str, config: MinHashConfig) -> np.ndarray:
-    """The MinHash signature of a text: ``config.num_perm`` values, dtype uint32."""
+    """The MinHash signature of a text: ``config.num_perm`` values, dtype uint32, over the
+    hashes of its :func:`shingles` (:func:`shingle_hashes`)."""
     from rensa import RMinHash
 
-    m = RMinHash(num_perm=config.num_perm, seed=config.seed)
-    m.update(shingles(text, config.shingle))
-    return np.asarray(m.digest(), dtype=np.uint32)
+    hashes = shingle_hashes(text, config.shingle)
+    offsets = np.array([0, hashes.shape[0]], dtype=np.uint64)
+    digest = RMinHash.digest_matrix_from_flat_token_hashes(
+        hashes, offsets, config.num_perm, config.seed
+    )
+    return np.asarray(digest.to_rows()[0], dtype=np.uint32)
+
+
+# --------------------------------------------------------------------------- shingle hashes
+#
+# One 64-bit hash per shingle of :func:`shingles`, without building the shingle strings: the
+# lower-cased ``\\w+`` words (for ASCII text by one ``bytes.translate`` and ``split``, else
+# one ``findall``), rensa's own hash of each word's UTF-8 bytes, and each n-gram's hash mixed
+# from its words' hashes, each multiplied by its position's odd constant, in numpy. Equal
+# shingles get equal hashes, so the signature sees the same sets as before.
+
+_POSITION = np.random.default_rng(20240615).integers(1, 2**63, size=64, dtype=np.uint64) | 1
+_EMPTY = np.array([0x9E3779B97F4A7C15], dtype=np.uint64)  # the one shingle of a text without words
+_ASCII_WORDS = (
+    bytes(
+        (c | 0x20 if 0x41 <= c <= 0x5A else c) if chr(c).isalnum() or c == 0x5F else 0x20
+        for c in range(128)
+    )
+    + b" " * 128
+)  # lower-cased word characters; everything else a space
+
+
+def words(text: str) -> list[str] | list[bytes]:
+    """The lower-cased ``\\w+`` words of a text (as bytes when the text is ASCII)."""
+    if text.isascii():
+        return text.encode("ascii").translate(_ASCII_WORDS).split()
+    return _WORD.findall(text.lower())
+
+
+def _mix(h: np.ndarray) -> np.ndarray:
+    """The 64-bit finaliser of MurmurHash3 (fmix64), in place."""
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB93FE1A85A53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def shingle_hashes(text: str, n: int) -> np.ndarray:
+    """One uint64 hash per item of ``shingles(text, n)``, in the same order."""
+    from rensa import RMinHash
+
+    tokens = words(text)
+    if not tokens:
+        return _EMPTY.copy()
+    hashed = np.array(RMinHash.hash_token_sets([tokens])[0], dtype=np.uint64)
+    width = min(n, len(tokens))  # a text of at most n words is one shingle of them all
+    grams = len(tokens) - width + 1
+    h = np.zeros(grams, dtype=np.uint64)
+    for j in range(width):
+        h += hashed[j : j + grams] * _POSITION[j % _POSITION.shape[0]]  # wraps modulo 2**64
+    h ^= np.uint64(width)
+    return _mix(h)
 
 
 def optimal_bands(

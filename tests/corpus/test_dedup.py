@@ -1,17 +1,22 @@
 from __future__ import annotations
 
 import random
+import re
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from goldwire.corpus.dedup import (
     MinHashConfig,
     UnionFind,
     near_duplicate_pairs,
     optimal_bands,
+    shingle_hashes,
     shingles,
     signature,
+    words,
 )
 from gwtest import tass_article
 
@@ -93,3 +98,42 @@ def test_pairs_among_chosen_rows_equal_pairs_of_the_subset():
     assert {(3, 30), (20, 32)} <= found  # 11 and 31 are in rows too: see below
     assert ((11, 31) in found) == (11 % 4 != 1 and 31 % 4 != 1)
     assert all(a % 4 != 1 and b % 4 != 1 for a, b in found)
+
+
+# --------------------------------------------------------------------------- shingle hashes
+
+_ALPHABET = st.sampled_from(list("abcAB_ 7\n\t-.,\x0b\x1fé½ÉßİΣς𝐀𝟘 ") + ["Ab", "ſ"])
+_TEXTS = st.lists(_ALPHABET, max_size=60).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS)
+def test_words_are_the_lower_cased_regex_words(text):
+    expected = re.findall(r"\w+", text.lower())
+    got = [w.decode("ascii") if isinstance(w, bytes) else w for w in words(text)]
+    assert got == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXTS, _TEXTS, st.integers(1, 5))
+def test_shingle_hashes_give_the_shingle_sets(a, b, n):
+    # one hash per shingle, and equal hashes exactly for equal shingles: the sets, their
+    # intersection and so the Jaccard similarity MinHash estimates are those of the strings
+    ha, hb = shingle_hashes(a, n).tolist(), shingle_hashes(b, n).tolist()
+    sa, sb = shingles(a, n), shingles(b, n)
+    assert len(ha) == len(sa) and len(hb) == len(sb)
+    assert len(set(ha)) == len(set(sa)) and len(set(hb)) == len(set(sb))
+    assert len(set(ha) & set(hb)) == len(set(sa) & set(sb))
+
+
+def test_shingle_hashes_by_hand():
+    # "A b, c" has three words: at most 5 of them make one shingle, "a b c"
+    assert shingle_hashes("A b, c", 5).tolist() == shingle_hashes("a B c!", 5).tolist()
+    assert len(shingle_hashes("one two three four five six", 5)) == 2
+    # the word order matters, and so does where a word ends
+    assert shingle_hashes("a b c", 5).tolist() != shingle_hashes("c b a", 5).tolist()
+    assert shingle_hashes("ab c", 5).tolist() != shingle_hashes("a bc", 5).tolist()
+    # a text without words is one shingle, the empty one; ASCII and not alike
+    assert shingle_hashes("", 5).tolist() == shingle_hashes(" -- ", 5).tolist()
+    assert shingle_hashes("élan vital", 5).tolist() == shingle_hashes("Élan VITAL", 5).tolist()
+    assert shingle_hashes("élan vital", 5).tolist() != shingle_hashes("elan vital", 5).tolist()
