@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+
 import pytest
 import typer.main
 
-from goldwire.cli import app
+from goldwire.cli import STAGES, app
 from gwtest import REPO, folder_bytes, write_articles
 
 
@@ -37,6 +39,38 @@ def test_every_command_is_in_the_readme():
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     missing = [" ".join(p) for p, _ in COMMANDS if f"goldwire {' '.join(p)}`" not in readme]
     assert not missing, f"commands not documented in README.md: {missing}"
+
+
+def test_the_root_lists_each_stage_with_the_stage_apps_own_help():
+    root = typer.main.get_command(app)
+    assert list(root.commands) == ["corpus", "annotate", "evaluate"]
+    for name, (module, help_text) in STAGES.items():
+        assert importlib.import_module(module).app.info.help == help_text
+        stage = root.commands[name]
+        assert (stage.name, stage.help, stage.short_help, stage.hidden) == (
+            name,
+            help_text,
+            None,
+            False,
+        )
+        assert "Example: goldwire " + name in help_text
+
+
+def test_root_help_is_the_same_with_the_stages_built_or_not(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "200")
+    root = typer.main.get_command(app)
+
+    def root_help() -> str:
+        root.get_help(root.context_class(root, info_name="goldwire"))
+        return capsys.readouterr().out
+
+    listed = root_help()
+    assert not any(root.commands.is_built(name) for name in STAGES)
+    for name in STAGES:
+        root.commands[name]
+    assert all(root.commands.is_built(name) for name in STAGES)
+    assert root_help() == listed
+    assert "Annotate in Doccano: run a server, push documents, pull annotations back." in listed
 
 
 def test_version(cli):
