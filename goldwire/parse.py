@@ -83,9 +83,12 @@ class ItemParser:
             self.last = 0
             self.taken = {str(e["id"]) for e in data.get("entities") or []
                           if isinstance(e, dict) and e.get("id") is not None}  # fmt: skip
-        entities = self._each(self.entity, data.get("entities"), skip)
-        if not self.strict:
-            self.entities = {e.id: e for e in entities}
+        if self.strict:
+            entities = self._each(self.entity, data.get("entities"), skip)
+        else:
+            entities = self._tolerant_entities(data.get("entities"), skip)
+            if data.get("stances"):  # mentions may name the entities
+                self.entities = {e.id: e for e in entities}
         return (
             entities,
             self._each(self.stance, data.get("stances"), skip),
@@ -102,6 +105,40 @@ class ItemParser:
             except SchemaError as exc:
                 skip(exc)
         return kept
+
+    def _tolerant_entities(self, items: Any, skip: Skip | None) -> list[Entity]:
+        """TOLERANT entities: an item that passes every check of :meth:`entity` is built
+        inline (no error text is formatted); any other goes through :meth:`entity`, which
+        says what is wrong, so the results and the errors are :meth:`entity`'s."""
+        if not isinstance(items, list):
+            return self._each(self.entity, items, skip)
+        text, n, share = self.text, len(self.text), self.share
+        allowed = self.allowed[0]
+        ids = _prediction_ids(len(items))
+        out = []
+        for i, item in enumerate(items):
+            if item.__class__ is dict:
+                start, end, label = item.get("start"), item.get("end"), item.get("label")
+                if (start.__class__ is int and end.__class__ is int and 0 <= start < end <= n
+                        and label.__class__ is str and label
+                        and (not allowed or label in allowed)):  # fmt: skip
+                    actual = text[start:end]
+                    surface, given, score = item.get("text"), item.get("id"), item.get("score")
+                    if surface is None or surface == actual:
+                        ident = ids[i] if given is None else str(given or f"p{i}")
+                        out.append(Entity(share(ident, ident), start, end,
+                            share(label, label), share(actual, actual),
+                            score=float(score) if isinstance(score, (int, float)) else None,
+                        ))  # fmt: skip
+                        continue
+            if skip is None:
+                out.append(self.entity(i, item))
+                continue
+            try:
+                out.append(self.entity(i, item))
+            except SchemaError as exc:
+                skip(exc)
+        return out
 
     def error(self, message: str, cls: type[SchemaError] = SchemaError) -> SchemaError:
         return cls(f"{self.where}: {message}")
@@ -241,6 +278,16 @@ class ItemParser:
             f"{what} has label {label!r}, which is not in the label schema "
             f"({', '.join(allowed or [])}); map it to a schema label or drop it"
         )
+
+
+_IDS: list[str] = []  # "p0", "p1", ...: the ids of predicted entities given none
+
+
+def _prediction_ids(n: int) -> list[str]:
+    """The ids ``p0`` ... ``p{n-1}``, made once and shared by every document."""
+    if len(_IDS) < n:
+        _IDS.extend(f"p{i}" for i in range(len(_IDS), n))
+    return _IDS
 
 
 def _name(what: str, i: int | None) -> str:

@@ -148,3 +148,35 @@ def test_strict_entity_provenance_read_only_when_given():
     assert second.votes is not first.votes and second.annotators is not first.annotators
     with pytest.raises(SchemaError, match=r"document \(id a\): malformed field: 'annotator'$"):
         parse_document({"id": "a", "text": TEXT, "entities": [dict(LAVROV, votes=[{}])]})
+
+
+def test_tolerant_entities_fast_and_checked_paths_agree():
+    """Items that pass every check are built inline; the others go through the checks. Both
+    give the same entities (ids, surface texts from the gold, scores as floats), and a bad
+    item in the middle is skipped alone."""
+    labels = LabelSchema.from_names(["PER", "LOC"])
+    items = [
+        {"start": 23, "end": 36, "label": "PER"},  # no id: p0
+        {"id": 7, "start": 41, "end": 46, "label": "PER", "score": 1, "text": "Josep"},
+        {"id": 0, "start": 58, "end": 66, "label": "LOC", "score": True},  # falsy id: p2
+        {"start": 58, "end": 66, "label": "LOC", "score": "high"},  # not a number: no score
+        ["not", "an", "object"],
+        {"start": 23, "end": 36, "label": "ORG"},  # not in the schema
+    ]
+    skipped: list[SchemaError] = []
+    parser = ItemParser(Mode.TOLERANT, labels)
+    entities, _, _ = parser.items({"entities": items}, TEXT, "f:1", skipped.append)
+    assert entities == [
+        Entity("p0", 23, 36, "PER", "Sergei Lavrov"),
+        Entity("7", 41, 46, "PER", "Josep", score=1.0),
+        Entity("p2", 58, 66, "LOC", "Brussels", score=1.0),
+        Entity("p3", 58, 66, "LOC", "Brussels"),
+    ]
+    assert [str(e) for e in skipped] == [
+        "f:1: entity 4 must be an object with start, end, label",
+        "f:1: entity 5 [23:36] has label 'ORG', which is not in the label schema (PER, LOC); "
+        "map it to a schema label or drop it",
+    ]
+    with pytest.raises(SchemaError, match="^f:2: entity 1 needs integer 'start' and 'end'$"):
+        parser.items({"entities": [items[0], {"start": 1.0, "end": 5, "label": "PER"}]}, TEXT,
+                     "f:2")  # fmt: skip
