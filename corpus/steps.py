@@ -29,7 +29,7 @@ from goldwire.corpus.readers import AUTO_ORDER, READERS, Reader, Rejection, dete
 from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import InputError, MissingDependencyError, SchemaError
-from goldwire.features import features
+from goldwire.features import row_encoder
 from goldwire.outputs import HELD_SIGNALS
 from goldwire.schema import Document, LabelSchema, document_id
 
@@ -205,7 +205,7 @@ def _parse(reader: Reader, path: Path, text: str, encoding: str, config: BuildCo
         try:
             row = finalize(item, encoding, config)
             sig = signature(row["text"], config.minhash) if config.minhash else None
-            result.docs.append((_features_for(config.labels).encode_example(row), sig))
+            result.docs.append((_encoder_for(config.labels)(row), sig))
         except SchemaError as exc:
             rej = Rejection(item.source or source, "schema", str(exc))
             result.rejections.append(_named(rej, raw, source))
@@ -311,8 +311,8 @@ def _check_utf8(doc: Document) -> None:
 
 
 @functools.lru_cache(maxsize=4)
-def _features_for(labels: LabelSchema):
-    return features(labels)
+def _encoder_for(labels: LabelSchema):
+    return row_encoder(labels)
 
 
 _LANGID = None

@@ -3,6 +3,7 @@ corpus (Arrow and Parquet layouts, the engines, attach-gold, migrate and the car
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from goldwire.provenance import annotation_features, provenance_features
@@ -65,3 +66,103 @@ def features(labels: LabelSchema | None = None):
             "annotation": annotation_features(),
         }
     )
+
+
+def row_encoder(labels: LabelSchema | None = None) -> Callable[[dict[str, Any]], dict[str, Any]]:
+    """A function giving exactly ``features(labels).encode_example(row)`` for the rows
+    :meth:`~goldwire.schema.Document.to_row` makes, about ten times faster: the features'
+    tree compiled once into nested closures (ClassLabel names to integers through a dict;
+    anything unexpected, such as a label outside the schema, goes to the feature's own
+    ``encode_example`` and fails as it would)."""
+    schema = features(labels)
+    fields = [(key, _compiled(feature)) for key, feature in schema.items()]
+
+    def encode(row: dict[str, Any]) -> dict[str, Any]:
+        if row is None:  # as Features.encode_example
+            raise ValueError("Got None but expected a dictionary instead")
+        return {key: enc(row.get(key)) for key, enc in fields}
+
+    return encode
+
+
+def _compiled(feature: Any) -> Callable[[Any], Any]:
+    """One feature's encoder (``datasets.features.encode_nested_example`` for it)."""
+    from datasets import ClassLabel, LargeList, List, Value
+
+    if isinstance(feature, dict):
+        items = [(key, _compiled(sub)) for key, sub in feature.items()]
+        return lambda obj: None if obj is None else {k: enc(obj.get(k)) for k, enc in items}
+    if isinstance(feature, (List, LargeList)):
+        return _list_encoder(feature.feature)
+    if isinstance(feature, ClassLabel):
+        return _label_encoder(feature)
+    if isinstance(feature, Value):
+        return _value_encoder(feature)
+    from datasets.features.features import encode_nested_example
+
+    return lambda obj: encode_nested_example(feature, obj, level=1)
+
+
+def _list_encoder(item: Any) -> Callable[[Any], Any]:
+    """As ``encode_nested_example``: a list is encoded item by item when encoding changes its
+    first non-empty item, else kept as it is."""
+    from datasets.features.features import _check_non_null_non_empty_recursive as non_empty
+
+    enc = _compiled(item)
+
+    def encode(obj: Any) -> Any:
+        if obj is None:
+            return None
+        if not obj:
+            return list(obj)
+        first = next((o for o in obj if non_empty(o, item)), obj[-1])
+        try:
+            changed = enc(first) != first
+        except ValueError:  # as the reference: the list is then kept as it is
+            changed = False
+        if not changed:
+            return list(obj)
+        return [enc(o) for o in obj]
+
+    return encode
+
+
+def _label_encoder(feature: Any) -> Callable[[Any], Any]:
+    index = {name: i for i, name in enumerate(feature.names)}
+    slow = feature.encode_example
+
+    def encode(obj: Any) -> Any:
+        if obj is None:
+            return None
+        got = index.get(obj) if type(obj) is str else None
+        return got if got is not None else slow(obj)
+
+    return encode
+
+
+def _value_encoder(feature: Any) -> Callable[[Any], Any]:
+    import pyarrow as pa
+
+    kind = feature.pa_type
+    cast: type | None = None
+    if pa.types.is_boolean(kind):
+        cast = bool
+    elif pa.types.is_integer(kind):
+        cast = int
+    elif pa.types.is_floating(kind):
+        cast = float
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind) or _is_view(kind):
+        cast = str
+    if cast is None:
+        return lambda obj: obj
+
+    def encode(obj: Any) -> Any:
+        return obj if obj is None or type(obj) is cast else cast(obj)
+
+    return encode
+
+
+def _is_view(kind: Any) -> bool:
+    import pyarrow as pa
+
+    return bool(getattr(pa.types, "is_string_view", lambda _: False)(kind))
