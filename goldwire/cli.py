@@ -77,32 +77,35 @@ STAGES: dict[str, tuple[str, str]] = {
 
 
 class _Stages(MutableMapping):
-    """The root group's commands: the click group of a stage in :data:`STAGES` is built the
-    first time it is looked up (by ``build``); commands added otherwise are kept as given."""
+    """The root group's commands, in order: the click group of a stage in :data:`STAGES` is
+    built (by ``build``) the first time it is looked up; commands added are kept as given."""
 
     def __init__(self, commands: dict, build) -> None:
+        self._names = list(dict.fromkeys([*STAGES, *commands]))
         self._commands = dict(commands)
         self._build = build
 
     def __getitem__(self, name: str):
         if name not in self._commands:
-            if name not in STAGES:
+            if name not in self._names:
                 raise KeyError(name)
             self._commands[name] = self._build(name)
         return self._commands[name]
 
     def __setitem__(self, name: str, command) -> None:
+        if name not in self._names:
+            self._names.append(name)
         self._commands[name] = command
 
     def __delitem__(self, name: str) -> None:
-        del self._commands[name]
+        self._names.remove(name)
+        self._commands.pop(name, None)
 
     def __iter__(self) -> Iterator[str]:
-        yield from STAGES
-        yield from (name for name in self._commands if name not in STAGES)
+        return iter(list(self._names))
 
     def __len__(self) -> int:
-        return len(STAGES.keys() | self._commands.keys())
+        return len(self._names)
 
     def is_built(self, name: str) -> bool:
         return name in self._commands

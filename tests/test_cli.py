@@ -7,7 +7,7 @@ import importlib
 import pytest
 import typer.main
 
-from goldwire.cli import STAGES, app
+from goldwire.cli import STAGES, _Stages, app
 from gwtest import REPO, folder_bytes, write_articles
 
 
@@ -71,6 +71,22 @@ def test_root_help_is_the_same_with_the_stages_built_or_not(capsys, monkeypatch)
     assert all(root.commands.is_built(name) for name in STAGES)
     assert root_help() == listed
     assert "Annotate in Doccano: run a server, push documents, pull annotations back." in listed
+
+
+def test_stages_are_built_once_on_lookup_and_other_commands_kept_in_order():
+    built = []
+    stages = _Stages({"extra": "EXTRA"}, lambda name: built.append(name) or name.upper())
+    assert list(stages) == ["corpus", "annotate", "evaluate", "extra"]
+    assert built == []
+    assert stages["evaluate"] == "EVALUATE" and stages["evaluate"] == "EVALUATE"
+    assert built == ["evaluate"]
+    stages["late"] = "LATE"
+    del stages["annotate"]
+    assert dict(stages.items()) == {"corpus": "CORPUS", "evaluate": "EVALUATE",
+                                    "extra": "EXTRA", "late": "LATE"}  # fmt: skip
+    assert built == ["evaluate", "corpus"]
+    with pytest.raises(KeyError):
+        stages["annotate"]
 
 
 def test_version(cli):
