@@ -18,12 +18,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
 
-from goldwire.bio import iob2_to_token_spans
+from goldwire.bio import iob2_token_arrays
 from goldwire.errors import InputError, ParseError
 from goldwire.evaluate.matching import SpanArrays
 
@@ -68,7 +67,8 @@ def read_conll(path: str | Path) -> ConllFile:
     doc, first = 0, 0
     tokens: list[str] = []
     tags: list[str] = []
-    shared: dict[str, str] = {}  # one string object per distinct token or tag
+    shared: dict[str, str] = {}  # one string object per distinct token
+    valid: dict[str, str] = {}  # the same for the tags, each checked once
 
     def flush() -> None:
         nonlocal tokens, tags
@@ -92,16 +92,19 @@ def read_conll(path: str | Path) -> ConllFile:
                 f"{path}:{lineno}: expected a token and a tag separated by "
                 f"whitespace, got {line.strip()!r}"
             )
-        tag = cols[-1]
-        if not TAG_RE.match(tag):
-            raise ParseError(
-                f"{path}:{lineno}: tag {tag!r} is not an IOB tag (O, B-X or I-X); "
-                "convert IOBES/BILOU tags to IOB2 first"
-            )
+        tag = valid.get(cols[-1])
+        if tag is None:  # a tag not seen before: checked once
+            tag = cols[-1]
+            if not TAG_RE.match(tag):
+                raise ParseError(
+                    f"{path}:{lineno}: tag {tag!r} is not an IOB tag (O, B-X or I-X); "
+                    "convert IOBES/BILOU tags to IOB2 first"
+                )
+            valid[tag] = tag
         if not tokens:
             first = lineno
         tokens.append(shared.setdefault(cols[0], cols[0]))
-        tags.append(shared.setdefault(tag, tag))
+        tags.append(tag)
     flush()
     return out
 
@@ -166,15 +169,12 @@ class FlatTags:
         return SpanArrays(unit, first - self.starts[unit], last - self.starts[unit], label)
 
     def conlleval_spans(self, code: dict[str, int]) -> SpanArrays:
-        """Entities under the conlleval reading, from :func:`goldwire.bio.iob2_to_token_spans`
-        run once over the whole file (the separators keep sentences apart)."""
-        spans = iob2_to_token_spans(self.tags)
-        n = len(spans)
-        first, last, label = (
-            np.fromiter(map(get, spans), dtype=np.int64, count=n)
-            for get in (itemgetter(0), itemgetter(1), lambda s: code[s[2]])
-        )
-        return self._units(first, last, label)
+        """Entities under the conlleval reading (:func:`goldwire.bio.iob2_token_arrays`,
+        :func:`~goldwire.bio.iob2_to_token_spans` in numpy) run once over the whole file
+        (the separators keep sentences apart)."""
+        first, last, index, names = iob2_token_arrays(self.tags)
+        to_code = np.array([code[name] for name in names], dtype=np.int64)
+        return self._units(first, last, to_code[index])
 
     def strict_spans(self, code: dict[str, int]) -> SpanArrays:
         """Entities under strict IOB2 (seqeval ``mode="strict"``): ``B-X`` then ``I-X``*;
