@@ -27,7 +27,6 @@ them. Pulls into one folder take turns (:func:`~goldwire.annotate.pull_folder.pu
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,6 +34,8 @@ from pathlib import Path
 from goldwire.annotate import client
 from goldwire.annotate.client import Project
 from goldwire.annotate.http import DoccanoSession, connect
+from goldwire.annotate.pull_export import Export as _Export
+from goldwire.annotate.pull_export import read_exports as _exports
 from goldwire.annotate.pull_folder import (
     AnnotatorSummary,
     PullReport,
@@ -44,17 +45,13 @@ from goldwire.annotate.pull_folder import (
 )
 from goldwire.annotate.pull_ledger import record_sources
 from goldwire.annotate.records import (
-    META_ID,
     Converter,
     Example,
     docstance_project,
-    example,
     guideline_ref,
-    has_labels,
 )
 from goldwire.annotate.server_venv import DOCCANO_VERSION
 from goldwire.annotate.settings import display_url, is_managed, resolve_connection
-from goldwire.annotate.suggestion_record import META_SUGGESTIONS, decode
 from goldwire.corpus.dataset import open_documents
 from goldwire.errors import ServerError, UsageError
 from goldwire.progress import Progress, no_progress
@@ -225,21 +222,11 @@ def _docstance_project(session: DoccanoSession, name: str) -> Project | None:
 # --------------------------------------------------------------------------- exports
 
 
-@dataclass
-class _Export:
-    """One project's export: per user, the copies of each document they labelled or
-    confirmed; which examples they confirmed; labelled examples without a goldwire id."""
-
-    by_user: dict[str, dict[str, list[Example]]] = field(default_factory=dict)
-    confirmed: dict[str, set[int]] = field(default_factory=dict)
-    foreign: dict[str, int] = field(default_factory=dict)
-    gids: set[str] = field(default_factory=set)
-
-
 def begin(session: DoccanoSession, source: ProjectSource) -> None:
-    """Read the members' counts (for the ledger), then start both exports (everything,
-    confirmed only) of the project and its companion: the server's worker runs queued
-    exports back to back, so a campaign begins every project before reading any."""
+    """Read the members' counts (for the ledger), then start the exports of the project and
+    its companion: everything, and confirmed examples only unless the counts say nobody
+    confirmed any; the server's worker runs queued exports back to back, so a campaign begins
+    every project before reading any."""
     from goldwire.annotate.pull_ledger import live_counts
 
     project, ds_project = source.project, source.ds_project
@@ -247,66 +234,16 @@ def begin(session: DoccanoSession, source: ProjectSource) -> None:
         source.counts = live_counts(session, project.id, ds_project.id if ds_project else None)
     except ServerError:  # doccano 1.8.4 fails them once a removed member has labels there
         source.counts = None
+    confirmed = source.counts is None or any(c.confirmed for c in source.counts.values())
     source.tasks = [
         (
             p,
             client.start_export(session, p.id),
-            client.start_export(session, p.id, confirmed_only=True),
+            client.start_export(session, p.id, confirmed_only=True) if confirmed else None,
         )
         for p in (project, ds_project)
         if p is not None
     ]
-
-
-def _exports(
-    session: DoccanoSession, tasks: list[tuple[Project, str, str]], with_ds: bool,
-    progress: Progress,
-) -> tuple[_Export, _Export]:  # fmt: skip
-    """The started exports, read; the ``-docstance`` one is empty without that project."""
-    exports = [_export(session, *task, progress) for task in tasks]
-    return exports[0], exports[1] if with_ds else _Export()
-
-
-def _export(
-    session: DoccanoSession, project: Project, everything: str, confirmed: str, progress: Progress
-) -> _Export:
-    """Read the two export tasks ``everything`` and ``confirmed`` of ``project``."""
-    phase = f"exporting {project.name}"
-    progress(phase, 0, 2)
-    files = client.fetch_export(session, project.id, everything)
-    progress(phase, 1, 2)
-    confirmed_files = client.fetch_export(session, project.id, confirmed)
-    progress(phase, 2, 2)
-    out = _Export()
-    out.confirmed = {
-        user: {int(r["id"]) for r in client.export_lines(data)}
-        for user, data in confirmed_files.items()
-    }
-    categories = project.project_type == client.DOCUMENT_CLASSIFICATION
-    for user, data in files.items():
-        examples = out.by_user.setdefault(user, {})
-        done = out.confirmed.get(user, set())
-        for record in client.export_lines(data):
-            gid = record.get(META_ID)
-            labelled = has_labels(record)
-            if gid is None:
-                out.foreign[user] = out.foreign.get(user, 0) + int(labelled)
-                continue
-            out.gids.add(str(gid))
-            if labelled or int(record["id"]) in done or _owns_suggestions(record, user):
-                examples.setdefault(str(gid), []).append(example(record, categories))
-    return out
-
-
-def _owns_suggestions(record: dict, user: str) -> bool:
-    """Whether ``user`` owns suggestions on this example (even if they deleted them all)."""
-    value = record.get(META_SUGGESTIONS)
-    if not value or json.dumps(user) not in value:  # cheap first look
-        return False
-    try:
-        return user in decode(value)
-    except ValueError:
-        return True  # unreadable: the conversion reports it
 
 
 # --------------------------------------------------------------------------- documents

@@ -32,6 +32,10 @@ TASK_WAIT_BASE = 120.0
 TASK_WAIT_PER_EXAMPLE = 0.1
 TASK_WAIT_UNSIZED = 900.0
 WORKER_CHECK = 2.0
+#: Polling backs off: the next status request comes after 1/POLL_BACKOFF of the time waited so
+#: far (a late answer idles us at most that share), between ``poll`` and MAX_POLL seconds.
+POLL_BACKOFF = 6.0
+MAX_POLL = 2.0
 
 
 class TaskWorkerGone(ServerError):
@@ -97,13 +101,14 @@ def wait_task(
 ) -> TaskStatus:
     """Poll a task until it is done (a retried task is not done until its last attempt).
 
+    Polls back off (:data:`POLL_BACKOFF`): 15 requests for a 2 s task, 43 for 45 s (the
+    earlier steps of at most 0.25 s made 11 and 183).
     Gives up after ``timeout`` seconds (default: :func:`task_wait_bound` of ``examples``);
     on the managed server, as soon as its task worker is found dead.
     """
     bound = task_wait_bound(examples) if timeout is None else timeout
     began = time.monotonic()
     checked = began - WORKER_CHECK  # check the worker on the first round
-    delay = poll
     while True:
         status = task_status(session, task_id)
         if status.ready:
@@ -116,5 +121,9 @@ def wait_task(
                 raise TaskWorkerGone(gone)
         if now - began > bound:
             raise _timed_out(session, task_id, bound, examples)
-        time.sleep(delay)
-        delay = min(delay * 1.5, 0.25)  # a status request is cheap; a late answer idles us
+        time.sleep(min(poll_delay(now - began, poll), max(bound - (now - began), 0.0) + poll))
+
+
+def poll_delay(waited: float, poll: float = 0.1) -> float:
+    """Seconds until the next status request after ``waited`` seconds."""
+    return min(max(waited / POLL_BACKOFF, poll), MAX_POLL)

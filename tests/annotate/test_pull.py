@@ -222,7 +222,7 @@ def test_a_pull_folder_takes_one_project_only(cli, doccano_server, world):
 
 def test_an_example_counts_for_whoever_owns_suggestions_on_it_even_with_none_left():
     from goldwire.annotate import suggestion_record as sr
-    from goldwire.annotate.pull import _owns_suggestions
+    from goldwire.annotate.pull_export import owns_suggestions as _owns_suggestions
 
     record = {
         sr.META_SUGGESTIONS: sr.encode({"alice": sr.OwnerRecord("m", [sr.SpanRecord(0, 4, "GPE")])})
@@ -232,3 +232,32 @@ def test_an_example_counts_for_whoever_owns_suggestions_on_it_even_with_none_lef
     assert not _owns_suggestions(record, "bob")
     assert not _owns_suggestions({sr.META_SUGGESTIONS: ""}, "alice")
     assert _owns_suggestions({sr.META_SUGGESTIONS: '{"alice": [broken'}, "alice")
+
+
+@pytest.mark.doccano
+def test_the_confirmed_only_export_is_left_out_until_someone_confirms(doccano_server, tmp_path):
+    with connect(doccano_server.connection) as admin:
+        name = f"unconfirmed-{secrets.token_hex(3)}"
+        labels = LabelSchema.from_dict(
+            {**LabelSchema.default().to_dict(), "doc_stance_targets": ["Armenia"]}
+        )
+        push.push(admin, DOCS[:2], push.PushOptions(project=name, labels=labels, guideline=""))
+        project = pull._project(admin, name)
+        ds = pull._docstance_project(admin, f"{name}-docstance")
+        source = pull.ProjectSource(project, ds)
+        pull.begin(admin, source)
+        assert [(p.id, confirmed) for p, _, confirmed in source.tasks] == [
+            (project.id, None),
+            (ds.id, None),
+        ]
+        first = pull.pull(admin, pull.PullOptions(project=name, out=tmp_path / "out"))
+        ids = _ids(admin, ds.id)
+        client.confirm_example(admin, ds.id, ids["b"])  # a confirmation in the companion
+        source = pull.ProjectSource(project, ds)
+        pull.begin(admin, source)
+        assert all(confirmed is not None for _, _, confirmed in source.tasks)
+        second = pull.pull(admin, pull.PullOptions(project=name, out=tmp_path / "out"))
+    user = doccano_server.connection.username
+    assert (first.annotators[user].documents, first.annotators[user].confirmed) == (0, 0)
+    # b comes back for its confirmation in the companion (``confirmed`` counts the project's)
+    assert (second.annotators[user].documents, second.annotators[user].confirmed) == (1, 0)

@@ -119,3 +119,23 @@ def test_the_wait_bound_grows_with_the_examples(monkeypatch) -> None:
     monkeypatch.setenv(tasks.ENV_TASK_WAIT_PER_EXAMPLE, "-1")
     with pytest.raises(UsageError):
         tasks.task_wait_bound(1)
+
+
+def _polls(seconds: float) -> int:
+    """Status requests made for a task that is ready after ``seconds`` (the first included)."""
+    waited, polls = 0.0, 1
+    while waited < seconds:
+        waited += tasks.poll_delay(waited)
+        polls += 1
+    return polls
+
+
+def test_polls_back_off_to_a_sixth_of_the_wait_between_a_tenth_and_two_seconds():
+    assert tasks.poll_delay(0.0) == 0.1
+    assert tasks.poll_delay(0.6) == pytest.approx(0.1)
+    assert tasks.poll_delay(3.0) == pytest.approx(0.5)
+    assert tasks.poll_delay(12.0) == 2.0
+    assert tasks.poll_delay(600.0) == 2.0
+    # 0.1 s steps to 0.6 s (6 polls), then 7/6 growth, then 2 s steps: 43 polls for 45 s
+    assert _polls(45.0) == 43
+    assert _polls(2.0) == 15
