@@ -11,24 +11,36 @@ writes each tool's native input beforehand, then times each tool in its own fres
 * ``nervaluate``: ``Evaluator(true, pred, tags, loader="dict").evaluate()``;
 * ``seqeval``: ``classification_report(y_true, y_pred)`` (default, conlleval mode).
 
-Reading the input is not timed. Memory: the child's peak resident set (``VmHWM`` of its own
-address space; ``ru_maxrss`` can carry the parent's peak across fork/exec on Linux) and the
-peak reached while scoring, above the loaded input (reset through ``/proc/self/clear_refs``;
-both read with :mod:`goldwire.memory`, the sampler the model runner uses).
-The figures of the tools are compared, and the ratios printed against the goals: goldwire
-at most 1/5 of nervaluate's time, at least 10x faster than seqeval's report, peak memory no
-higher than nervaluate's.
+Reading the input is not timed in those rows. The whole-process rows time what a user waits
+for, start-up and reading included, each the median of ``--process-runs`` (3) runs taken in
+turns: ``goldwire evaluate score --json`` on the JSONL files (``goldwire-cli``) against a
+nervaluate script that loads the same files with :mod:`json` and runs ``Evaluator``
+(``nervaluate-script``), and the same command on the CoNLL files (``goldwire-cli-conll``)
+against a seqeval script that reads them and prints ``classification_report``
+(``seqeval-script``); each process's peak resident set comes from ``wait4`` in a small
+launcher process (a child of the benchmark itself would carry its peak across fork/exec).
+
+Memory in the in-process rows: the child's peak resident set (``VmHWM`` of its own address
+space; ``ru_maxrss`` can carry the parent's peak across fork/exec on Linux) and the peak
+reached while scoring, above the loaded input (reset through ``/proc/self/clear_refs``; both
+read with :mod:`goldwire.memory`, the sampler the model runner uses). The figures of the
+tools are compared, and the ratios printed against the goals: goldwire at most 1/5 of
+nervaluate's time in process and as a whole command, at least 10x faster than seqeval's
+report, peak memory no higher than nervaluate's.
 
 Usage: python bench/score.py [--docs 20000] [--seed 0] [--json out.json] [--keep DIR]
+       [--process-runs 3] [--process-tools goldwire-cli,nervaluate-script,...]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import pickle
 import random
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,6 +57,7 @@ NAMES = (
     "Rosneft Aliyev Pashinyan Yerevan Astana Tokayev Lukashenko Kyiv"
 ).split()
 GOALS = {"time_vs_nervaluate": 5.0, "time_vs_seqeval": 10.0}
+PROCESS_TOOLS = ("goldwire-cli", "nervaluate-script", "goldwire-cli-conll", "seqeval-script")
 
 
 # --------------------------------------------------------------------------- data
@@ -264,6 +277,119 @@ def run_child(tool: str, data: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+# --------------------------------------------------------------------------- whole processes
+
+
+def script_nervaluate(data: Path) -> dict:
+    """What a nervaluate user runs: load both JSONL files, convert, ``Evaluator``."""
+    from nervaluate import Evaluator
+
+    def load(path: Path) -> dict[str, list[dict]]:
+        out = {}
+        with path.open(encoding="utf-8") as f:
+            for line in f:
+                d = json.loads(line)
+                out[d["id"]] = [
+                    {"label": e["label"], "start": e["start"], "end": e["end"] - 1}
+                    for e in d.get("entities") or []
+                ]
+        return out
+
+    gold, pred = load(data / "gold.jsonl"), load(data / "pred.jsonl")
+    tags = sorted({e["label"] for ents in gold.values() for e in ents})
+    out = Evaluator(
+        list(gold.values()), [pred.get(i, []) for i in gold], tags=tags, loader="dict"
+    ).evaluate()
+    names = (("strict", "strict"), ("exact", "exact"), ("partial", "partial"), ("type", "ent_type"))
+    return {s: out["overall"][n].f1 for s, n in names}
+
+
+def script_seqeval(data: Path) -> dict:
+    """What a seqeval user runs: read both CoNLL files into tag lists, ``classification_report``."""
+    from seqeval.metrics import classification_report
+
+    def read(path: Path) -> list[list[str]]:
+        sentences, tags = [], []
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cols = line.split()
+            if not cols or cols[0] == "-DOCSTART-":
+                if tags:
+                    sentences.append(tags)
+                tags = []
+                continue
+            tags.append(cols[-1])
+        if tags:
+            sentences.append(tags)
+        return sentences
+
+    out = classification_report(
+        read(data / "gold.conll"), read(data / "pred.conll"), output_dict=True
+    )
+    return {"conlleval": float(out["micro avg"]["f1-score"])}
+
+
+def process_command(tool: str, data: Path, out: Path) -> list[str]:
+    if tool.startswith("goldwire-cli"):
+        ext = "conll" if tool == "goldwire-cli-conll" else "jsonl"
+        return [sys.executable, "-m", "goldwire", "evaluate", "score",
+                "--gold", str(data / f"gold.{ext}"), "--pred", str(data / f"pred.{ext}"),
+                "--json", str(out)]  # fmt: skip
+    return [sys.executable, __file__, "--script", tool.split("-")[0], "--data", str(data)]
+
+
+def launch(cmd: list[str]) -> dict:
+    """Run ``cmd`` (in the launcher process): wall seconds, peak RSS from ``wait4``."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    stdout, stderr = proc.communicate()
+    return {"seconds": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "returncode": proc.returncode,
+            "stdout": stdout.decode(errors="replace")[-2000:],
+            "stderr": stderr.decode(errors="replace")[-2000:]}  # fmt: skip
+
+
+def run_process(tool: str, data: Path, out: Path) -> dict:
+    launcher = subprocess.run(
+        [sys.executable, __file__, "--launch", json.dumps(process_command(tool, data, out))],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if launcher.returncode != 0:
+        raise SystemExit(f"launcher for {tool} failed:\n{launcher.stderr}")
+    run = json.loads(launcher.stdout.strip().splitlines()[-1])
+    if run["returncode"] != 0:
+        raise SystemExit(f"{tool} failed:\n{run['stderr']}")
+    if tool.startswith("goldwire-cli"):
+        sections = json.loads(out.read_text(encoding="utf-8"))["sections"]
+        keys = {"conlleval": "conll.conlleval"} if tool.endswith("conll") else {
+            s: f"entities.{s}" for s in ("strict", "exact", "partial", "type")}  # fmt: skip
+        run["figures"] = {k: sections[n]["micro"]["f1"]["value"] for k, n in keys.items()}
+    else:
+        run["figures"] = json.loads(run["stdout"].strip().splitlines()[-1])
+    return run
+
+
+def run_processes(tools: list[str], data: Path, runs: int) -> dict[str, dict]:
+    """Each tool ``runs`` times, in turns (so they share the machine's load); medians."""
+    seen: dict[str, list[dict]] = {t: [] for t in tools}
+    for _ in range(runs):
+        for tool in tools:
+            seen[tool].append(run_process(tool, data, data / f"{tool}.json"))
+    return {
+        tool: {
+            "tool": tool,
+            "seconds": statistics.median(r["seconds"] for r in rs),
+            "all_seconds": [r["seconds"] for r in rs],
+            "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
+            "figures": rs[-1]["figures"],
+        }
+        for tool, rs in seen.items()
+    }
+
+
 # --------------------------------------------------------------------------- main
 
 
@@ -274,11 +400,23 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="write the measurements here")
     ap.add_argument("--keep", type=Path, help="keep the generated inputs in this directory")
     ap.add_argument("--tools", default="goldwire,goldwire-conll,nervaluate,seqeval")
+    ap.add_argument("--process-tools", default=",".join(PROCESS_TOOLS),
+                    help="whole-process rows to run ('' for none)")  # fmt: skip
+    ap.add_argument("--process-runs", type=int, default=3, help="runs per whole-process row")
     ap.add_argument("--child", help=argparse.SUPPRESS)
+    ap.add_argument("--script", help=argparse.SUPPRESS)
+    ap.add_argument("--launch", help=argparse.SUPPRESS)
     ap.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.child:
         print(json.dumps(child(args.child, args.data)))
+        return 0
+    if args.script:
+        script = {"nervaluate": script_nervaluate, "seqeval": script_seqeval}[args.script]
+        print(json.dumps(script(args.data)))
+        return 0
+    if args.launch:
+        print(json.dumps(launch(json.loads(args.launch))))
         return 0
 
     with tempfile.TemporaryDirectory(prefix="gw-bench-") as tmp:
@@ -292,7 +430,12 @@ def main(argv: list[str] | None = None) -> int:
             f"(inputs written in {time.perf_counter() - t0:.1f} s, not timed)"
         )
         runs = {tool: run_child(tool, data) for tool in args.tools.split(",")}
+        process_tools = [t for t in args.process_tools.split(",") if t]
+        processes = run_processes(process_tools, data, args.process_runs)
     report = summarise(runs, sizes)
+    report["processes"] = summarise_processes(processes, args.process_runs)
+    report["load_average"] = os.getloadavg()
+    print(f"\nload average (1, 5, 15 min): {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
@@ -338,6 +481,38 @@ def summarise(runs: dict[str, dict], sizes: dict[str, int]) -> dict:
     for name, ok in checks.items():
         print(f"{name:<36}{'yes' if ok else 'NO':>8}")
     return {"sizes": sizes, "runs": runs, "ratios": ratios, "goals_met": met, "checks": checks}
+
+
+PROCESS_PAIRS = {  # ratio name: (goldwire's row, the reference's row, goal, op)
+    "goldwire_cli_time_over_nervaluate_script": ("goldwire-cli", "nervaluate-script", 0.2, "<="),
+    "seqeval_script_time_over_goldwire_cli_conll": (
+        "goldwire-cli-conll", "seqeval-script", 10.0, ">="),
+}  # fmt: skip
+
+
+def summarise_processes(runs: dict[str, dict], n: int) -> dict:
+    """The whole-process rows, their ratios and whether the tools agree."""
+    if not runs:
+        return {}
+    print(f"\nwhole process (median of {n}){'time s':>12}{'peak RSS MB':>14}   runs s")
+    for r in runs.values():
+        each = ", ".join(f"{x:.2f}" for x in r["all_seconds"])
+        print(f"{r['tool']:<30}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14.1f}   {each}")
+    ratios, met, checks = {}, {}, {}
+    for name, (ours, ref, goal, op) in PROCESS_PAIRS.items():
+        if ours not in runs or ref not in runs:
+            continue
+        a, b = runs[ours]["seconds"], runs[ref]["seconds"]
+        ratios[name] = a / b if op == "<=" else b / a
+        met[name] = ratios[name] <= goal if op == "<=" else ratios[name] >= goal
+        mem = runs[ours]["peak_rss_mb"] / runs[ref]["peak_rss_mb"]
+        ratios[f"{ours}_peak_rss_over_{ref}"] = mem
+        checks[f"{ours}_same_f1_as_{ref}"] = runs[ours]["figures"] == runs[ref]["figures"]
+        print(f"{name:<44}{ratios[name]:>8.2f}x   goal {op} {goal:g}: "
+              f"{'met' if met[name] else 'MISSED'}   (peak RSS {mem:.2f}x)")  # fmt: skip
+    for name, ok in checks.items():
+        print(f"{name:<44}{'yes' if ok else 'NO':>8}")
+    return {"runs": runs, "ratios": ratios, "goals_met": met, "checks": checks}
 
 
 if __name__ == "__main__":
