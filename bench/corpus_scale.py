@@ -49,6 +49,7 @@ import hashlib
 import json
 import math
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -405,8 +406,7 @@ def child_inputs(args) -> dict[str, Any]:
     started = time.perf_counter()
     staged = LocalEngine().stage(files, config, spool, report, no_progress)
     seconds = time.perf_counter() - started
-    (spool / "spool.arrow").unlink(missing_ok=True)
-    spool.rmdir()
+    shutil.rmtree(spool)  # the spool, or the workers' shards
     np.save(args.work / "sigs.npy", staged.sigs)
     (args.work / "ids.txt").write_text("\n".join(staged.ids))
     (args.work / "sources.txt").write_text("\n".join(staged.sources))

@@ -16,10 +16,13 @@ engine against the layout.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -28,9 +31,11 @@ from goldwire.corpus.build_report import BuildReport, account_file
 from goldwire.corpus.config import BuildConfig
 from goldwire.corpus.layout import get_layout
 from goldwire.corpus.steps import (
+    ChunkResult,
     FileResult,
     init_worker,
     preset_split,
+    process_chunk_in_worker,
     process_file,
     process_in_worker,
 )
@@ -84,29 +89,49 @@ def run_local(files: list[Path], config: BuildConfig) -> Iterator[FileResult]:
         for path in files:
             yield process_file(path, config)
         return
+    chunk = max(1, min(64, len(files) // (config.workers * 8) or 1))
+    with _worker_pool(config) as pool:
+        yield from pool.imap(process_in_worker, [str(p) for p in files], chunksize=chunk)
+
+
+def run_chunks(files: list[Path], config: BuildConfig, shards: Path) -> Iterator[ChunkResult]:
+    """The local engine's map over worker processes that write their rows to their own Arrow
+    shards in ``shards`` (:func:`~goldwire.corpus.steps.process_chunk_in_worker`): chunks of
+    consecutive files, results in input order."""
+    size = max(1, min(256, len(files) // (config.workers * 8) or 1))
+    tasks = [(k, [str(p) for p in files[i : i + size]])
+             for k, i in enumerate(range(0, len(files), size))]  # fmt: skip
+    with _worker_pool(config, shards) as pool:
+        yield from pool.imap(process_chunk_in_worker, tasks)
+
+
+@contextlib.contextmanager
+def _worker_pool(config: BuildConfig, shards: Path | None = None) -> Iterator[Any]:
+    """A pool of ``config.workers`` processes (:func:`~goldwire.corpus.steps.init_worker`)."""
     import multiprocessing as mp
 
     ctx = mp.get_context("fork" if hasattr(os, "fork") else "spawn")
-    chunk = max(1, min(64, len(files) // (config.workers * 8) or 1))
     # A stop signal while the pool forks its workers would raise between a fork and the pool
     # recording that worker: an orphan nobody stops, holding the command's output open. The
     # signals wait (blocked, inherited by the workers, which unblock them in init_worker)
     # until the pool is entered, whose exit then stops every worker it made.
     previous = block_stop_signals()
     try:
-        pool = ctx.Pool(config.workers, initializer=init_worker, initargs=(config,))
+        pool = ctx.Pool(config.workers, initializer=init_worker, initargs=(config, shards))
     except BaseException:
         restore_signals(previous)
         raise
     with pool:
         restore_signals(previous)
-        yield from pool.imap(process_in_worker, [str(p) for p in files], chunksize=chunk)
+        yield pool
 
 
 class LocalEngine(Engine):
     """This machine: worker processes (``--workers``), rows spooled to one Arrow file."""
 
     def stage(self, files, config, work, report, progress):
+        if config.workers > 1:
+            return self._stage_shards(files, config, work, report, progress)
         from datasets.arrow_writer import ArrowWriter
 
         n_perm = config.minhash.num_perm if config.minhash else 1
@@ -114,7 +139,7 @@ class LocalEngine(Engine):
         sigs = _Rows(n_perm, len(files))
         preset: list[str | None] = []
         sources: list[str] = []
-        writer = ArrowWriter(features=features(config.labels), path=str(work / "spool.arrow"))
+        writer = ArrowWriter(features=features(config.labels), path=str(work / SPOOL))
         progress(READING, 0, len(files))
         try:
             for done, res in enumerate(run_local(files, config), 1):
@@ -133,12 +158,37 @@ class LocalEngine(Engine):
         sig_matrix = sigs.array() if config.minhash else np.zeros((len(ids), 1), np.uint32)
         return Staged(ids, sig_matrix, preset, sources)
 
+    def _stage_shards(self, files, config, work, report, progress):
+        """Worker processes write the rows to their own shards (``work/shards``) and send back
+        only ids, sources, preset splits and signatures (:class:`ChunkResult`)."""
+        n_perm = config.minhash.num_perm if config.minhash else 1
+        ids: list[str] = []
+        sigs = _Rows(n_perm, len(files))
+        preset: list[str | None] = []
+        sources: list[str] = []
+        shards = work / SHARDS
+        shards.mkdir(exist_ok=True)
+        _empty_spool(work / SPOOL, config)  # this process writes no row: the shards hold them
+        done = 0
+        progress(READING, 0, len(files))
+        for chunk in run_chunks(files, config, shards):
+            ids += chunk.ids
+            sources += chunk.sources
+            preset += chunk.preset
+            for sig in () if chunk.sigs is None else chunk.sigs:
+                sigs.add(sig)
+            for res, kept in chunk.files:
+                account_file(report, res, kept, config)
+                done += 1
+                progress(READING, done, len(files))
+        sig_matrix = sigs.array() if config.minhash else np.zeros((len(ids), 1), np.uint32)
+        return Staged(ids, sig_matrix, preset, sources)
+
     def write(self, work, by_split, out, config):
-        from datasets import Dataset
         from datasets.utils.logging import disable_progress_bar
 
         disable_progress_bar()
-        spool = Dataset.from_file(str(work / "spool.arrow"))
+        spool = _spool(work)
         splits = {s: spool.select(idx) for s, idx in by_split.items()}
         for ds in splits.values():
             ds.info.description = f"goldwire corpus {config.dataset_name}"
@@ -146,7 +196,31 @@ class LocalEngine(Engine):
         row_bytes = spool.data.nbytes / max(1, spool.num_rows)
         get_layout(config.layout_name).write(splits, out, row_bytes)
         del splits, spool
-        (work / "spool.arrow").unlink()
+        (work / SPOOL).unlink(missing_ok=True)
+        shutil.rmtree(work / SHARDS, ignore_errors=True)
+
+
+SPOOL = "spool.arrow"  # the rows this process wrote (none when workers write shards)
+SHARDS = "shards"  # the workers' shards, one per chunk of files (names sort in input order)
+
+
+def _spool(work: Path):
+    """The staged rows, in input order: the spool this process wrote, then the workers'
+    shards, if any, end to end."""
+    from datasets import Dataset, concatenate_datasets
+
+    parts = [work / SPOOL, *sorted((work / SHARDS).glob("shard-*.arrow"))]
+    if len(parts) == 1:
+        return Dataset.from_file(str(parts[0]))
+    return concatenate_datasets([Dataset.from_file(str(p)) for p in parts])
+
+
+def _empty_spool(path: Path, config: BuildConfig) -> None:
+    from datasets.arrow_writer import ArrowWriter
+
+    writer = ArrowWriter(features=features(config.labels), path=str(path))
+    writer.finalize()
+    writer.close()
 
 
 class _Rows:

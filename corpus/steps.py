@@ -29,7 +29,7 @@ from goldwire.corpus.readers import AUTO_ORDER, READERS, Reader, Rejection, dete
 from goldwire.corpus.sources import renamed, source_name
 from goldwire.corpus.split import SPLITS
 from goldwire.errors import InputError, MissingDependencyError, SchemaError
-from goldwire.features import row_encoder
+from goldwire.features import features, row_encoder
 from goldwire.outputs import HELD_SIGNALS
 from goldwire.schema import Document, LabelSchema, document_id
 
@@ -66,15 +66,18 @@ class FileResult:
 # --------------------------------------------------------------------------- worker processes
 
 _WORKER_CONFIG: BuildConfig | None = None
+_WORKER_SHARDS: Path | None = None
 
 
-def init_worker(config: BuildConfig) -> None:
+def init_worker(config: BuildConfig, shards: Path | None = None) -> None:
     """A worker process's initialiser: the build's settings, sent once per process. SIGTERM
     and SIGHUP get their default action back (the command's handler is inherited by the
     fork): the pool stops its workers with SIGTERM, which must end one even while it waits
-    on the pool's queue lock. The stop signals the pool's creator blocked are unblocked."""
-    global _WORKER_CONFIG
+    on the pool's queue lock. The stop signals the pool's creator blocked are unblocked.
+    ``shards``: the folder :func:`process_chunk_in_worker` writes its Arrow shards into."""
+    global _WORKER_CONFIG, _WORKER_SHARDS
     _WORKER_CONFIG = config
+    _WORKER_SHARDS = shards
     for name in ("SIGTERM", "SIGHUP"):
         if hasattr(signal, name):
             signal.signal(getattr(signal, name), signal.SIG_DFL)
@@ -86,6 +89,60 @@ def process_in_worker(path: str) -> FileResult:
     """:func:`process_file` with the settings :func:`init_worker` received."""
     assert _WORKER_CONFIG is not None
     return process_file(Path(path), _WORKER_CONFIG)
+
+
+@dataclass
+class ChunkResult:
+    """A chunk of files processed in a worker: the kept rows went to the Arrow shard ``shard``
+    (None when there were none), in file order; what the build's own process needs comes
+    back: each file's result without its rows and the number of rows it kept, and per row its
+    id, source, preset split and signature (``sigs``, one row each, or None)."""
+
+    files: list[tuple[FileResult, int]]
+    ids: list[str]
+    sources: list[str]
+    preset: list[str | None]
+    sigs: np.ndarray | None
+    shard: str | None
+
+
+def shard_name(index: int) -> str:
+    """The file name of chunk ``index``'s shard: names sort in chunk order."""
+    return f"shard-{index:08d}.arrow"
+
+
+def process_chunk_in_worker(task: tuple[int, list[str]]) -> ChunkResult:
+    """:func:`process_file` over a chunk ``(index, paths)`` of files with the settings
+    :func:`init_worker` received, the rows written to the worker's own shard."""
+    assert _WORKER_CONFIG is not None and _WORKER_SHARDS is not None
+    from datasets.arrow_writer import ArrowWriter
+
+    index, paths = task
+    config = _WORKER_CONFIG
+    out = ChunkResult([], [], [], [], None, None)
+    sigs: list[np.ndarray] = []
+    writer = None
+    try:
+        for path in paths:
+            res = process_file(Path(path), config)
+            for row, sig in res.docs:
+                if writer is None:
+                    out.shard = str(_WORKER_SHARDS / shard_name(index))
+                    writer = ArrowWriter(features=_features_for(config.labels), path=out.shard)
+                writer.write(row)
+                out.ids.append(row["id"])
+                out.sources.append(row["source"])
+                out.preset.append(preset_split(row["meta"]))
+                if sig is not None:
+                    sigs.append(sig)
+            out.files.append((res, len(res.docs)))
+            res.docs = []
+    finally:
+        if writer is not None:
+            writer.finalize()
+            writer.close()
+    out.sigs = np.stack(sigs) if sigs else None
+    return out
 
 
 # --------------------------------------------------------------------------- one file
@@ -313,6 +370,11 @@ def _check_utf8(doc: Document) -> None:
 @functools.lru_cache(maxsize=4)
 def _encoder_for(labels: LabelSchema):
     return row_encoder(labels)
+
+
+@functools.lru_cache(maxsize=4)
+def _features_for(labels: LabelSchema):
+    return features(labels)
 
 
 _LANGID = None

@@ -117,3 +117,53 @@ def test_a_stop_signal_while_the_pool_forks_leaves_no_worker_behind(tmp_path):
     proc = subprocess.run([sys.executable, "-c", STOP_WHILE_FORKING, str(article)],
                           capture_output=True, text=True, timeout=120, cwd=tmp_path)  # fmt: skip
     assert proc.stdout == "stopped\n2 workers, alive: []\n", proc.stderr
+
+
+def test_workers_writing_shards_build_what_one_process_builds(tmp_path):
+    """Two workers write their rows to shards of a few files each; the corpus (every split,
+    row and column, in order), the report and the duplicates are those of one process."""
+    import json
+    import shutil
+
+    from datasets import load_from_disk
+
+    from goldwire.corpus.build import build_corpus
+    from goldwire.corpus.dedup import MinHashConfig
+    from goldwire.corpus.engines import run_chunks
+    from gwtest import TEST_DATA, tass_article
+
+    src = tmp_path / "in"
+    src.mkdir()
+    for i in range(60):
+        (src / f"a{i:02d}.txt").write_text(tass_article(i, paragraphs=8), encoding="utf-8")
+    parts = tass_article(5, paragraphs=8).split("\n\n")  # a re-issue of a05, an exact copy
+    reissue = "\n\n".join([parts[0], parts[1] + " (updated)", *parts[2:]])
+    (src / "a05b.txt").write_text(reissue, encoding="utf-8")
+    (src / "a07b.txt").write_text(tass_article(7, paragraphs=8), encoding="utf-8")
+    for name in ("train_sample.txt", "articles.jsonl", "reuters_sample.sgm"):  # several docs
+        shutil.copy(TEST_DATA / "readers" / name, src / name)
+    for name in ("image.bin", "surrogate.jsonl", "ru_cp1251.txt", "empty.txt"):
+        shutil.copy(TEST_DATA / "bad_inputs" / name, src / name)
+
+    def build(workers: int):
+        out = tmp_path / f"w{workers}" / "corpus"
+        config = BuildConfig(inputs=(src,), out=out, workers=workers, minhash=MinHashConfig())
+        report = build_corpus(config).to_json()
+        for key in ("seconds", "phases", "docs_per_second", "started", "finished", "out"):
+            report.pop(key, None)
+        dd = load_from_disk(str(out))
+        return report, {name: dd[name].to_list() for name in sorted(dd)}
+
+    files = sorted(src.iterdir())
+    config = BuildConfig(inputs=(src,), out=tmp_path / "unused", workers=2)
+    (tmp_path / "shards").mkdir()
+    chunks = list(run_chunks(files, config, tmp_path / "shards"))
+    assert len(chunks) > 4  # several shards, from both workers
+    assert [res.path for c in chunks for res, _ in c.files] == [f"in/{p.name}" for p in files]
+
+    one_report, one_rows = build(1)
+    two_report, two_rows = build(2)
+    assert one_report["documents"]["seen"] > 60 and len(one_report["duplicates"]) == 2
+    assert one_report["rejections_by_reason"]  # bad files are rejected alike
+    assert json.dumps(two_report, sort_keys=True) == json.dumps(one_report, sort_keys=True)
+    assert two_rows == one_rows
