@@ -15,8 +15,9 @@ workers' largest ``ru_maxrss``, and the peak PSS of the whole process tree sampl
 growth per document between the smallest and the largest size, whether the goals hold, and
 whether the build found the planted re-issues (recall) without false duplicates.
 
-Goals: at least 1,000 articles/s on a 2-core machine with near-duplicate detection on; peak
-memory under 1 GiB at 100,000 articles, growing by no more than about 2 KB per document.
+Goals: at least 5,000 articles/s on a 2-core machine with near-duplicate detection on (issue 15;
+it was 1,000); peak memory under 1 GiB at 100,000 articles, growing by no more than about 2 KB
+per document.
 
     python bench/corpus_build.py                       # 10,000 and 100,000; 1 and 2 workers
     python bench/corpus_build.py --quick               # 2,000 articles, under a minute
@@ -45,7 +46,7 @@ import synth  # noqa: E402
 
 from goldwire.memory import Sampler, proc_fields, process_tree, status_kib  # noqa: E402
 
-GOAL_DOCS_PER_S = 1000.0
+GOAL_DOCS_PER_S = 5000.0
 GOAL_PEAK_MIB = 1024.0
 GOAL_GROWTH_KIB = 2.0
 GOAL_AT = 100_000
