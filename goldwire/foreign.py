@@ -135,14 +135,14 @@ class UnknownKeys:
 
     def see(self, data: dict[str, Any]) -> None:
         """Count the unknown keys of one JSON document and of its items."""
-        if data.keys() - DOCUMENT_KEYS:
+        if not DOCUMENT_KEYS.issuperset(data):  # no set built per document or item
             self.documents.update(k for k in data if k not in DOCUMENT_KEYS)
         for layer, known in ITEM_KEYS.items():
             items = data.get(layer)
             if not isinstance(items, list):
                 continue
             for item in items:
-                if isinstance(item, dict) and item.keys() - known:
+                if isinstance(item, dict) and not known.issuperset(item):
                     self.items.update(f"{layer}[].{k}" for k in item if k not in known)
 
     def note(self, where: str | os.PathLike[str]) -> str | None:

@@ -38,6 +38,7 @@ from goldwire.schema import DocStance, Document, Entity, LabelSchema, Mention, P
 Skip = Callable[[SchemaError], None]
 # the keys :func:`goldwire.provenance.item_provenance` reads (absent: the items' defaults)
 PROVENANCE_KEYS = frozenset(ITEM_DEFAULTS)
+_PLAIN_KEYS = frozenset(("id", "start", "end", "label", "text", "annotators", "score"))
 
 
 class Mode(str, Enum):
@@ -84,7 +85,7 @@ class ItemParser:
             self.taken = {str(e["id"]) for e in data.get("entities") or []
                           if isinstance(e, dict) and e.get("id") is not None}  # fmt: skip
         if self.strict:
-            entities = self._each(self.entity, data.get("entities"), skip)
+            entities = self._strict_entities(data.get("entities"), skip)
         else:
             entities = self._tolerant_entities(data.get("entities"), skip)
             if data.get("stances"):  # mentions may name the entities
@@ -105,6 +106,27 @@ class ItemParser:
             except SchemaError as exc:
                 skip(exc)
         return kept
+
+    def _strict_entities(self, items: Any, skip: Skip | None) -> list[Entity]:
+        """STRICT entities: an item with an id and only the plain keys, each of its exact
+        type, is built inline (what :meth:`entity` makes of it, with no conversions); any
+        other goes through :meth:`entity`."""
+        if skip is not None or not isinstance(items, list):
+            return self._each(self.entity, items, skip)
+        text, out = self.text, []
+        for i, item in enumerate(items):
+            if item.__class__ is dict and _PLAIN_KEYS.issuperset(item):
+                ident, start, end = item.get("id"), item.get("start"), item.get("end")
+                label, surface = item.get("label"), item.get("text")
+                if (ident.__class__ is str and start.__class__ is int and end.__class__ is int
+                        and label.__class__ is str):  # fmt: skip
+                    out.append(Entity(ident, start, end, label,
+                        text[start:end] if surface is None else surface,
+                        list(item.get("annotators") or []), item.get("score"),
+                    ))  # fmt: skip
+                    continue
+            out.append(self.entity(i, item))
+        return out
 
     def _tolerant_entities(self, items: Any, skip: Skip | None) -> list[Entity]:
         """TOLERANT entities: an item that passes every check of :meth:`entity` is built
