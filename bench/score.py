@@ -40,6 +40,7 @@ import os
 import pickle
 import random
 import resource
+import shlex
 import statistics
 import subprocess
 import sys
@@ -328,10 +329,13 @@ def script_seqeval(data: Path) -> dict:
     return {"conlleval": float(out["micro avg"]["f1-score"])}
 
 
+GOLDWIRE = [sys.executable, "-m", "goldwire"]  # --goldwire: another install to measure
+
+
 def process_command(tool: str, data: Path, out: Path) -> list[str]:
     if tool.startswith("goldwire-cli"):
         ext = "conll" if tool == "goldwire-cli-conll" else "jsonl"
-        return [sys.executable, "-m", "goldwire", "evaluate", "score",
+        return [*GOLDWIRE, "evaluate", "score",
                 "--gold", str(data / f"gold.{ext}"), "--pred", str(data / f"pred.{ext}"),
                 "--json", str(out)]  # fmt: skip
     return [sys.executable, __file__, "--script", tool.split("-")[0], "--data", str(data)]
@@ -345,7 +349,8 @@ def launch(cmd: list[str]) -> dict:
     wall = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
     stdout, stderr = proc.communicate()
-    return {"seconds": wall, "peak_rss_mb": usage.ru_maxrss / 1024, "returncode": proc.returncode,
+    return {"seconds": wall, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+            "peak_rss_mb": usage.ru_maxrss / 1024, "returncode": proc.returncode,
             "stdout": stdout.decode(errors="replace")[-2000:],
             "stderr": stderr.decode(errors="replace")[-2000:]}  # fmt: skip
 
@@ -383,6 +388,7 @@ def run_processes(tools: list[str], data: Path, runs: int) -> dict[str, dict]:
             "tool": tool,
             "seconds": statistics.median(r["seconds"] for r in rs),
             "all_seconds": [r["seconds"] for r in rs],
+            "cpu_seconds": statistics.median(r["cpu_seconds"] for r in rs),
             "peak_rss_mb": max(r["peak_rss_mb"] for r in rs),
             "figures": rs[-1]["figures"],
         }
@@ -403,6 +409,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--process-tools", default=",".join(PROCESS_TOOLS),
                     help="whole-process rows to run ('' for none)")  # fmt: skip
     ap.add_argument("--process-runs", type=int, default=3, help="runs per whole-process row")
+    ap.add_argument("--goldwire", help="the command that runs goldwire in the whole-process "
+                    "rows (default: this Python's `-m goldwire`)")  # fmt: skip
     ap.add_argument("--child", help=argparse.SUPPRESS)
     ap.add_argument("--script", help=argparse.SUPPRESS)
     ap.add_argument("--launch", help=argparse.SUPPRESS)
@@ -431,6 +439,8 @@ def main(argv: list[str] | None = None) -> int:
         )
         runs = {tool: run_child(tool, data) for tool in args.tools.split(",")}
         process_tools = [t for t in args.process_tools.split(",") if t]
+        if args.goldwire:
+            GOLDWIRE[:] = shlex.split(args.goldwire)
         processes = run_processes(process_tools, data, args.process_runs)
     report = summarise(runs, sizes)
     report["processes"] = summarise_processes(processes, args.process_runs)
@@ -494,10 +504,11 @@ def summarise_processes(runs: dict[str, dict], n: int) -> dict:
     """The whole-process rows, their ratios and whether the tools agree."""
     if not runs:
         return {}
-    print(f"\nwhole process (median of {n}){'time s':>12}{'peak RSS MB':>14}   runs s")
+    print(f"\nwhole process (median of {n}){'time s':>12}{'CPU s':>8}{'peak RSS MB':>14}   runs s")
     for r in runs.values():
         each = ", ".join(f"{x:.2f}" for x in r["all_seconds"])
-        print(f"{r['tool']:<30}{r['seconds']:>10.2f}{r['peak_rss_mb']:>14.1f}   {each}")
+        print(f"{r['tool']:<30}{r['seconds']:>10.2f}{r['cpu_seconds']:>8.2f}"
+              f"{r['peak_rss_mb']:>14.1f}   {each}")  # fmt: skip
     ratios, met, checks = {}, {}, {}
     for name, (ours, ref, goal, op) in PROCESS_PAIRS.items():
         if ours not in runs or ref not in runs:
@@ -506,10 +517,13 @@ def summarise_processes(runs: dict[str, dict], n: int) -> dict:
         ratios[name] = a / b if op == "<=" else b / a
         met[name] = ratios[name] <= goal if op == "<=" else ratios[name] >= goal
         mem = runs[ours]["peak_rss_mb"] / runs[ref]["peak_rss_mb"]
+        ca, cb = runs[ours]["cpu_seconds"], runs[ref]["cpu_seconds"]
+        ratios[f"{name}_cpu"] = ca / cb if op == "<=" else cb / ca
         ratios[f"{ours}_peak_rss_over_{ref}"] = mem
         checks[f"{ours}_same_f1_as_{ref}"] = runs[ours]["figures"] == runs[ref]["figures"]
         print(f"{name:<44}{ratios[name]:>8.2f}x   goal {op} {goal:g}: "
-              f"{'met' if met[name] else 'MISSED'}   (peak RSS {mem:.2f}x)")  # fmt: skip
+              f"{'met' if met[name] else 'MISSED'}   (CPU {ratios[f'{name}_cpu']:.2f}x, "
+              f"peak RSS {mem:.2f}x)")  # fmt: skip
     for name, ok in checks.items():
         print(f"{name:<44}{'yes' if ok else 'NO':>8}")
     return {"runs": runs, "ratios": ratios, "goals_met": met, "checks": checks}
