@@ -205,14 +205,45 @@ SHARDS = "shards"  # the workers' shards, one per chunk of files (names sort in 
 
 
 def _spool(work: Path):
-    """The staged rows, in input order: the spool this process wrote, then the workers'
-    shards, if any, end to end."""
-    from datasets import Dataset, concatenate_datasets
+    """The staged rows, in input order: the spool this process wrote, into which the
+    workers' shards, if any, are first merged end to end (:func:`_merge_shards`)."""
+    from datasets import Dataset
 
-    parts = [work / SPOOL, *sorted((work / SHARDS).glob("shard-*.arrow"))]
-    if len(parts) == 1:
-        return Dataset.from_file(str(parts[0]))
-    return concatenate_datasets([Dataset.from_file(str(p)) for p in parts])
+    _merge_shards(work)
+    return Dataset.from_file(str(work / SPOOL))
+
+
+_MERGED_BATCH = 1000  # rows per record batch of the merged spool (a shard's are fewer)
+
+
+def _merge_shards(work: Path) -> None:
+    """The workers' shards, end to end, as the one spool (replacing the empty one this process
+    wrote) in batches of about :data:`_MERGED_BATCH` rows: an Arrow copy, one batch in memory
+    at a time, where selecting rows across many small memory-mapped files costs more."""
+    import pyarrow as pa
+
+    parts = sorted((work / SHARDS).glob("shard-*.arrow"))
+    if not parts:
+        return
+    merged = work / "merged.arrow"
+    writer = None
+    pending: list = []
+    with pa.OSFile(str(merged), "wb") as sink:
+        for part in parts:
+            with pa.OSFile(str(part)) as source:
+                reader = pa.ipc.open_stream(source)
+                writer = writer or pa.ipc.new_stream(sink, reader.schema)
+                for batch in reader:
+                    pending.append(batch)
+                    if sum(b.num_rows for b in pending) >= _MERGED_BATCH:
+                        writer.write_table(pa.Table.from_batches(pending).combine_chunks())
+                        pending = []
+        if pending:
+            writer.write_table(pa.Table.from_batches(pending).combine_chunks())
+        if writer is not None:
+            writer.close()
+    merged.replace(work / SPOOL)
+    shutil.rmtree(work / SHARDS)
 
 
 def _empty_spool(path: Path, config: BuildConfig) -> None:
