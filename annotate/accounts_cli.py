@@ -18,6 +18,7 @@ from typing import Annotated
 import typer
 
 from goldwire.annotate.cli_common import Echo, json_option
+from goldwire.annotate.members import ROLES
 from goldwire.errors import UsageError
 
 ENV_NEW_PASSWORD = "GOLDWIRE_DOCCANO_NEW_PASSWORD"
@@ -36,10 +37,8 @@ members_app = typer.Typer(
 )
 
 
-class Role(str, Enum):
-    annotator = "annotator"
-    annotation_approver = "annotation_approver"
-    project_admin = "project_admin"
+#: doccano's roles (:data:`~goldwire.annotate.members.ROLES`), as the choices of --role.
+Role = Enum("Role", {role: role for role in ROLES}, type=str)
 
 
 NamesArgument = Annotated[

@@ -109,6 +109,10 @@ class Plan:
         """The ids assigned to ``annotator``, in assignment order."""
         return [gid for gid, who in self.assigned.items() if annotator in who]
 
+    def suggested(self, annotator: str) -> int:
+        """How many labels were made as ``annotator`` at assignment (their suggestions)."""
+        return sum(int(n) for n in self.baseline.get(annotator, {}).values())
+
     def overlap_ids(self) -> list[str]:
         """The documents assigned to more than one annotator."""
         return [gid for gid, who in self.assigned.items() if len(who) > 1]

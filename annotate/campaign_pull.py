@@ -24,8 +24,8 @@ from goldwire.annotate.pull import (
     PullOptions,
     _docstance_project,
     _Export,
-    _project,
     begin,
+    checked_project,
     collect,
 )
 from goldwire.annotate.pull_folder import (
@@ -86,12 +86,13 @@ def _sources(session: DoccanoSession, plan: Plan, url: str) -> list[ProjectSourc
     """Every annotator's projects, all found before any export starts."""
     sources = []
     for name in plan.annotators:
-        if client.find_project(session, plan.projects[name]) is None:
+        found = client.find_project(session, plan.projects[name])
+        if found is None:
             raise UsageError(
                 f"doccano at {url} has no project {plan.projects[name]!r}, {name}'s in campaign "
                 f"{plan.name!r}; run the campaign's `goldwire annotate assign` again to make it"
             )
-        project = _project(session, plan.projects[name])
+        project = checked_project(found)
         ds_project = _docstance_project(session, docstance_project(project.name))
         sources.append(
             ProjectSource(
@@ -99,7 +100,7 @@ def _sources(session: DoccanoSession, plan: Plan, url: str) -> list[ProjectSourc
                 ds_project,
                 only=name,
                 assigned=frozenset(plan.documents_of(name)),
-                suggested=sum(plan.baseline.get(name, {}).values()),
+                suggested=plan.suggested(name),
             )  # fmt: skip
         )
     return sources

@@ -7,7 +7,8 @@ assignment included; ``suggested`` says how many those were), whether they have 
 (anything confirmed, or label counts that differ from their suggestions), and their last
 activity. Doccano's exports and metrics carry no timestamps, so "last activity" is the time of
 the first ``status`` or ``pull`` that saw that annotator's counts change (kept in goldwire's
-home, :func:`observe`): an upper bound, as exact as status is run often.
+home, :func:`~goldwire.annotate.pull_ledger.observe`): an upper bound, as exact as status is
+run often.
 
 For a campaign, unless ``agreement=False``, the campaign is also pulled into a temporary
 folder (not recorded as a pull): documents done by all their annotators (every annotator the
@@ -21,17 +22,15 @@ import json
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from goldwire import files
 from goldwire.annotate import client
 from goldwire.annotate.campaign_plan import Plan, require_plan
 from goldwire.annotate.http import DoccanoSession, connect
-from goldwire.annotate.pull_ledger import WorkCounts, live_counts
+from goldwire.annotate.pull_ledger import WorkCounts, live_counts, observe
 from goldwire.annotate.records import docstance_project
-from goldwire.annotate.settings import display_url, goldwire_home, resolve_connection
+from goldwire.annotate.settings import display_url, resolve_connection
 from goldwire.errors import UsageError
 from goldwire.progress import Progress, no_progress
 
@@ -121,9 +120,8 @@ def _fill(entry: AnnotatorStatus, url: str, project_id: int, main: WorkCounts,
     ``ds``: its companion's)."""
     entry.confirmed, entry.spans, entry.stances = main.confirmed, main.spans, main.relations
     entry.doc_stances, entry.docstance_confirmed = ds.categories, ds.confirmed
-    labels = main.spans + main.relations + ds.categories
-    entry.started = bool(main.confirmed or ds.confirmed or labels != entry.suggested)
     both = WorkCounts(main.spans, main.relations, ds.categories, main.confirmed + ds.confirmed)
+    entry.started = both.started(entry.suggested)
     entry.last_activity = observe(url, project_id, entry.user, both, entry.started)
 
 
@@ -136,7 +134,7 @@ def campaign_status(
     for i, name in enumerate(plan.annotators, 1):
         project, main, ds = _work(session, plan.projects[name])
         entry = AnnotatorStatus(name, project.name, len(plan.documents_of(name)))
-        entry.suggested = sum(int(n) for n in plan.baseline.get(name, {}).values())
+        entry.suggested = plan.suggested(name)
         _fill(entry, session.url, project.id, main.get(name, WorkCounts()),
               ds.get(name, WorkCounts()))  # fmt: skip
         report.annotators[name] = entry
@@ -207,30 +205,5 @@ def _confirmed_by(out: Path) -> dict[str, set[str]]:
     return done
 
 
-# --------------------------------------------------------------------------- last activity
-
-
-def activity_path() -> Path:
-    return goldwire_home() / "campaigns" / "activity.json"
-
-
-def observe(url: str, project_id: int, user: str, counts: WorkCounts, started: bool) -> str | None:
-    """The time of the first observation that saw ``user``'s counts in this project (and its
-    companion) change; None while they have done nothing. Records what was seen now."""
-    path = activity_path()
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        data = {}
-    key = f"{display_url(url)} {project_id}"
-    seen = data.setdefault(key, {}).get(user, {})
-    changed = seen.get("changed_at")
-    if counts.to_dict() != seen.get("counts") and (started or seen):
-        changed = datetime.now(timezone.utc).isoformat(timespec="seconds")
-    data[key][user] = {"counts": counts.to_dict(), "changed_at": changed}
-    files.write_json(path, data)
-    return changed
-
-
-__all__ = ["StatusReport", "StatusRequest", "campaign_status", "observe", "project_status",
+__all__ = ["StatusReport", "StatusRequest", "campaign_status", "project_status",
            "status"]  # fmt: skip

@@ -196,6 +196,12 @@ def _project(session: DoccanoSession, name: str) -> Project:
             f"doccano at {display_url(session.url)} has no project {name!r} that user "
             f"{session.username!r} belongs to; push one with `goldwire annotate push`"
         )
+    return checked_project(project)
+
+
+def checked_project(project: Project) -> Project:
+    """``project`` when a pull can read it: sequence labelling, annotations per user."""
+    name = project.name
     if project.project_type != client.SEQUENCE_LABELING:
         raise UsageError(f"doccano project {name!r} is not a sequence-labelling project")
     if project.collaborative:

@@ -10,6 +10,9 @@ project, the counts of every member's work at the last pull that took it, in
 Counts come from Doccano's metrics endpoints (no export needed): ``live_counts`` before a pull
 starts exporting, ``record_pull`` once the pull folder is written. A member whose live counts
 differ from the recorded ones has work that no pull has taken.
+
+The same counts, as ``status`` and ``pull`` see them, give each member's last activity
+(:func:`observe`, in ``<GOLDWIRE_HOME>/campaigns/activity.json``): doccano keeps no times.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +55,11 @@ class WorkCounts:
 
     def has_work(self) -> bool:
         return any(getattr(self, f.name) for f in fields(self))
+
+    def started(self, suggested: int = 0) -> bool:
+        """Whether this member has begun: anything confirmed, or label counts that differ from
+        the ``suggested`` labels made as them (suggestions alone are no work)."""
+        return bool(self.confirmed) or self.spans + self.relations + self.categories != suggested
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)
@@ -183,23 +192,46 @@ def record_sources(url: str, sources: Sequence[Any]) -> None:
     """Note what each pulled project's members had when the pull exported them (the
     :class:`~goldwire.annotate.pull.ProjectSource` s of a pull; ``annotate members remove``
     refuses to drop work no pull has taken), and their activity as seen now."""
-    from goldwire.annotate.campaign_status import observe
-
     for source in sources:
         if source.counts is not None:
             record_pull(url, source.project.id, source.counts)
             for user, counts in source.counts.items():
-                labels = counts.spans + counts.relations + counts.categories
                 suggested = source.suggested if user == source.only else 0
-                started = bool(counts.confirmed) or labels != suggested
-                observe(url, source.project.id, user, counts, started)
+                observe(url, source.project.id, user, counts, counts.started(suggested))
+
+
+# --------------------------------------------------------------------------- activity
+
+
+def activity_path() -> Path:
+    return goldwire_home() / "campaigns" / "activity.json"
+
+
+def observe(url: str, project_id: int, user: str, counts: WorkCounts, started: bool) -> str | None:
+    """The time of the first observation that saw ``user``'s counts in this project (and its
+    companion) change; None while they have done nothing. Records what was seen now."""
+    path = activity_path()
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = {}
+    key = f"{display_url(url)} {project_id}"
+    seen = data.setdefault(key, {}).get(user, {})
+    changed = seen.get("changed_at")
+    if counts.to_dict() != seen.get("counts") and (started or seen):
+        changed = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    data[key][user] = {"counts": counts.to_dict(), "changed_at": changed}
+    files.write_json(path, data)
+    return changed
 
 
 __all__ = [
     "WorkCounts",
     "last_pulled",
     "ledger_path",
+    "activity_path",
     "live_counts",
+    "observe",
     "record_pull",
     "record_sources",
     "unpulled",

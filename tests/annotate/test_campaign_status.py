@@ -10,10 +10,9 @@ from datetime import datetime
 import pytest
 from typer.testing import CliRunner
 
-from goldwire.annotate import campaign_status, client, push
-from goldwire.annotate.campaign_status import observe
+from goldwire.annotate import client, pull_ledger, push
 from goldwire.annotate.http import connect
-from goldwire.annotate.pull_ledger import WorkCounts
+from goldwire.annotate.pull_ledger import WorkCounts, observe
 from goldwire.annotate.settings import Connection
 from goldwire.schema import Document
 from gwtest import example_ids, type_ids
@@ -28,7 +27,7 @@ def test_last_activity_is_the_first_observation_of_a_change(monkeypatch, tmp_pat
         def now(tz=None):
             return datetime.fromisoformat(next(times))
 
-    monkeypatch.setattr(campaign_status, "datetime", Clock)
+    monkeypatch.setattr(pull_ledger, "datetime", Clock)
     url = "http://127.0.0.1:9"
     nothing = WorkCounts()
     assert observe(url, 1, "ann", nothing, False) is None  # nothing done yet
